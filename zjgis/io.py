@@ -1,0 +1,613 @@
+"""Reading and writing geodata the way Shanghai's files actually come.
+
+The trap first: **GeoJSON exported from Chinese web maps (Amap/Gaode, Tencent,
+Baidu) is in GCJ-02 or BD-09 while the file says — or GeoJSON defaults to —
+EPSG:4326.**  No reader can tell.  Name the frame and zjgis converts::
+
+    import zjgis
+    pois = zjgis.io.read("amap_export.geojson", source_crs="GCJ-02")
+    pois.attrs["coordinate_conversions"]   # ['GCJ-02 -> WGS-84']
+
+``source_crs`` always overrides what the file declares.  Other rules:
+
+* **Encodings.** Chinese shapefiles are often GBK/GB18030 with no ``.cpg``;
+  GDAL then guesses ISO-8859-1 and returns mojibake (pyogrio issue 380).
+  :func:`read` reads the ``.dbf`` bytes itself, picks UTF-8 or GB18030 (a
+  superset of GBK and GB2312) and passes it to pyogrio; a wrong ``.cpg`` or a
+  text that is neither is an :class:`~zjgis.errors.EncodingError`.  Pass
+  ``encoding=`` to force one.
+* **CRS.** A layer without a CRS (a shapefile without ``.prj``, any CSV) is an
+  error unless ``source_crs`` names one.
+* **Geometry.** Invalid geometries are reported (feature, reason from
+  :func:`shapely.is_valid_reason`) with an
+  :class:`~zjgis.errors.InvalidGeometryWarning`, and repaired with
+  :func:`shapely.make_valid` only when ``repair=True``.
+* **Writes are atomic.** :func:`write` writes to a temporary file beside the
+  target and renames it over the target only when complete, so a crash or an
+  error never leaves a half-written file in place of a good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _stdio
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from zjgis import crs as _crs
+from zjgis._log import get_logger
+from zjgis._validate import geometry_problems
+from zjgis.errors import (
+    CRSError,
+    EncodingError,
+    InvalidGeometryWarning,
+    ReadError,
+    WriteError,
+)
+
+__all__ = [
+    "read",
+    "write",
+    "atomic_write",
+    "write_bytes",
+    "write_text",
+    "detect_encoding",
+    "geometry_report",
+    "repair_geometries",
+]
+
+log = get_logger(__name__)
+
+PathLike = str | os.PathLike
+
+_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".csv", ".txt"}
+_WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
+_CPG_ALIASES = {
+    "936": "gb18030",
+    "ansi936": "gb18030",
+    "cp936": "gb18030",
+    "gbk": "gb18030",
+    "gb2312": "gb18030",
+    "gb18030": "gb18030",
+    "65001": "utf-8",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "1252": "cp1252",
+    "88591": "latin-1",
+    "iso88591": "latin-1",
+}
+_GDAL_NAMES = {"gb18030": "GB18030", "utf-8": "UTF-8", "cp1252": "CP1252", "latin-1": "ISO-8859-1"}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN1_RUN = re.compile(r"[\u0080-\u00ff]{2,}")
+
+
+# --------------------------------------------------------------------------- encodings
+
+
+def _normalize_encoding(name: str) -> str:
+    key = re.sub(r"[\s_\-]", "", name.strip().lower())
+    if key in _CPG_ALIASES:
+        return _CPG_ALIASES[key]
+    try:
+        import codecs
+
+        return codecs.lookup(name.strip()).name
+    except LookupError:
+        msg = f"unknown text encoding {name!r}"
+        raise EncodingError(msg) from None
+
+
+def _decode_guess(raw: bytes) -> str | None:
+    """Return 'utf-8' or 'gb18030' when ``raw`` decodes strictly, else None."""
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    # GB18030 decodes almost any byte string; require that the high bytes
+    # produce CJK text, not a soup of rare symbols.
+    non_ascii = [c for c in text if ord(c) > 127]
+    if non_ascii and sum(bool(_CJK.match(c)) for c in non_ascii) / len(non_ascii) >= 0.6:
+        return "gb18030"
+    return None
+
+
+def _dbf_text_bytes(raw: bytes) -> bytes:
+    """Return the record area of a dBASE file (header skipped)."""
+    if len(raw) < 32:
+        return b""
+    header_len = int.from_bytes(raw[8:10], "little")
+    return raw[header_len:]
+
+
+def _shapefile_sidecars(path: Path, layer: str | None) -> tuple[bytes | None, bytes | None, str]:
+    """Return (.dbf bytes, .cpg bytes or None, label) of a shapefile, zipped or not."""
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            dbfs = [n for n in names if n.lower().endswith(".dbf")]
+            if layer is not None:
+                dbfs = [n for n in dbfs if Path(n).stem == layer] or dbfs
+            if not dbfs:
+                return None, None, str(path)
+            dbf = dbfs[0]
+            stem = dbf[:-4]
+            cpg_names = [n for n in names if n.lower() == (stem + ".cpg").lower()]
+            cpg = zf.read(cpg_names[0]) if cpg_names else None
+            return zf.read(dbf), cpg, f"{path}!{dbf}"
+    dbf_path = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
+    if dbf_path is None:
+        return None, None, str(path)
+    cpg_path = next(
+        (p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None
+    )
+    cpg = cpg_path.read_bytes() if cpg_path else None
+    return dbf_path.read_bytes(), cpg, str(dbf_path)
+
+
+def detect_encoding(path: PathLike, layer: str | None = None) -> str:
+    """Detect the text encoding of a shapefile's attributes or of a text file.
+
+    For shapefiles (``.shp`` or a ``.zip`` holding one) the ``.cpg`` is trusted
+    only if the ``.dbf`` bytes decode with it; without a ``.cpg`` the bytes
+    decide between UTF-8 and GB18030 (which covers GBK and GB2312).
+
+    Returns
+    -------
+    str
+        A Python codec name: ``"utf-8"``, ``"gb18030"`` or what the ``.cpg`` says.
+
+    Raises
+    ------
+    EncodingError
+        When the ``.cpg`` contradicts the bytes, or no candidate decodes them.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".shp", ".zip", ".dbf"):
+        raw_dbf, cpg, label = _shapefile_sidecars(path, layer)
+        if raw_dbf is None:
+            return "utf-8"
+        text = _dbf_text_bytes(raw_dbf)
+        if cpg is not None and cpg.strip():
+            declared = _normalize_encoding(cpg.decode("ascii", "replace"))
+            try:
+                text.decode(declared)
+            except UnicodeDecodeError as exc:
+                guess = _decode_guess(text)
+                hint = f" (it looks like {guess})" if guess else ""
+                msg = (
+                    f"{label}: the .cpg says {cpg.decode('ascii', 'replace').strip()!r} but "
+                    f"record bytes at offset {exc.start} are not valid {declared}{hint}; "
+                    f"pass encoding='gbk' or 'utf-8' to zjgis.io.read"
+                )
+                raise EncodingError(msg) from None
+            return declared
+        guess = _decode_guess(text)
+        if guess is None:
+            msg = (
+                f"{label}: attribute text is neither UTF-8 nor GBK/GB18030 and there is no "
+                ".cpg file; pass encoding=... to zjgis.io.read"
+            )
+            raise EncodingError(msg)
+        return guess
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    guess = _decode_guess(raw)
+    if guess is None:
+        msg = f"{path}: text is neither UTF-8 nor GBK/GB18030; pass encoding=..."
+        raise EncodingError(msg)
+    return guess
+
+
+def _check_mojibake(gdf: pd.DataFrame, label: str) -> None:
+    """Raise when strings look like GBK bytes decoded as Latin-1 (classic mojibake)."""
+    for column in gdf.columns:
+        if column == getattr(gdf, "_geometry_column_name", None):
+            continue
+        values = gdf[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        for pos, value in enumerate(values.to_numpy()):
+            if not isinstance(value, str) or not _LATIN1_RUN.search(value):
+                continue
+            try:
+                fixed = value.encode("latin-1").decode("gb18030")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+            if _CJK.search(fixed):
+                msg = (
+                    f"{label}: column {column!r}, feature {pos} reads {value!r}, which is GBK "
+                    f"text decoded as Latin-1 (it should read {fixed!r}); pass encoding='gbk'"
+                )
+                raise EncodingError(msg)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoDataFrame:
+    declared = gdf.crs
+    if source_crs is None:
+        if declared is None:
+            msg = (
+                f"{label} has no coordinate reference system (no .prj / CRS in the file). "
+                "Name the one its coordinates are in: source_crs='WGS-84' (GPS, OSM), "
+                "'GCJ-02' (Amap/Gaode, Tencent), 'BD-09' (Baidu) or an EPSG code such as "
+                "'EPSG:4490' (CGCS2000)"
+            )
+            raise CRSError(msg)
+        return gdf
+    gdf.attrs["source_crs"] = str(source_crs)
+    if _crs.is_frame(source_crs):
+        frame = _crs.normalize_frame(source_crs)
+        if declared is not None and not declared.is_geographic:
+            msg = (
+                f"{label}: source_crs={source_crs!r} is a lon/lat frame but the file's "
+                f"coordinates are projected ({declared.to_string()})"
+            )
+            raise CRSError(msg)
+        if declared is not None and not declared.equals(_crs.WGS84):
+            log.info("%s: file declares %s; overridden by source_crs=%s", label, declared, frame)
+        gdf = gdf.set_crs(_crs.WGS84, allow_override=True)
+        if frame != "WGS-84":
+            gdf = _crs.convert(gdf, source=frame, target="WGS-84", name=label)
+        else:
+            gdf.attrs.setdefault("coordinate_conversions", [])
+            gdf.attrs["frame"] = "WGS-84"
+        return gdf
+    if declared is not None and not declared.equals(source_crs):
+        log.info("%s: file declares %s; overridden by source_crs=%s", label, declared, source_crs)
+    return gdf.set_crs(source_crs, allow_override=True)
+
+
+def _read_csv(
+    path: Path, *, encoding: str, lonlat: Sequence[str], label: str
+) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(path, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        msg = f"{label}: not valid {encoding} text ({exc.reason} at byte {exc.start})"
+        raise EncodingError(msg) from None
+    lon_col, lat_col = lonlat
+    if lon_col in df.columns and lat_col in df.columns:
+        lon = pd.to_numeric(df[lon_col], errors="coerce")
+        lat = pd.to_numeric(df[lat_col], errors="coerce")
+        bad = np.nonzero((lon.isna() | lat.isna()).to_numpy())[0]
+        if bad.size:
+            rows = ", ".join(str(i + 2) for i in bad[:5])
+            msg = (
+                f"{label}: {bad.size} row(s) have no numeric {lon_col}/{lat_col} "
+                f"(file lines {rows}{' …' if bad.size > 5 else ''})"
+            )
+            raise ReadError(msg)
+        if (lat.abs() > 90).any() or (lon.abs() > 180).any():
+            swapped = (lat.abs() > 90).any() and (lon.abs() <= 90).all()
+            hint = f"; are {lon_col} and {lat_col} swapped? pass lonlat=({lat_col!r}, {lon_col!r})"
+            msg = f"{label}: coordinates out of range{hint if swapped else ''}"
+            raise ReadError(msg)
+        geometry = gpd.points_from_xy(lon.to_numpy(), lat.to_numpy())
+    else:
+        wkt_col = next((c for c in ("geometry", "wkt", "WKT", "geom") if c in df.columns), None)
+        if wkt_col is None:
+            msg = (
+                f"{label}: no coordinate columns {lon_col!r}/{lat_col!r} and no WKT column; "
+                f"columns are {', '.join(map(str, df.columns))}. Pass lonlat=(x_column, y_column)"
+            )
+            raise ReadError(msg)
+        try:
+            geometry = gpd.GeoSeries.from_wkt(df[wkt_col]).values
+        except Exception as exc:  # shapely raises GEOSException subclasses
+            msg = f"{label}: column {wkt_col!r} is not WKT ({exc})"
+            raise ReadError(msg) from None
+        df = df.drop(columns=[wkt_col])
+    return gpd.GeoDataFrame(df, geometry=geometry, crs=None)
+
+
+def read(
+    path: PathLike,
+    layer: str | int | None = None,
+    *,
+    encoding: str | None = None,
+    source_crs: str | None = None,
+    lonlat: Sequence[str] = ("lon", "lat"),
+    repair: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer: GeoJSON, GeoPackage, Shapefile (zipped too) or CSV.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.  ``.zip`` files holding a shapefile are read directly.
+    layer : str or int, optional
+        Layer of a multi-layer source (GeoPackage, zip with several shapefiles).
+    encoding : str, optional
+        Force the text encoding (``"gbk"``, ``"utf-8"`` …); default detects it.
+    source_crs : str, optional
+        The CRS the coordinates are **really** in; overrides the file's claim.
+        ``"GCJ-02"`` or ``"BD-09"`` (Chinese web maps) are converted to WGS-84
+        and the conversion is recorded in ``attrs["coordinate_conversions"]``;
+        ``"WGS-84"`` or any EPSG string is set as the CRS.  Required when the
+        file declares none (every CSV).
+    lonlat : (str, str)
+        Longitude and latitude column names for CSV input.  A CSV without them
+        may carry WKT in a ``geometry``/``wkt`` column.
+    repair : bool
+        Repair invalid geometries with :func:`shapely.make_valid`; the count is
+        logged and kept in ``attrs["repaired_geometries"]``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        With ``attrs``: ``source_path``, ``encoding``, ``source_crs``,
+        ``coordinate_conversions``, ``invalid_geometries`` (count).
+
+    Raises
+    ------
+    ReadError
+        Missing, unreadable or unsupported file; bad coordinate columns.
+    EncodingError
+        Text in an undetectable encoding, or GBK read as something else.
+    CRSError
+        No CRS and no ``source_crs``.
+
+    Warns
+    -----
+    InvalidGeometryWarning
+        Invalid, empty or missing geometries were found and not repaired.
+
+    Examples
+    --------
+    GeoJSON saved from Amap, which claims EPSG:4326 but is GCJ-02:
+
+    >>> stations = read("amap_stations.geojson", source_crs="GCJ-02")  # doctest: +SKIP
+    """
+    path = Path(path)
+    label = str(path) if layer is None else f"{path} (layer {layer!r})"
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise ReadError(msg)
+    suffix = path.suffix.lower()
+    if suffix not in _VECTOR_SUFFIXES:
+        msg = (
+            f"{path}: unsupported file type {suffix!r}; zjgis reads "
+            ".geojson, .gpkg, .shp, .zip (shapefile), .fgb and .csv"
+        )
+        raise ReadError(msg)
+
+    forced = encoding is not None
+    if forced:
+        enc = _normalize_encoding(encoding)
+    elif suffix in (".shp", ".zip", ".csv", ".txt", ".geojson", ".json"):
+        enc = detect_encoding(path, layer if isinstance(layer, str) else None)
+    else:
+        enc = "utf-8"  # GeoPackage text is UTF-8 by specification
+
+    if suffix in (".csv", ".txt"):
+        gdf = _read_csv(path, encoding=enc, lonlat=lonlat, label=label)
+    else:
+        kwargs = {}
+        source: object = path
+        if suffix in (".shp", ".zip"):
+            kwargs["encoding"] = _GDAL_NAMES.get(enc, enc)
+        elif suffix in (".geojson", ".json") and enc != "utf-8":
+            # GeoJSON must be UTF-8 (RFC 7946); re-encode a GBK file in memory.
+            source = _stdio.BytesIO(path.read_bytes().decode(enc).encode("utf-8"))
+            log.info("%s: decoded as %s (GeoJSON should be UTF-8)", label, enc)
+        try:
+            gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
+        except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError …
+            msg = f"{label}: could not read ({type(exc).__name__}: {exc})"
+            raise ReadError(msg) from None
+    if not forced:
+        _check_mojibake(gdf, label)
+
+    gdf.attrs["source_path"] = str(path)
+    gdf.attrs["encoding"] = enc
+    gdf = _apply_source_crs(gdf, source_crs, label)
+
+    problems = geometry_problems(gdf)
+    gdf.attrs["invalid_geometries"] = int(len(problems))
+    if len(problems):
+        if repair:
+            gdf, n = repair_geometries(gdf)
+            gdf.attrs["repaired_geometries"] = n
+            log.info("%s: repaired %d invalid geometries with make_valid", label, n)
+        else:
+            listing = "; ".join(
+                f"feature {row.position}: {row.reason}" for row in problems.head(5).itertuples()
+            )
+            more = len(problems) - 5
+            warnings.warn(
+                f"{label}: {len(problems)} invalid or empty geometries — {listing}"
+                f"{f' and {more} more' if more > 0 else ''}. Pass repair=True to fix them with "
+                "shapely.make_valid, or see zjgis.io.geometry_report(gdf)",
+                InvalidGeometryWarning,
+                stacklevel=2,
+            )
+    log.info("%s: read %d features (%s)", label, len(gdf), enc)
+    return gdf
+
+
+def geometry_report(gdf: gpd.GeoDataFrame, *, id_column: str | None = None) -> pd.DataFrame:
+    """Table of invalid, empty and missing geometries: feature, position, id, reason."""
+    return geometry_problems(gdf, id_column=id_column)
+
+
+def repair_geometries(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Repair invalid geometries with :func:`shapely.make_valid`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, int)
+        A new frame and the number of geometries changed.  Missing and empty
+        geometries are left as they are (they are reported, not invented).
+    """
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[present] = ~shapely.is_valid(geoms[present])
+    out = gdf.copy()
+    if invalid.any():
+        fixed = geoms.copy()
+        fixed[invalid] = shapely.make_valid(geoms[invalid])
+        out = out.set_geometry(gpd.array.from_shapely(fixed, crs=gdf.crs))
+        out = out.rename_geometry(gdf.geometry.name) if out.geometry.name != gdf.geometry.name \
+            else out
+    return out, int(invalid.sum())
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success.
+
+    If the block raises, the temporary file is removed and ``path`` is untouched.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The final file.
+    overwrite : bool
+        When False and ``path`` exists, raise :class:`WriteError` before writing.
+
+    Examples
+    --------
+    >>> with atomic_write("plan.xlsx") as tmp:  # doctest: +SKIP
+    ...     workbook.save(tmp)
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        msg = f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it"
+        raise WriteError(msg)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.exists():
+        msg = f"{path}: folder {directory} does not exist"
+        raise WriteError(msg)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+                                    dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        with contextlib.suppress(OSError):  # not every platform can fsync a directory
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    finally:
+        for leftover in directory.glob(tmp.name + "*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def write_bytes(data: bytes, path: PathLike, *, overwrite: bool = True) -> Path:
+    """Write bytes to ``path`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(path, overwrite=overwrite) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(text: str, path: PathLike, *, overwrite: bool = True) -> Path:
+    """Write UTF-8 text to ``path`` atomically (see :func:`atomic_write`)."""
+    return write_bytes(text.encode("utf-8"), path, overwrite=overwrite)
+
+
+def write(
+    gdf: gpd.GeoDataFrame,
+    path: PathLike,
+    layer: str | None = None,
+    *,
+    overwrite: bool = True,
+) -> Path:
+    """Write a GeoDataFrame to GeoPackage, GeoJSON or FlatGeobuf, atomically.
+
+    The data go to a temporary file beside ``path`` which replaces ``path``
+    only once complete: a crash or an error leaves the previous file intact.
+    Writing a ``layer`` into an existing GeoPackage keeps its other layers.
+    GeoJSON is always written in EPSG:4326 (RFC 7946).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Data with a CRS.
+    path : str or path-like
+        ``.gpkg``, ``.geojson``/``.json`` or ``.fgb``.
+    layer : str, optional
+        Layer name (GeoPackage); default the file's stem.
+    overwrite : bool
+        When False, refuse to replace an existing file (or GeoPackage layer).
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Raises
+    ------
+    WriteError
+        Unsupported suffix, existing file with ``overwrite=False``, or a
+        failure of the driver (the original file is kept).
+    CRSError
+        ``gdf`` has no CRS.
+    """
+    path = Path(path)
+    driver = _WRITE_DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        msg = f"{path}: zjgis writes .gpkg, .geojson and .fgb (got {path.suffix!r})"
+        raise WriteError(msg)
+    if gdf.crs is None:
+        msg = f"refusing to write {path}: the data have no CRS (set one with .set_crs)"
+        raise CRSError(msg)
+    if driver == "GeoJSON" and not gdf.crs.equals(_crs.WGS84):
+        log.info("%s: reprojecting %s -> EPSG:4326 for GeoJSON", path, gdf.crs.to_string())
+        gdf = gdf.to_crs(_crs.WGS84)
+    layer_name = layer or path.stem
+    keep_others = driver == "GPKG" and path.exists()
+    if keep_others and not overwrite and layer_name in {
+        name for name, _ in pyogrio.list_layers(path)
+    }:
+        msg = f"{path} already has a layer {layer_name!r}; pass overwrite=True to replace it"
+        raise WriteError(msg)
+    with atomic_write(path, overwrite=overwrite or keep_others) as tmp:
+        if keep_others:
+            shutil.copyfile(path, tmp)
+        else:
+            tmp.unlink()  # let the driver create the file
+        try:
+            pyogrio.write_dataframe(
+                gdf,
+                tmp,
+                layer=layer_name if driver == "GPKG" else None,
+                driver=driver,
+                append=False,
+            )
+        except Exception as exc:
+            msg = f"could not write {path} ({type(exc).__name__}: {exc}); the old file is kept"
+            raise WriteError(msg) from exc
+    log.info("wrote %d features to %s", len(gdf), path)
+    return path
