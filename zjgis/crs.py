@@ -336,6 +336,13 @@ def transform_lonlat(lon, lat, *, source: str, target: str) -> tuple[np.ndarray,
     return _CONVERTERS[(src, dst)](lon, lat)
 
 
+def _geometry_array(geoms: np.ndarray, crs: str):
+    """Wrap shapely geometries as a GeometryArray (geopandas imported lazily)."""
+    from geopandas.array import from_shapely
+
+    return from_shapely(geoms, crs=crs)
+
+
 def _is_lonlat(crs) -> bool:
     if crs is None:
         return False
@@ -379,8 +386,8 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
     >>> from shapely import Point
     >>> g = gpd.GeoDataFrame(geometry=[Point(121.5937, 31.2033)], crs="EPSG:4326")
     >>> w = convert(g, source="GCJ-02", target="WGS-84")
-    >>> round(w.geometry.x.iloc[0], 4), round(w.geometry.y.iloc[0], 4)
-    (121.5892, 31.2053)
+    >>> print(f"{w.geometry.x.iloc[0]:.4f} {w.geometry.y.iloc[0]:.4f}")
+    121.5895 31.2055
     """
     src, dst = normalize_frame(source), normalize_frame(target)
     label = name or "layer"
@@ -395,14 +402,22 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
         func = _CONVERTERS[(src, dst)]
 
         def _shift(coords: np.ndarray) -> np.ndarray:
-            lon, lat = func(coords[:, 0], coords[:, 1])
-            return np.column_stack([lon, lat])
+            shifted = coords.copy()
+            shifted[:, 0], shifted[:, 1] = func(coords[:, 0], coords[:, 1])
+            return shifted  # a Z column, when present, is kept as it is
 
-        geoms = shapely.transform(np.asarray(out.geometry.values), _shift, include_z=False)
+        geoms = np.asarray(out.geometry.values, dtype=object).copy()
+        has_z = np.zeros(len(geoms), dtype=bool)
+        present = ~shapely.is_missing(geoms)
+        has_z[present] = shapely.has_z(geoms[present])
+        flat = present & ~has_z
+        geoms[flat] = shapely.transform(geoms[flat], _shift, include_z=False)
+        if has_z.any():
+            geoms[has_z] = shapely.transform(geoms[has_z], _shift, include_z=True)
         if hasattr(out, "set_geometry"):
-            out = out.set_geometry(
-                pd.Series(geoms, index=out.index).values, crs=WGS84
-            )  # keep the column name
+            out = out.set_geometry(_geometry_array(geoms, crs=WGS84), crs=WGS84)
+            if out.geometry.name != gdf.geometry.name:
+                out = out.rename_geometry(gdf.geometry.name)
         else:
             out = type(out)(geoms, index=out.index, crs=WGS84)
     elif out.crs is None:

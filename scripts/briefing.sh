@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The README's main job: install zjgis and make the offline briefing map from the shipped data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh
+.venv/bin/zjgis --version

@@ -1,0 +1,132 @@
+"""One-way dependencies between zjgis modules (STYLE.md §3).
+
+core (errors, _log, _version → crs → _validate → io) → layers →
+{ analyses (network → transit; jobshousing; raster → landreserve) ‖ maps } → cli.
+A module may import only modules to its left; analyses and maps never import
+each other.  The test parses imports with ``ast`` (nothing is executed).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "zjgis"
+
+# rank: a module may import modules of strictly lower rank (or its own group, see below)
+RANK = {
+    "zjgis._version": 0,
+    "zjgis.errors": 0,
+    "zjgis._log": 0,
+    "zjgis.crs": 1,
+    "zjgis._validate": 2,
+    "zjgis.io": 3,
+    "zjgis.layers": 4,
+    "zjgis.network": 5,
+    "zjgis.transit": 6,
+    "zjgis.jobshousing": 5,
+    "zjgis.raster": 5,
+    "zjgis.landreserve": 6,
+    "zjgis.maps": 5,
+    "zjgis.cli": 9,
+    "zjgis": 10,  # the package __init__ may re-export anything
+}
+ANALYSES = {"zjgis.network", "zjgis.transit", "zjgis.jobshousing", "zjgis.raster",
+            "zjgis.landreserve"}
+# allowed edges inside the analyses: network -> transit, raster -> landreserve
+ANALYSIS_EDGES = {("zjgis.transit", "zjgis.network"), ("zjgis.landreserve", "zjgis.raster")}
+
+
+def group_of(module: str) -> str:
+    """Map a dotted module name to its group key in RANK (longest prefix)."""
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        key = ".".join(parts[:i])
+        if key in RANK and key != "zjgis":
+            return key
+    return "zjgis"
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    mod = module_name(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("zjgis"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import
+                base = mod.split(".")
+                if path.name != "__init__.py":
+                    base = base[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target == "zjgis":
+                # from zjgis import layers -> the submodule; from zjgis import x -> root
+                found.update(f"zjgis.{alias.name}" for alias in node.names)
+            elif target.startswith("zjgis."):
+                found.add(target)
+    return found
+
+
+def violations() -> list[str]:
+    bad = []
+    for path in sorted(PKG.rglob("*.py")):
+        src = group_of(module_name(path))
+        if src == "zjgis":
+            continue
+        for target in imports_of(path):
+            dst = group_of(target)
+            if dst == src:
+                continue
+            if dst == "zjgis":
+                if src != "zjgis.cli":
+                    bad.append(f"{module_name(path)} imports the package root ({target}); "
+                               "import the submodule it needs")
+                continue
+            if src in ANALYSES and dst == "zjgis.maps" or src == "zjgis.maps" and dst in ANALYSES:
+                bad.append(f"{module_name(path)} imports {target}: analyses and maps must not "
+                           "import each other")
+            elif src in ANALYSES and dst in ANALYSES:
+                if (src, dst) not in ANALYSIS_EDGES:
+                    bad.append(f"{module_name(path)} imports {target}: not an allowed analysis edge")
+            elif RANK[dst] >= RANK[src]:
+                bad.append(f"{module_name(path)} imports {target}, which is to its right")
+    return bad
+
+
+def test_no_rightward_imports():
+    assert violations() == []
+
+
+def test_checker_catches_a_rightward_import(tmp_path, monkeypatch):
+    # The checker must be able to fail: a fake crs module importing io is caught.
+    fake_pkg = tmp_path / "zjgis"
+    fake_pkg.mkdir()
+    (fake_pkg / "__init__.py").write_text("")
+    (fake_pkg / "crs.py").write_text("from zjgis.io import read\n")
+    (fake_pkg / "maps").mkdir()
+    (fake_pkg / "maps" / "__init__.py").write_text("from zjgis import network\n")
+    (fake_pkg / "network.py").write_text("import zjgis.crs\n")
+    monkeypatch.setattr(__import__(__name__), "PKG", fake_pkg)
+    found = violations()
+    assert any("zjgis.crs imports zjgis.io" in v for v in found)
+    assert any("analyses and maps" in v for v in found)
+    assert len(found) == 2
+
+
+@pytest.mark.parametrize("path", sorted(PKG.rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
+def test_every_module_is_ranked(path):
+    assert group_of(module_name(path)) in RANK

@@ -1,0 +1,179 @@
+"""zjgis.crs: GCJ-02/BD-09 conversions, metric projection, geodesic areas."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely import LineString, MultiPolygon, Point, Polygon, box
+
+from zjgis import crs
+from zjgis.errors import CRSError
+
+ct = pytest.importorskip("coordTransform", reason="independent reference implementation")
+
+# mainland China, away from the rectangle's edge where the published code differs
+china_lon = st.floats(min_value=74.0, max_value=134.9)
+china_lat = st.floats(min_value=18.0, max_value=53.4)
+
+
+def _geo_dist_m(lon1, lat1, lon2, lat2):
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lon=china_lon, lat=china_lat)
+def test_forward_matches_published_implementation(lon, lat):
+    glon, glat = crs.wgs84_to_gcj02(lon, lat)
+    rlon, rlat = ct.wgs84_to_gcj02(lon, lat)
+    assert abs(float(glon) - rlon) < 1e-6 and abs(float(glat) - rlat) < 1e-6
+    blon, blat = crs.gcj02_to_bd09(lon, lat)
+    rblon, rblat = ct.gcj02_to_bd09(lon, lat)
+    assert abs(float(blon) - rblon) < 1e-6 and abs(float(blat) - rblat) < 1e-6
+
+
+@settings(max_examples=300, deadline=None)
+@given(lon=china_lon, lat=china_lat)
+def test_round_trip_wgs_gcj_within_1cm(lon, lat):
+    glon, glat = crs.wgs84_to_gcj02(lon, lat)
+    wlon, wlat = crs.gcj02_to_wgs84(glon, glat)
+    assert _geo_dist_m(lon, lat, float(wlon), float(wlat)) < 0.01
+
+
+@settings(max_examples=200, deadline=None)
+@given(lon=china_lon, lat=china_lat)
+def test_round_trip_wgs_bd_within_1cm(lon, lat):
+    blon, blat = crs.wgs84_to_bd09(lon, lat)
+    wlon, wlat = crs.bd09_to_wgs84(blon, blat)
+    assert _geo_dist_m(lon, lat, float(wlon), float(wlat)) < 0.01
+
+
+def test_exact_inverse_beats_one_step_approximation():
+    # Zhangjiang Hi-tech Park station (GCJ-02, Amap)
+    lon, lat = 121.5937, 31.2033
+    wlon, wlat = crs.gcj02_to_wgs84(lon, lat)
+    back = crs.wgs84_to_gcj02(wlon, wlat)
+    assert _geo_dist_m(lon, lat, float(back[0]), float(back[1])) < 0.001
+    approx = ct.gcj02_to_wgs84(lon, lat)  # one-step formula: off by about a metre
+    err_approx = _geo_dist_m(float(wlon), float(wlat), *approx)
+    assert 0.05 < err_approx < 5
+
+
+def test_shanghai_offset_is_several_hundred_metres():
+    glon, glat = crs.wgs84_to_gcj02(121.5, 31.2)
+    d = _geo_dist_m(121.5, 31.2, float(glon), float(glat))
+    assert 400 < d < 700
+    assert glon > 121.5 and glat < 31.2  # GCJ-02 lies east and south of WGS-84 here
+
+
+def test_outside_china_passes_through():
+    lon = np.array([2.35, -74.0, 139.7, 24.94])  # Paris, New York, Tokyo, Helsinki
+    lat = np.array([48.86, 40.7, 35.7, 60.17])
+    for source, target in [("WGS-84", "GCJ-02"), ("GCJ-02", "WGS-84"), ("BD-09", "WGS-84"),
+                           ("WGS-84", "BD-09")]:
+        x, y = crs.transform_lonlat(lon, lat, source=source, target=target)
+        np.testing.assert_array_equal(x, lon)
+        np.testing.assert_array_equal(y, lat)
+
+
+def test_vectorised_matches_scalar_on_large_arrays():
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(120.8, 122.2, 200_000)  # more than one parallel chunk
+    lat = rng.uniform(30.6, 31.9, 200_000)
+    x, y = crs.gcj02_to_wgs84(lon, lat)
+    sx, sy = crs.gcj02_to_wgs84(lon[123456], lat[123456])
+    assert x[123456] == pytest.approx(float(sx), abs=1e-12)
+    assert y[123456] == pytest.approx(float(sy), abs=1e-12)
+    x2, y2 = crs.wgs84_to_gcj02(x, y)
+    assert np.abs(x2 - lon).max() < 1e-9 and np.abs(y2 - lat).max() < 1e-9
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("gcj02", "GCJ-02"), ("GCJ_02", "GCJ-02"), ("Gcj-02", "GCJ-02"), ("bd09", "BD-09"),
+    ("BD-09", "BD-09"), ("wgs84", "WGS-84"), ("EPSG:4326", "WGS-84"), (" WGS 84 ", "WGS-84"),
+])
+def test_frame_names_are_case_and_hyphen_insensitive(name, expected):
+    assert crs.normalize_frame(name) == expected
+
+
+def test_unknown_frame_is_an_error():
+    with pytest.raises(CRSError, match="unknown coordinate frame 'CGCS2000'"):
+        crs.normalize_frame("CGCS2000")
+
+
+def test_convert_all_geometry_types_keeps_index_and_attrs():
+    geoms = [
+        Point(121.59, 31.20),
+        LineString([(121.58, 31.19), (121.60, 31.21)]),
+        Polygon([(121.58, 31.19), (121.60, 31.19), (121.60, 31.21), (121.58, 31.19)]),
+        MultiPolygon([box(121.5, 31.1, 121.51, 31.11), box(121.6, 31.1, 121.61, 31.11)]),
+        Point(121.59, 31.20, 12.5),
+        None,
+    ]
+    gdf = gpd.GeoDataFrame({"name": list("abcdef")}, geometry=geoms, crs="EPSG:4326",
+                           index=[10, 11, 12, 13, 14, 15])
+    out = crs.convert(gdf, source="gcj02", target="WGS-84")
+    assert list(out.index) == [10, 11, 12, 13, 14, 15]
+    assert list(out["name"]) == list("abcdef")
+    assert out.geometry.iloc[5] is None
+    assert out.geometry.iloc[4].has_z and out.geometry.iloc[4].z == 12.5
+    assert out.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]
+    x, y = crs.gcj02_to_wgs84(121.59, 31.20)
+    assert out.geometry.iloc[0].x == pytest.approx(float(x), abs=1e-12)
+    # every vertex moved by the same ~500 m
+    d = _geo_dist_m(121.58, 31.19, *out.geometry.iloc[1].coords[0][:2])
+    assert 400 < d < 700
+    assert gdf.geometry.iloc[0].x == 121.59  # input untouched
+    back = crs.convert(out, source="WGS-84", target="GCJ-02")
+    assert back.geometry.iloc[2].equals_exact(gdf.geometry.iloc[2], 1e-9)
+    assert back.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84", "WGS-84 -> GCJ-02"]
+
+
+def test_convert_refuses_projected_data():
+    gdf = gpd.GeoDataFrame(geometry=[Point(500000, 3450000)], crs=crs.METRIC)
+    with pytest.raises(CRSError, match="needs longitude/latitude"):
+        crs.convert(gdf, source="GCJ-02", target="WGS-84", name="parcels")
+
+
+def test_to_metric_and_missing_crs():
+    gdf = gpd.GeoDataFrame(geometry=[Point(121.6, 31.2)], crs="EPSG:4326")
+    m = crs.to_metric(gdf)
+    assert m.crs.to_epsg() == 32651
+    assert 3.4e6 < m.geometry.iloc[0].y < 3.5e6
+    with pytest.raises(CRSError, match="roads has no CRS"):
+        crs.to_metric(gpd.GeoDataFrame(geometry=[Point(0, 0)]), name="roads")
+    with pytest.raises(CRSError, match="not a projected CRS"):
+        crs.to_metric(gdf, crs="EPSG:4490")
+
+
+def test_geodesic_area_units():
+    # a 1 km x 1 km square built in UTM 51N: geodesic area within 0.1 % of 1 km2
+    sq = gpd.GeoDataFrame(geometry=[box(380000, 3450000, 381000, 3451000)], crs=crs.METRIC)
+    a = crs.geodesic_area(sq)
+    assert a["area_m2"].iloc[0] == pytest.approx(1e6, rel=1e-3)
+    assert a["area_km2"].iloc[0] == pytest.approx(a["area_m2"].iloc[0] / 1e6)
+    assert a["area_ha"].iloc[0] == pytest.approx(a["area_m2"].iloc[0] / 1e4)
+    assert a["area_mu"].iloc[0] == pytest.approx(a["area_m2"].iloc[0] * 15 / 10000)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.001, 0.05), st.floats(0.001, 0.05), st.floats(0.0, 1.0))
+def test_geodesic_area_is_additive(w, h, frac):
+    x0, y0 = 121.5, 31.1
+    whole = box(x0, y0, x0 + w, y0 + h)
+    cut = x0 + w * frac
+    parts = [box(x0, y0, cut, y0 + h), box(cut, y0, x0 + w, y0 + h)]
+    g = gpd.GeoSeries([whole, *parts], crs="EPSG:4326")
+    a = crs.geodesic_area(g)["area_m2"].to_numpy()
+    # Edges are geodesics, so splitting a parallel edge changes the area by a few
+    # parts per billion (0.04 m2 on 10 km2): additive to 1e-7, not to machine precision.
+    assert a[0] == pytest.approx(a[1] + a[2], rel=1e-7, abs=1e-6)
+
+
+def test_geodesic_length():
+    line = gpd.GeoSeries([LineString([(121.5, 31.0), (121.5, 31.1)])], crs="EPSG:4326")
+    assert crs.geodesic_length(line).iloc[0] == pytest.approx(11_090, rel=0.005)

@@ -1,0 +1,265 @@
+"""zjgis.io: reading Shanghai's files (encodings, CRS traps, bad geometry) and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from shapely import Point, Polygon
+
+from zjgis import crs, io
+from zjgis.errors import (
+    CRSError,
+    EncodingError,
+    InvalidGeometryWarning,
+    ReadError,
+    WriteError,
+)
+
+NAMES = ["张江镇", "川沙新镇", "唐镇"]
+
+
+@pytest.fixture
+def towns():
+    return gpd.GeoDataFrame(
+        {"name": NAMES, "code": ["310115125", "310115103", "310115130"]},
+        geometry=[Point(121.59, 31.20), Point(121.70, 31.19), Point(121.66, 31.22)],
+        crs="EPSG:4326",
+    )
+
+
+def _gbk_shapefile(gdf, path, *, cpg=None):
+    """Write a GBK shapefile the way Chinese GIS software does: no .cpg, LDID 0."""
+    gdf.to_file(path, encoding="GBK")
+    path.with_suffix(".cpg").unlink()
+    if cpg is not None:
+        path.with_suffix(".cpg").write_text(cpg)
+    raw = path.with_suffix(".dbf").read_bytes()
+    assert raw[29] == 0  # no language driver id: GDAL cannot know it is GBK
+    return path
+
+
+def test_gbk_shapefile_without_cpg_reads_correct_chinese(tmp_path, towns):
+    shp = _gbk_shapefile(towns, tmp_path / "towns.shp")
+    # what GDAL alone returns: mojibake (pyogrio issue 380)
+    raw = pyogrio.read_dataframe(shp)
+    assert raw["name"].tolist() != NAMES
+    got = io.read(shp)
+    assert got["name"].tolist() == NAMES
+    assert got.attrs["encoding"] == "gb18030"
+
+
+def test_gbk_shapefile_zipped(tmp_path, towns):
+    shp = _gbk_shapefile(towns, tmp_path / "towns.shp")
+    zpath = tmp_path / "towns.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for ext in (".shp", ".shx", ".dbf", ".prj"):
+            zf.write(shp.with_suffix(ext), f"towns{ext}")
+    assert io.read(zpath)["name"].tolist() == NAMES
+
+
+def test_wrong_cpg_is_a_clear_error_and_encoding_can_be_forced(tmp_path, towns):
+    shp = _gbk_shapefile(towns, tmp_path / "towns.shp", cpg="UTF-8")
+    with pytest.raises(EncodingError, match=r"towns\.dbf: the \.cpg says 'UTF-8'.*gb18030"):
+        io.read(shp)
+    assert io.read(shp, encoding="gbk")["name"].tolist() == NAMES
+
+
+def test_gbk_forced_as_latin1_is_caught_as_mojibake(tmp_path, towns):
+    shp = _gbk_shapefile(towns, tmp_path / "towns.shp", cpg="ISO-8859-1")
+    # a .cpg that lies (Latin-1 decodes any bytes): the mojibake check catches it
+    with pytest.raises(EncodingError, match="GBK text decoded as Latin-1"):
+        io.read(shp)
+
+
+def test_utf8_shapefile_with_cpg(tmp_path, towns):
+    towns.to_file(tmp_path / "u.shp", encoding="UTF-8")
+    assert io.read(tmp_path / "u.shp")["name"].tolist() == NAMES
+
+
+def test_missing_crs_is_an_error_unless_named(tmp_path, towns):
+    shp = tmp_path / "noprj.shp"
+    towns.to_file(shp, encoding="UTF-8")
+    shp.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError, match=r"noprj\.shp has no coordinate reference system"):
+        io.read(shp)
+    got = io.read(shp, source_crs="EPSG:4490")
+    assert got.crs.to_epsg() == 4490
+
+
+def test_csv_with_lonlat_needs_a_crs(tmp_path):
+    path = tmp_path / "stations.csv"
+    pd.DataFrame({"station": ["张江高科", "金科路"], "lon": [121.5937, 121.6027],
+                  "lat": [31.2033, 31.2029]}).to_csv(path, index=False)
+    with pytest.raises(CRSError, match="no coordinate reference system"):
+        io.read(path)
+    got = io.read(path, source_crs="WGS-84")
+    assert got.crs.to_epsg() == 4326
+    assert got["station"].tolist() == ["张江高科", "金科路"]
+    assert got.geometry.iloc[0].x == pytest.approx(121.5937)
+
+
+def test_csv_gbk_and_custom_columns(tmp_path):
+    path = tmp_path / "pois.csv"
+    text = "名称,x,y\n张江药谷,121.60,31.19\n"
+    path.write_bytes(text.encode("gbk"))
+    got = io.read(path, lonlat=("x", "y"), source_crs="WGS-84")
+    assert got["名称"].tolist() == ["张江药谷"]
+    assert got.attrs["encoding"] == "gb18030"
+
+
+def test_csv_bad_rows_and_swapped_columns(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,lon,lat\na,121.5,31.2\nb,,31.3\nc,abc,31.3\n", encoding="utf-8")
+    with pytest.raises(ReadError, match=r"2 row\(s\) have no numeric lon/lat \(file lines 3, 4\)"):
+        io.read(bad, source_crs="WGS-84")
+    swapped = tmp_path / "swapped.csv"
+    swapped.write_text("name,lon,lat\na,31.2,121.5\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="swapped"):
+        io.read(swapped, source_crs="WGS-84")
+    nocols = tmp_path / "nocols.csv"
+    nocols.write_text("name,x,y\na,1,2\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="no coordinate columns 'lon'/'lat'"):
+        io.read(nocols, source_crs="WGS-84")
+
+
+def test_gcj02_geojson_claiming_4326_is_converted(tmp_path):
+    # an Amap export: GCJ-02 numbers in a file that says (by default) EPSG:4326
+    gcj = (121.5937, 31.2033)
+    path = tmp_path / "amap.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "张江高科"},
+         "geometry": {"type": "Point", "coordinates": list(gcj)}}]}, ensure_ascii=False),
+        encoding="utf-8")
+    as_is = io.read(path)
+    assert as_is.crs.to_epsg() == 4326 and as_is.geometry.iloc[0].x == gcj[0]
+    got = io.read(path, source_crs="GCJ-02")
+    x, y = crs.gcj02_to_wgs84(*gcj)
+    assert got.geometry.iloc[0].x == pytest.approx(float(x), abs=1e-12)
+    assert got.geometry.iloc[0].y == pytest.approx(float(y), abs=1e-12)
+    assert got.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]
+    assert got.attrs["source_crs"] == "GCJ-02"
+    bd = io.read(path, source_crs="bd09")
+    assert bd.attrs["coordinate_conversions"] == ["BD-09 -> WGS-84"]
+
+
+def test_gcj_source_on_projected_file_is_refused(tmp_path, towns):
+    path = tmp_path / "m.gpkg"
+    towns.to_crs(crs.METRIC).to_file(path)
+    with pytest.raises(CRSError, match="is a lon/lat frame but the file's coordinates are proj"):
+        io.read(path, source_crs="GCJ-02")
+
+
+@pytest.fixture
+def bowtie_file(tmp_path):
+    bowtie = Polygon([(121.5, 31.1), (121.6, 31.2), (121.6, 31.1), (121.5, 31.2), (121.5, 31.1)])
+    ok = Polygon([(121.7, 31.1), (121.8, 31.1), (121.8, 31.2), (121.7, 31.1)])
+    gdf = gpd.GeoDataFrame({"pid": ["P1", "P2"]}, geometry=[ok, bowtie], crs="EPSG:4326")
+    path = tmp_path / "parcels.gpkg"
+    gdf.to_file(path)
+    return path
+
+
+def test_invalid_geometry_is_reported(bowtie_file):
+    with pytest.warns(InvalidGeometryWarning, match=r"1 invalid .*feature 1: Self-intersection"):
+        got = io.read(bowtie_file)
+    assert not got.geometry.iloc[1].is_valid  # not repaired behind the user's back
+    report = io.geometry_report(got, id_column="pid")
+    assert report["id"].tolist() == ["P2"]
+    assert report["reason"].iloc[0].startswith("Self-intersection")
+
+
+def test_invalid_geometry_repaired_when_asked(bowtie_file):
+    got = io.read(bowtie_file, repair=True)
+    assert got.geometry.is_valid.all()
+    assert got.attrs["repaired_geometries"] == 1
+    assert got.geometry.iloc[1].area > 0
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    with pytest.raises(ReadError, match="no such file"):
+        io.read(tmp_path / "nope.gpkg")
+    (tmp_path / "x.dwg").write_bytes(b"AC1015")
+    with pytest.raises(ReadError, match="unsupported file type '.dwg'"):
+        io.read(tmp_path / "x.dwg")
+    (tmp_path / "broken.geojson").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ReadError, match="broken.geojson: could not read"):
+        io.read(tmp_path / "broken.geojson")
+
+
+def test_write_roundtrip_gpkg_and_geojson(tmp_path, towns):
+    io.write(towns, tmp_path / "t.gpkg", layer="towns")
+    io.write(towns.iloc[:1], tmp_path / "t.gpkg", layer="other")
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "t.gpkg")}
+    assert layers == {"towns", "other"}  # the second write kept the first layer
+    assert io.read(tmp_path / "t.gpkg", layer="towns")["name"].tolist() == NAMES
+    io.write(towns.to_crs(crs.METRIC), tmp_path / "t.geojson")
+    back = io.read(tmp_path / "t.geojson")
+    assert back.crs.to_epsg() == 4326
+    assert back.geometry.iloc[0].x == pytest.approx(121.59, abs=1e-9)
+
+
+def test_failed_write_leaves_old_file_intact(tmp_path, towns, monkeypatch):
+    target = tmp_path / "t.geojson"
+    io.write(towns, target)
+    before = target.read_bytes()
+
+    def crash(*args, **kwargs):
+        # write half a file, then die like a full disk would
+        args[1].write_bytes(b'{"type": "FeatureCollection", "feat')
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", crash)
+    with pytest.raises(WriteError, match="the old file is kept"):
+        io.write(towns.iloc[:1], target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.geojson"]  # no temp left
+
+
+def test_atomic_write_exception_in_block(tmp_path):
+    target = tmp_path / "plan.txt"
+    io.write_text("v1", target)
+    with pytest.raises(RuntimeError), io.atomic_write(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert target.read_text() == "v1"
+    with pytest.raises(WriteError, match="exists; pass overwrite=True"):
+        io.write_text("v2", target, overwrite=False)
+
+
+def test_write_refuses_no_crs_and_unknown_suffix(tmp_path, towns):
+    with pytest.raises(CRSError, match="no CRS"):
+        io.write(gpd.GeoDataFrame(towns.drop(columns="geometry"),
+                                  geometry=list(towns.geometry)), tmp_path / "a.gpkg")
+    with pytest.raises(WriteError, match=r"writes \.gpkg, \.geojson"):
+        io.write(towns, tmp_path / "a.kml")
+
+
+def test_detect_encoding_text(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes("名称\n张江\n".encode("utf-8"))
+    assert io.detect_encoding(p) == "utf-8"
+    p.write_bytes("名称\n张江\n".encode("gbk"))
+    assert io.detect_encoding(p) == "gb18030"
+    p.write_bytes(bytes(np.random.default_rng(0).integers(128, 256, 200, dtype=np.uint8)))
+    with pytest.raises(EncodingError, match="neither UTF-8 nor GBK"):
+        io.detect_encoding(p)
+
+
+def test_reads_real_gcj02_district_file(shared_data):
+    # the shipped cnmaps file is GCJ-02 although GeoJSON says EPSG:4326
+    path = shared_data / "admin" / "shanghai_districts_cnmaps_gcj02.geojson"
+    raw = io.read(path)
+    fixed = io.read(path, source_crs="GCJ-02")
+    ref = io.read(shared_data / "admin" / "shanghai_districts_geoboundaries_osm_wgs84.geojson")
+    name = "普陀区"
+    a = raw[raw["name"] == name].to_crs(crs.METRIC).geometry.iloc[0]
+    b = fixed[fixed["name"] == name].to_crs(crs.METRIC).geometry.iloc[0]
+    r = ref[ref["district"] == name].to_crs(crs.METRIC).geometry.iloc[0]
+    iou = lambda p, q: p.intersection(q).area / p.union(q).area  # noqa: E731
+    assert iou(b, r) > 0.97 > iou(a, r)
