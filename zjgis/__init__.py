@@ -15,6 +15,23 @@ from zjgis.io import read, write
 
 __all__ = ["__version__", "crs", "errors", "io", "read", "write", "show_versions"]
 
+# Heavier submodules load on first use (``zjgis.maps`` pulls in folium and
+# matplotlib), so ``import zjgis`` stays fast in every notebook cell.
+_LAZY = ("layers", "maps", "network", "transit", "jobshousing", "landreserve", "raster")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"zjgis.{name}")
+    msg = f"module 'zjgis' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 def show_versions() -> str:
     """Return (and print) the versions of zjgis and the libraries it stands on."""
