@@ -1,0 +1,90 @@
+"""The layers zjgis knows: names, titles, kinds, geometry types and key columns.
+
+This is the *contract* other modules rely on (maps style by ``kind``, analyses
+join on the key columns).  Provenance of the shipped files (source, licence,
+accuracy class, conversions) is data, not code: it lives beside the files in
+``data/boundaries/layers.json`` (written by ``scripts/make_boundaries.py``) and
+in ``data/boundaries/PROVENANCE.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "INDUSTRY_KEYS"]
+
+#: Accuracy classes, from best to worst.
+ACCURACY_CLASSES = ("official", "derived", "schematic", "sample")
+
+#: Industry keys used in ``industrial_communities.industries`` with their display names.
+INDUSTRY_KEYS = {
+    "integrated_circuits": "集成电路",
+    "biomedicine": "生物医药",
+    "artificial_intelligence": "人工智能",
+    "advanced_manufacturing": "智能制造",
+}
+
+_POLY = ("Polygon", "MultiPolygon")
+_LINE = ("LineString", "MultiLineString")
+_POINT = ("Point",)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What a layer must look like.
+
+    Attributes
+    ----------
+    name : str
+        Catalog name (``load(name)``) and file stem (``<name>.geojson``).
+    title_zh, title_en : str
+        Display titles.
+    kind : str
+        Layer kind, used by maps for styling (boundary, admin, community, …).
+    geom_types : tuple of str
+        Allowed geometry types.
+    columns : tuple of str
+        Columns every version of the layer must have (shipped or a user file).
+    id_column : str
+        Column naming a feature in messages and joins.
+    """
+
+    name: str
+    title_zh: str
+    title_en: str
+    kind: str
+    geom_types: tuple[str, ...]
+    columns: tuple[str, ...]
+    id_column: str
+
+
+SPECS: dict[str, LayerSpec] = {
+    s.name: s
+    for s in (
+        LayerSpec("districts", "上海市辖区", "Shanghai districts", "boundary", _POLY,
+                  ("name", "name_en", "adcode"), "name"),
+        LayerSpec("science_city_2017", "张江科学城（2017年规划，约95平方公里）",
+                  "Zhangjiang Science City, 2017 plan (~95 km²)", "boundary", _POLY,
+                  ("name",), "name"),
+        LayerSpec("science_city_2022", "张江科学城（扩区后，约220平方公里）",
+                  "Zhangjiang Science City, expanded 2022 (~220 km²)", "boundary", _POLY,
+                  ("name",), "name"),
+        LayerSpec("streets_towns", "扩区范围街镇", "Streets and towns of the expanded area",
+                  "admin", _POLY, ("name", "code"), "name"),
+        LayerSpec("industrial_communities", "产业社区", "Industrial communities", "community",
+                  _POLY, ("community_id", "name", "street_town", "industries", "industries_zh"),
+                  "community_id"),
+        LayerSpec("axis", "创新源—产业核—联动廊主轴（金科路—康新公路）",
+                  "Innovation axis along Jinke Rd – Kangxin Hwy", "axis", _LINE, ("name",),
+                  "name"),
+        LayerSpec("axis_zones", "主轴三区（中国芯·智能造·创新药）与创新源",
+                  "Axis zones (chips, smart manufacturing, new drugs) and innovation source",
+                  "axis_zone", _POLY, ("zone", "label_zh", "role"), "zone"),
+        LayerSpec("putuo_subparks", "张江普陀园子园", "Sub-parks of Zhangjiang Putuo park",
+                  "park", _POLY, ("name", "block", "industries_zh"), "name"),
+        LayerSpec("hitech_parks", "张江高新区“一区22园”分园", "Parks of Zhangjiang Hi-tech Zone",
+                  "park_point", _POINT, ("name", "district", "industries_zh"), "name"),
+        LayerSpec("rail_stations", "上海轨道交通车站", "Shanghai rail transit stations",
+                  "station", _POINT, ("station", "line"), "station"),
+    )
+}
