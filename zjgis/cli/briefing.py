@@ -1,0 +1,53 @@
+"""``zjgis briefing`` — the joint meeting's briefing map as one offline HTML file (and a PNG)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from zjgis.errors import WriteError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``briefing`` subcommand."""
+    p = sub.add_parser(
+        "briefing",
+        help="make the briefing map (self-contained HTML, optional PNG figure)",
+        description="Draw the catalog layers as a briefing map and save one self-contained "
+                    "HTML file that opens without internet (only basemap tiles are fetched; "
+                    "none with --basemap none).",
+    )
+    p.add_argument("--out", required=True, type=Path, help="output .html file")
+    p.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
+                   help="tiles: none (offline, blank), osm, amap (layers shifted to GCJ-02)")
+    p.add_argument("--layers", nargs="+", metavar="NAME",
+                   help="catalog layer names (default: all; see `zjgis layers`)")
+    p.add_argument("--title", default=None, help="map title (default: 张江科学城 规划图)")
+    p.add_argument("--subtitle", default=None, help="subtitle line")
+    p.add_argument("--language", choices=("zh", "en"), default="zh", help="legend language")
+    p.add_argument("--png", type=Path, default=None,
+                   help="also save a static figure (PNG or PDF by suffix) for slides")
+    p.add_argument("--online", action="store_true",
+                   help="link Leaflet from its CDN instead of inlining it (smaller file)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from zjgis import maps
+
+    for path in (args.out, args.png):
+        if path is not None and path.exists() and not args.overwrite:
+            msg = f"{path} exists; pass --overwrite to replace it"
+            raise WriteError(msg)
+    options = {"language": args.language, "subtitle": args.subtitle}
+    if args.title:
+        options["title"] = args.title
+    m = maps.briefing_map(args.layers, basemap=args.basemap, **options)
+    saved = maps.save(m, args.out, offline=not args.online, overwrite=args.overwrite)
+    print(f"briefing map: {saved}")
+    if args.png is not None:
+        fig = maps.figure(args.layers, **options)
+        maps.save_figure(fig, args.png, overwrite=args.overwrite)
+        print(f"figure: {args.png} ({args.png.stat().st_size / 2**20:.2f} MB)")
+    return 0

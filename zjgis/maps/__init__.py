@@ -1,0 +1,44 @@
+"""Briefing maps of Zhangjiang Science City: folium HTML for the joint meeting, static figures.
+
+* :func:`briefing_map` — every layer in the house style, legend with accuracy
+  classes, title block, tooltips/popups; analysis results via ``extra=``;
+* :func:`save` — one self-contained, offline HTML file (Leaflet inlined from an
+  installed package), written atomically; returns its size;
+* :func:`figure` / :func:`save_figure` — the same layers as a matplotlib figure
+  with Chinese labels (Noto Sans CJK) for slides, PNG or PDF;
+* :func:`choropleth` and :class:`Style` — styles for ``extra=`` layers.
+
+maps never imports the analysis modules: their results arrive through ``extra=``.
+"""
+
+from __future__ import annotations
+
+from zjgis.maps.briefing import BASEMAPS, briefing_map
+from zjgis.maps.figure import MissingFontWarning, cjk_font, figure, save_figure
+from zjgis.maps.offline import SavedMap, external_references, save
+from zjgis.maps.style import (
+    INDUSTRY_PALETTE,
+    METRO_LINE_COLOURS,
+    Style,
+    choropleth,
+    industry_colour,
+    line_colour,
+)
+
+__all__ = [
+    "BASEMAPS",
+    "INDUSTRY_PALETTE",
+    "METRO_LINE_COLOURS",
+    "MissingFontWarning",
+    "SavedMap",
+    "Style",
+    "briefing_map",
+    "choropleth",
+    "cjk_font",
+    "external_references",
+    "figure",
+    "industry_colour",
+    "line_colour",
+    "save",
+    "save_figure",
+]

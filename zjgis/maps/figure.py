@@ -1,0 +1,302 @@
+"""Static briefing figure (matplotlib) for slides: same layers and style, Chinese labels.
+
+Chinese text needs a CJK font; matplotlib's default DejaVu Sans has no Chinese
+glyphs and draws boxes (豆腐块).  :func:`cjk_font` finds an installed one
+(Noto Sans CJK SC first).  Install it with ``apt-get install fonts-noto-cjk``
+(Debian/Ubuntu), ``conda install -c conda-forge font-noto-cjk`` or ``brew
+install --cask font-noto-sans-cjk-sc``; on Windows "Microsoft YaHei" and on
+macOS "PingFang SC" are found without installing anything.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+
+from zjgis import crs as zcrs
+from zjgis import io as zio
+from zjgis._log import get_logger
+from zjgis.errors import ValidationError, ZjgisWarning
+from zjgis.maps import _prepare as prep
+from zjgis.maps import style as st
+
+__all__ = ["MissingFontWarning", "cjk_font", "figure", "save_figure", "CJK_FAMILIES"]
+
+log = get_logger(__name__)
+
+#: CJK font families tried in order.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "Noto Sans CJK JP", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei",
+    "PingFang SC", "Hiragino Sans GB", "SimHei", "Noto Serif CJK SC", "AR PL UMing CN",
+)
+
+_INSTALL_HINT = (
+    "install a CJK font: apt-get install fonts-noto-cjk (Debian/Ubuntu), "
+    "conda install -c conda-forge font-noto-cjk, or brew install --cask font-noto-sans-cjk-sc; "
+    "then remove matplotlib's font cache (~/.cache/matplotlib) if it was built before"
+)
+
+
+class MissingFontWarning(ZjgisWarning):
+    """No CJK font is installed: Chinese labels of figures would show as boxes."""
+
+
+def cjk_font() -> str | None:
+    """Return the family name of an installed CJK font, or None (see module notes)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    return None
+
+
+def _font_or_warn() -> str | None:
+    family = cjk_font()
+    if family is None:
+        warnings.warn(f"no CJK font found, Chinese labels will show as boxes; {_INSTALL_HINT}",
+                      MissingFontWarning, stacklevel=3)
+    return family
+
+
+def figure(
+    layers: Sequence[str | gpd.GeoDataFrame] | str | gpd.GeoDataFrame | None = None,
+    *,
+    title: str = "张江科学城 规划图",
+    subtitle: str | None = None,
+    language: Literal["zh", "en"] = "zh",
+    extra: Sequence[Any] | None = None,
+    figsize: tuple[float, float] = (11.0, 9.0),
+    extent: Literal["science_city", "all"] | Sequence[float] = "science_city",
+    label_features: bool = True,
+):
+    """Draw the briefing layers as a matplotlib figure (in metres, UTM 51N) with a CJK font.
+
+    Parameters
+    ----------
+    layers, extra, language, title, subtitle
+        As for :func:`zjgis.maps.briefing_map`.
+    figsize : (float, float)
+        Figure size in inches.
+    extent : {"science_city", "all"} or (minx, miny, maxx, maxy)
+        Map window: the science city outline (with a margin) when drawn, all
+        layers, or a lon/lat box in degrees.
+    label_features : bool
+        Write the axis zones' labels (中国芯 / 智能造 / 创新药) and the names of
+        polygons that have one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes in EPSG:32651 metres with a legend (accuracy class of every
+        layer), a scale bar and a source line.
+
+    Warns
+    -----
+    MissingFontWarning
+        If no CJK font is installed (Chinese would show as boxes); the message
+        says how to install one.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    language = prep.check_language(language)
+    family = _font_or_warn()
+    font = FontProperties(family=[family, "DejaVu Sans"] if family else ["DejaVu Sans"])
+    frames = prep.resolve(layers) if (layers is not None or extra is None) else []
+    prepared = prep.prepare(frames, extra, language=language)
+    if not prepared:
+        msg = "nothing to draw: no layers and no extra"
+        raise ValidationError(msg)
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    ax.set_facecolor("#f2efe9")
+    _set_extent(ax, prepared, extent)
+    window = _window_lonlat(ax)
+    handles = []
+    for p in prepared:
+        if not len(p.gdf):
+            continue
+        inside = p.gdf.intersects(window).to_numpy()
+        if not inside.any():
+            continue
+        if not inside.all():  # only what is in view: smaller files, honest legend entries
+            p.gdf = p.gdf[inside]
+            p.colours = p.colours[inside] if len(p.colours) == len(inside) else p.colours
+            if p.kind == "station" or p.kind in ("community", "park"):
+                _, entries = st.feature_colours(p.kind, p.gdf, p.style)
+                p.entries = prep._display_entries(entries, language)
+        g = zcrs.to_metric(p.gdf, name=p.name)
+        s = p.style
+        colours = list(p.colours) if len(p.colours) == len(g) else [s.color] * len(g)
+        ls = (0, tuple(float(x) for x in s.dash_array.split())) if s.dash_array else "-"
+        if p.geom_family == "point":
+            g.plot(ax=ax, color=colours, markersize=(s.radius * 2.2) ** 2 / 4,
+                   edgecolor=s.color if p.kind != "station" else "#222222", linewidth=0.4,
+                   zorder=6)
+            handles.append(Line2D([], [], marker="o", ls="", color=colours[0] if colours else
+                                  s.color, label=_legend_label(p, language)))
+        elif p.geom_family == "line" or not s.fill or s.fill_opacity == 0:
+            g.boundary.plot(ax=ax, color=colours if p.geom_family != "line" else None,
+                            linewidth=max(s.weight * 0.6, 0.3), linestyle=ls, zorder=5) \
+                if p.geom_family != "line" else g.plot(ax=ax, color=colours,
+                                                       linewidth=s.weight * 0.6, zorder=5)
+            handles.append(Line2D([], [], color=colours[0] if colours else s.color,
+                                  linestyle=ls, linewidth=max(s.weight * 0.6, 0.8),
+                                  label=_legend_label(p, language)))
+        else:
+            g.plot(ax=ax, color=colours, alpha=min(1.0, s.fill_opacity + 0.15),
+                   edgecolor="none", zorder=3)
+            if s.weight > 0:
+                g.boundary.plot(ax=ax, color=s.color if p.kind not in ("extra",) else "#555555",
+                                linewidth=0.5, zorder=3.5)
+            handles.append(Patch(facecolor=colours[0] if colours else s.color,
+                                 alpha=min(1.0, s.fill_opacity + 0.15),
+                                 label=_legend_label(p, language)))
+        for e in p.entries:
+            handles.append(Patch(facecolor=e.color, label=f"  {e.label}")
+                           if e.symbol != "circle" else
+                           Line2D([], [], marker="o", ls="", color=e.color, label=f"  {e.label}"))
+        if label_features:
+            _labels(ax, p, g, font)
+    _set_extent(ax, prepared, extent)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax, font, language)
+    heading = title if not subtitle else f"{title}\n{subtitle}"
+    ax.set_title(heading, fontproperties=font, fontsize=16, loc="left")
+    ax.legend(handles=handles, prop=font, fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title="图例" if language == "zh" else "Legend", title_fontproperties=font)
+    sources = prep.sources_text(prepared, language)
+    head = "数据来源：" if language == "zh" else "Data sources: "
+    crs_note = ("坐标系 WGS-84，UTM 51N 投影" if language == "zh"
+                else "WGS-84, UTM zone 51N projection")
+    footer = "\n".join(textwrap.wrap(head + "；".join(sources), 150)[:4]) + f"\n{crs_note} · zjgis"
+    fig.supxlabel(footer, fontproperties=font, fontsize=6.5, color="#555555", x=0.01,
+                  ha="left", multialignment="left")
+    fig.zjgis_font = family  # type: ignore[attr-defined]
+    return fig
+
+
+def _legend_label(p: prep.Prepared, language: str) -> str:
+    acc = st.accuracy_text(p.accuracy, language) if p.accuracy else ""
+    text = f"{p.title}（{acc}）" if acc and language == "zh" else (
+        f"{p.title} ({acc})" if acc else p.title)
+    return "\n".join(textwrap.wrap(text, 18 if language == "zh" else 36))
+
+
+def _window_lonlat(ax):
+    import shapely
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    box = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=zcrs.METRIC).to_crs(zcrs.WGS84)
+    return box.iloc[0]
+
+
+def _labels(ax, p: prep.Prepared, g: gpd.GeoDataFrame, font) -> None:
+    import matplotlib.patheffects as pe
+
+    halo = [pe.withStroke(linewidth=2.5, foreground="white")]
+    if p.labels:
+        lon = [m[1] for m in p.labels]
+        lat = [m[0] for m in p.labels]
+        pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=zcrs.WGS84).to_crs(zcrs.METRIC)
+        for pt, m in zip(pts, p.labels):
+            ax.text(pt.x, pt.y, m[2], fontproperties=font, fontsize=13, fontweight="bold",
+                    ha="center", va="center", path_effects=halo, zorder=8)
+        return
+    if p.kind in ("community", "park") and "name" in g.columns and len(g) <= 60:
+        reps = g.geometry.representative_point()
+        for pt, name in zip(reps, g["name"]):
+            if isinstance(name, str) and name:
+                ax.text(pt.x, pt.y, name, fontproperties=font, fontsize=7, ha="center",
+                        va="center", path_effects=halo, zorder=7)
+
+
+def _set_extent(ax, prepared: Sequence[prep.Prepared], extent) -> None:
+    names = {p.name: p for p in prepared}
+    box = None
+    if isinstance(extent, str):
+        if extent == "science_city":
+            for key in ("science_city_2022", "science_city_2017"):
+                if key in names and len(names[key].gdf):
+                    box = names[key].gdf.total_bounds
+                    break
+        elif extent != "all":
+            msg = f"extent must be 'science_city', 'all' or a (minx, miny, maxx, maxy) box"
+            raise ValidationError(msg)
+        if box is None:
+            box = prep.bounds_of(prepared)
+    else:
+        box = np.asarray(extent, dtype="float64")
+        if box.shape != (4,):
+            msg = "extent box must be (minx, miny, maxx, maxy) in degrees"
+            raise ValidationError(msg)
+    if box is None:
+        return
+    corners = gpd.GeoSeries(gpd.points_from_xy([box[0], box[2]], [box[1], box[3]]),
+                            crs=zcrs.WGS84).to_crs(zcrs.METRIC)
+    (x0, x1), (y0, y1) = sorted(corners.x), sorted(corners.y)
+    pad = 0.06 * max(x1 - x0, y1 - y0, 500.0)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+
+
+def _scale_bar(ax, font, language: str) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width = x1 - x0
+    target = width / 5
+    nice = [100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000]
+    length = max([n for n in nice if n <= target] or [nice[0]])
+    bx = x0 + 0.04 * width
+    by = y0 + 0.04 * (y1 - y0)
+    ax.plot([bx, bx + length], [by, by], color="black", linewidth=3, solid_capstyle="butt",
+            zorder=9)
+    text = f"{length / 1000:g} 公里" if language == "zh" else f"{length / 1000:g} km"
+    if length < 1000:
+        text = f"{length} 米" if language == "zh" else f"{length} m"
+    ax.text(bx + length / 2, by + 0.012 * (y1 - y0), text, fontproperties=font, ha="center",
+            va="bottom", fontsize=8, zorder=9)
+    ax.annotate("N", xy=(x1 - 0.04 * width, y1 - 0.05 * (y1 - y0)),
+                xytext=(x1 - 0.04 * width, y1 - 0.12 * (y1 - y0)),
+                arrowprops={"arrowstyle": "-|>", "color": "black"}, ha="center",
+                fontsize=11, fontweight="bold", zorder=9)
+
+
+def save_figure(fig, path: str | Path, *, dpi: int = 200, overwrite: bool = True) -> Path:
+    """Save a figure as PNG or PDF (by suffix), atomically; fonts are embedded in PDFs.
+
+    Raises
+    ------
+    WriteError
+        If ``path`` exists and ``overwrite`` is False, or its folder is missing.
+    ValidationError
+        If the suffix is not .png, .pdf or .svg.
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf", "svg"):
+        msg = f"{path}: save figures as .png, .pdf or .svg"
+        raise ValidationError(msg)
+    import matplotlib as mpl
+
+    with mpl.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}), \
+            zio.atomic_write(path, overwrite=overwrite) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi)
+    log.info("saved figure %s (%d bytes)", path, path.stat().st_size)
+    return path
