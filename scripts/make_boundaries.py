@@ -325,11 +325,479 @@ def make_science_city_2022() -> None:
     })
 
 
+# --------------------------------------------------------------------------- step 2 layers
+
+
+def load_out(name: str) -> gpd.GeoDataFrame:
+    return gpd.read_file(OUT / f"{name}.geojson")
+
+
+def voronoi_cells(points_m: list[tuple[float, float]], extent) -> list:
+    """Voronoi cells (EPSG:32651) of ``points_m``, in input order, clipped to ``extent``."""
+    mp = shapely.MultiPoint(points_m)
+    cells = shapely.voronoi_polygons(mp, extend_to=extent.buffer(20000))
+    parts = list(shapely.get_parts(cells))
+    out = []
+    for x, y in points_m:
+        p = Point(x, y)
+        cell = next(c for c in parts if c.contains(p) or c.touches(p))
+        out.append(shapely.intersection(cell, extent))
+    return out
+
+
+def _stem(name: str) -> str:
+    for suffix in ("新村街道", "路街道", "街道", "新镇", "镇"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def town_anchors(stations: pd.DataFrame, district_poly) -> pd.DataFrame:
+    """Pudong 街道/镇 with a rail station named after them (name stem), anchor = mean position."""
+    towns = pd.read_csv(DATA / "admin" / "shanghai_streets_towns_2023.csv", dtype=str)
+    towns = towns[(towns.district_code == "310115") & towns.kind.isin(["街道", "镇"])]
+    st = stations[stations.source_id == "amap_2025"].drop_duplicates("station")
+    inside = shapely.contains_xy(district_poly, st.lon.to_numpy(), st.lat.to_numpy())
+    st = st[inside]
+    rows = []
+    for _, t in towns.iterrows():
+        stem = _stem(t["name"])
+        m = st[st.station.str.startswith(stem)]
+        if m.empty:
+            continue
+        rows.append({"name": t["name"], "code": t["code"], "kind": t["kind"],
+                     "anchor_stations": "、".join(sorted(m.station)),
+                     "lon": m.lon.mean(), "lat": m.lat.mean()})
+    return pd.DataFrame(rows)
+
+
+N_STREETS_TOWNS = 11  # seed 000: 整合扩区范围11个街镇的空间资源
+
+
+def make_streets_towns() -> None:
+    st = stations_wgs()
+    pdg = pudong()
+    anchors = town_anchors(st, pdg)
+    pts = gpd.GeoSeries(gpd.points_from_xy(anchors.lon, anchors.lat), crs=zcrs.WGS84)
+    pts_m = [(p.x, p.y) for p in pts.to_crs(zcrs.METRIC)]
+    cells_m = voronoi_cells(pts_m, to_metric(pdg))
+    sc22_m = to_metric(load_out("science_city_2022").geometry.iloc[0])
+    clipped = [shapely.intersection(c, sc22_m) for c in cells_m]
+    anchors["overlap_km2"] = [c.area / 1e6 for c in clipped]
+    anchors["geometry"] = [to_wgs(c) for c in clipped]
+    anchors = anchors.sort_values("overlap_km2", ascending=False)
+    chosen = anchors.head(N_STREETS_TOWNS).copy()
+    left_out = anchors.iloc[N_STREETS_TOWNS:]
+    left_out = left_out[left_out.overlap_km2 > 0]
+    chosen = chosen.sort_values("code")
+    out = gpd.GeoDataFrame(
+        {
+            "name": chosen.name, "code": chosen.code, "kind": chosen.kind,
+            "district": "浦东新区",
+            "anchor_stations": chosen.anchor_stations,
+            "membership": "derived: one of the 11 units whose schematic cell overlaps the "
+                          "schematic 2022 area most (not the official list)",
+            "accuracy": "schematic",
+            "source": "names and codes: NBS 2023 (china-division 2.7.0); geometry: Voronoi cell "
+                      "of rail stations named after the unit, clipped to science_city_2022",
+        },
+        geometry=list(chosen.geometry), crs=zcrs.WGS84,
+    ).reset_index(drop=True)
+    save("streets_towns", out, meta={
+        "accuracy": "schematic",
+        "source": "names/codes: NBS 2023 statistical division codes (china-division 2.7.0); "
+                  "which 11 units and their shapes are derived by zjgis (schematic): the action "
+                  "plan (seed 000) names no units and no 街镇 boundaries were found",
+        "licence": "codes MIT/WTFPL; geometry zjgis (MIT) from Amap-derived station positions "
+                   "and OSM district edge (ODbL 1.0, © OpenStreetMap contributors)",
+        "date": BUILD_DATE,
+        "source_files": ["data/admin/shanghai_streets_towns_2023.csv", "data/transit/stations.csv",
+                         SEED_000],
+        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
+        "method": "anchors = mean position of stations whose name starts with the unit's name "
+                  f"stem ({len(anchors)} of 36 Pudong 街道/镇 have one); Voronoi cells over "
+                  "浦东新区; keep the 11 with the largest overlap with science_city_2022; clip",
+        "not_included_but_overlapping": [
+            f"{r.name} ({r.code}, {r.overlap_km2:.1f} km²)" for r in left_out.itertuples()],
+        "units_without_anchor": "街镇 without a station named after them (e.g. 合庆镇, 高行镇) "
+                                "cannot be placed and are absorbed by neighbouring cells",
+    })
+
+
+def axis_line_m(stations) -> shapely.LineString:
+    """金科路 (Line 2) → 中科路 (Line 13) → 康新公路 (Line 11) → due south, metric."""
+    sc17 = to_metric(load_out("science_city_2017").geometry.iloc[0])
+    xs = [anchor(stations, n) for n in ("金科路", "中科路", "康新公路")]
+    minx, miny, maxx, maxy = sc17.bounds
+    line = shapely.LineString([(xs[0][0], maxy + 1000), *xs, (xs[-1][0], miny - 1000)])
+    return shapely.intersection(line, sc17)
+
+
+def make_axis() -> None:
+    st = stations_wgs()
+    line_m = axis_line_m(st)
+    assert line_m.geom_type == "LineString", line_m.geom_type
+    out = gpd.GeoDataFrame(
+        {"name": ["创新源—产业核—联动廊主轴（金科路—康新公路，示意）"],
+         "name_en": ["Innovation axis along Jinke Rd – Kangxin Hwy (schematic)"],
+         "roads_zh": ["金科路—康新公路"], "length_m": [round(line_m.length, 0)],
+         "accuracy": ["schematic"],
+         "source": [f"{SEED_000}: 沿金科路—康新公路主干道; drawn through rail stations"]},
+        geometry=[to_wgs(line_m)], crs=zcrs.WGS84)
+    save("axis", out, meta={
+        "accuracy": "schematic",
+        "source": "seed 000 (沿金科路—康新公路主干道…串联); line drawn through the stations 金科路 "
+                  "(Line 2), 中科路 (Line 13) and 康新公路 (Line 11), then due south; clipped to "
+                  "science_city_2017",
+        "licence": "zjgis (MIT); anchors Amap-derived (terms unknown)",
+        "date": BUILD_DATE,
+        "source_files": [SEED_000, "data/transit/stations.csv", "science_city_2017"],
+        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
+        "method": "polyline through station anchors; not the road centreline",
+    })
+
+
+AXIS_CORRIDOR_M = 2500.0
+ZONES = [
+    ("north", "中国芯", "chips: integrated circuits (集成电路)", "integrated_circuits"),
+    ("middle", "智能造", "smart manufacturing, AI (智能制造、人工智能)",
+     "artificial_intelligence;advanced_manufacturing"),
+    ("south", "创新药", "new drugs: biomedicine (生物医药)", "biomedicine"),
+]
+
+
+def zone_cuts_m(stations):
+    """Latitudes (metric y) cutting the axis in three equal lengths."""
+    line = axis_line_m(stations)
+    y1 = line.interpolate(line.length / 3).y
+    y2 = line.interpolate(2 * line.length / 3).y
+    return line, y1, y2
+
+
+def innovation_source_m(stations):
+    """Core park 四至: 罗山路 E, 龙东大道 S, 外环 W, 华夏中路 N -> 2017 area north of 华夏中路."""
+    sc17 = to_metric(load_out("science_city_2017").geometry.iloc[0])
+    pts = [anchor(stations, n) for n in ("华夏中路", "中科路", "学林路", "张江路")]
+    minx, miny, maxx, maxy = sc17.bounds
+    pts = [(minx - 3000, pts[0][1]), *pts, (maxx + 3000, pts[-1][1])]
+    north = Polygon([*pts, (maxx + 3000, maxy + 3000), (minx - 3000, maxy + 3000)])
+    return shapely.intersection(sc17, north)
+
+
+def make_axis_zones() -> None:
+    st = stations_wgs()
+    line, y1, y2 = zone_cuts_m(st)
+    sc22 = to_metric(load_out("science_city_2022").geometry.iloc[0])
+    corridor = shapely.intersection(line.buffer(AXIS_CORRIDOR_M, cap_style="flat"), sc22)
+    minx, miny, maxx, maxy = sc22.bounds
+    bands = [shapely.box(minx - 1, y1, maxx + 1, maxy + 1), shapely.box(minx - 1, y2, maxx + 1, y1),
+             shapely.box(minx - 1, miny - 1, maxx + 1, y2)]
+    rows = []
+    for (zone, label, role, keys), band in zip(ZONES, bands):
+        rows.append({"zone": zone, "label_zh": label, "role": role, "industries": keys,
+                     "basis": f"{SEED_000}: 北部的“中国芯”、中部的“智能造”、南部的“创新药”",
+                     "geometry": to_wgs(shapely.intersection(corridor, band))})
+    core = innovation_source_m(st)
+    rows.append({"zone": "innovation_source", "label_zh": "创新源",
+                 "role": "innovation source core (科学城北部“创新源”为核心); drawn as the core park "
+                         "罗山路以东、龙东大道以南、外环线以西、华夏中路以北 (≈25 km², secondary source)",
+                 "industries": "", "basis": f"{SEED_000}; {FACTS} (zj_hitech_park_boundary)",
+                 "geometry": to_wgs(core)})
+    out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=zcrs.WGS84)
+    out["accuracy"] = "schematic"
+    out["source"] = "schematic: axis corridor ±2.5 km split in equal thirds of the axis length"
+    out.loc[out.zone == "innovation_source", "source"] = (
+        "schematic: science_city_2017 north of 华夏中路 (line through stations 华夏中路, 中科路, "
+        "学林路, 张江路)")
+    save("axis_zones", out, meta={
+        "accuracy": "schematic",
+        "source": "seed 000 names the zones (north 中国芯, middle 智能造, south 创新药) and the "
+                  "创新源 core but draws no boundaries; zones = ±2.5 km corridor of the axis "
+                  "within science_city_2022 cut into equal thirds of the axis length; 创新源 = "
+                  "the 25 km² core-park 四至 of zhangjiang_text_facts.csv (secondary source)",
+        "licence": "zjgis (MIT)",
+        "date": BUILD_DATE,
+        "source_files": [SEED_000, FACTS, "axis", "science_city_2022"],
+        "source_crs": "WGS-84",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
+        "method": "zone='innovation_source' is a fourth feature overlapping the north zone",
+    })
+
+
+N_COMMUNITIES = 15  # seed 000: 扩区范围内 15 个产业社区
+COMMUNITY_RADIUS_M = 1500.0
+
+
+def make_industrial_communities() -> None:
+    st = stations_wgs()
+    sc22_w = load_out("science_city_2022").geometry.iloc[0]
+    sc22 = to_metric(sc22_w)
+    a = st[st.source_id == "amap_2025"].drop_duplicates("station")
+    a = a[shapely.contains_xy(sc22_w, a.lon.to_numpy(), a.lat.to_numpy())]
+    a = a.sort_values("station").reset_index(drop=True)
+    xy = np.column_stack(gpd.GeoSeries(gpd.points_from_xy(a.lon, a.lat), crs=zcrs.WGS84)
+                         .to_crs(zcrs.METRIC).get_coordinates().to_numpy().T)
+    # farthest-point sampling, starting at the station nearest the area's centroid
+    c = sc22.centroid
+    chosen = [int(np.argmin(np.hypot(xy[:, 0] - c.x, xy[:, 1] - c.y)))]
+    dist = np.hypot(xy[:, 0] - xy[chosen[0], 0], xy[:, 1] - xy[chosen[0], 1])
+    while len(chosen) < N_COMMUNITIES:
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(xy[:, 0] - xy[nxt, 0], xy[:, 1] - xy[nxt, 1]))
+    seeds = a.iloc[chosen].copy()
+    seeds["x"], seeds["y"] = xy[chosen, 0], xy[chosen, 1]
+    seeds = seeds.sort_values(["y", "x"], ascending=[False, True]).reset_index(drop=True)
+    cells = voronoi_cells(list(zip(seeds.x, seeds.y)), sc22.buffer(-30))
+    geoms = [shapely.intersection(cell, Point(x, y).buffer(COMMUNITY_RADIUS_M, quad_segs=16))
+             for cell, x, y in zip(cells, seeds.x, seeds.y)]
+    # industries from the axis zone band the community centre falls in (seed 000 zones)
+    _, y1, y2 = zone_cuts_m(st)
+    band = np.where(seeds.y >= y1, 0, np.where(seeds.y >= y2, 1, 2))
+    towns = load_out("streets_towns").to_crs(zcrs.METRIC)
+    street = []
+    for x, y in zip(seeds.x, seeds.y):
+        hit = towns[towns.contains(Point(x, y))]
+        street.append(hit.name.iloc[0] if len(hit) else "")
+    zh = {"integrated_circuits": "集成电路", "biomedicine": "生物医药",
+          "artificial_intelligence": "人工智能", "advanced_manufacturing": "智能制造"}
+    keys = [ZONES[b][3] for b in band]
+    out = gpd.GeoDataFrame(
+        {
+            "community_id": [f"C{i + 1:02d}" for i in range(len(seeds))],
+            "name": [f"产业社区 {i + 1:02d}（示意）" for i in range(len(seeds))],
+            "name_en": [f"Industrial community {i + 1:02d} (schematic)" for i in range(len(seeds))],
+            "street_town": street,
+            "industries": keys,
+            "industries_zh": [";".join(zh[k] for k in k_.split(";")) for k_ in keys],
+            "industries_basis": [f"derived: centre in the {ZONES[b][0]} third of the axis "
+                                 f"({ZONES[b][1]}, seed 000); not the community's official "
+                                 "positioning" for b in band],
+            "seed_station": seeds.station.values,
+            "accuracy": "schematic",
+            "source": "schematic: generic name; Voronoi cell of a station ∩ 1.5 km disc, "
+                      "inside science_city_2022",
+        },
+        geometry=[to_wgs(g) for g in geoms], crs=zcrs.WGS84,
+    )
+    save("industrial_communities", out, meta={
+        "accuracy": "schematic",
+        "source": "seed 000 gives the number (15 个产业社区) but no names, places or positioning; "
+                  "names are generic, places are station-seeded cells, industries follow the "
+                  "axis zone (north IC, middle AI/manufacturing, south biomedicine)",
+        "licence": "zjgis (MIT); anchors Amap-derived (terms unknown)",
+        "date": BUILD_DATE,
+        "source_files": [SEED_000, "data/transit/stations.csv", "science_city_2022",
+                         "streets_towns", "axis"],
+        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
+        "method": "15 stations inside science_city_2022 by farthest-point sampling (start: "
+                  "nearest the centroid); Voronoi cells ∩ 1.5 km discs; street_town = the "
+                  "streets_towns cell holding the seed station",
+    })
+
+
+#: The 14 sub-parks of 张江普陀园 (seed 002, 张江普陀园“十四五”规划): block and positioning as the
+#: plan states it (第四章（一） 优化产业空间布局), and the station whose name carries the park's
+#: place name, where one exists.
+PUTUO_SUBPARKS = [
+    ("桃浦智创城", "north", "智能科技、智造研发、生命健康", "桃浦新村"),
+    ("未来岛高新技术产业园", "north", "先进制造、高技术服务业", None),
+    ("新金环高新技术产业园", "north", "智能科技、高技术服务业", None),
+    ("真如铁三角科技园", "north", "医疗器械、检验检测服务、智能制造", "真如"),
+    ("同济大学国家大学科技园普陀分园", "north", "智慧医疗、生命健康", None),
+    ("麦腾创业天地", "north", "互联网+、智能制造、电子商务", None),
+    ("长风生态商务区", "south", "数字经济、科技金融、人工智能", "长风公园"),
+    ("中环国际中小企业总部社区", "south", "医疗器械、智能制造", None),
+    ("华东师范大学国家大学科技园", "south", "教育科技、新一代信息技术、高技术服务业", None),
+    ("天地软件园", "south", "数字经济、文化创意", None),
+    ("新曹杨高新技术产业园", "south", "医疗科技、高技术服务业", "曹杨路"),
+    ("谈家28-文化信息·商务港（曹杨）", "south", "新媒体、在线新经济、大数据", "曹杨路"),
+    ("武宁科技园", "south", "智能电工、智慧交通", "武宁路"),
+    ("长风科技园", "south", "先进材料、生物医药、公共安全", "长风公园"),
+]
+PUTUO_TOTAL_KM2 = 10.08  # seed 002: 规划总面积约10.08平方公里
+#: North/south block split (our assumption): between 真如 (north block: 真如铁三角) and
+#: 曹杨路 (south block: 新曹杨), i.e. this latitude in WGS-84.
+PUTUO_BLOCK_SPLIT_LAT = 31.248
+
+
+def make_putuo_subparks() -> None:
+    st = stations_wgs()
+    d = load_out("districts")
+    putuo_w = d.loc[d.name == "普陀区", "geometry"].iloc[0]
+    putuo = to_metric(putuo_w).buffer(-30)
+    a = st[st.source_id == "amap_2025"].drop_duplicates("station")
+    a = a[shapely.contains_xy(putuo_w, a.lon.to_numpy(), a.lat.to_numpy())]
+    a = a.sort_values("station").reset_index(drop=True)
+    xy = gpd.GeoSeries(gpd.points_from_xy(a.lon, a.lat), crs=zcrs.WGS84).to_crs(zcrs.METRIC)
+    a["x"], a["y"] = xy.x.to_numpy(), xy.y.to_numpy()
+    a["block"] = np.where(a.lat >= PUTUO_BLOCK_SPLIT_LAT, "north", "south")
+    used: set[str] = set()
+    seeds = []
+    # 1) name anchors; a second park on the same station takes the nearest free one
+    for name, block, ind, anchor_name in PUTUO_SUBPARKS:
+        if anchor_name is None:
+            seeds.append(None)
+            continue
+        base = a[a.station == anchor_name].iloc[0]
+        if anchor_name not in used:
+            pick, basis = base, f"station {anchor_name} (place name in the park's name)"
+        else:
+            free = a[(a.block == block) & ~a.station.isin(used)]
+            pick = free.iloc[int(np.argmin(np.hypot(free.x - base.x, free.y - base.y)))]
+            basis = (f"station {pick.station}: nearest free station to {anchor_name} (the place "
+                     "name in the park's name; that station already seeds another sub-park)")
+        used.add(pick.station)
+        seeds.append((pick, basis))
+    # 2) parks without a place anchor: farthest-point sampling among the block's free stations
+    for i, (name, block, ind, anchor_name) in enumerate(PUTUO_SUBPARKS):
+        if seeds[i] is not None:
+            continue
+        taken = np.array([(s[0].x, s[0].y) for s in seeds if s is not None])
+        free = a[(a.block == block) & ~a.station.isin(used)]
+        dmin = np.min(np.hypot(free.x.to_numpy()[:, None] - taken[:, 0],
+                               free.y.to_numpy()[:, None] - taken[:, 1]), axis=1)
+        pick = free.iloc[int(np.argmax(dmin))]
+        used.add(pick.station)
+        seeds[i] = (pick, f"station {pick.station}: no location in our sources; placed at the "
+                          f"{block}-block station farthest from the other sub-parks")
+    pts = [(s[0].x, s[0].y) for s in seeds]
+    cells = voronoi_cells(pts, putuo)
+
+    def parts(r):
+        return [shapely.intersection(c, Point(p).buffer(r, quad_segs=16))
+                for c, p in zip(cells, pts)]
+
+    lo, hi = 100.0, 3000.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if area_km2([to_wgs(g) for g in parts(mid)]).sum() < PUTUO_TOTAL_KM2:
+            lo = mid
+        else:
+            hi = mid
+    radius = round((lo + hi) / 2, 0)
+    geoms = [to_wgs(g) for g in parts(radius)]
+    out = gpd.GeoDataFrame(
+        {
+            "name": [p[0] for p in PUTUO_SUBPARKS],
+            "block": [p[1] for p in PUTUO_SUBPARKS],
+            "block_zh": ["北区块" if p[1] == "north" else "南区块" for p in PUTUO_SUBPARKS],
+            "industries_zh": [p[2] for p in PUTUO_SUBPARKS],
+            "industries_basis": f"{SEED_002}, 第四章（一）: stated by the plan",
+            "seed_station": [s[0].station for s in seeds],
+            "location_basis": [s[1] for s in seeds],
+            "accuracy": "schematic",
+            "source": f"names, blocks, industries: {SEED_002}; geometry schematic (station-seeded "
+                      f"cells of equal radius {radius:.0f} m, total {PUTUO_TOTAL_KM2} km²)",
+        },
+        geometry=geoms, crs=zcrs.WGS84,
+    )
+    save("putuo_subparks", out, meta={
+        "accuracy": "schematic",
+        "source": "names, blocks and industry focus from seed 002 (普陀园“十四五”规划); no sub-park "
+                  "boundaries or areas were found, so the geometry is schematic: Voronoi cells of "
+                  "one station per sub-park ∩ discs of equal radius, scaled so the total is the "
+                  "plan's 10.08 km², inside 普陀区",
+        "licence": "zjgis (MIT); district edge ODbL 1.0 (© OpenStreetMap contributors); anchors "
+                   "Amap-derived (terms unknown)",
+        "date": BUILD_DATE,
+        "source_files": [SEED_002, "data/transit/stations.csv", "districts"],
+        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
+        "method": f"block split at {PUTUO_BLOCK_SPLIT_LAT}°N (assumption); disc radius "
+                  f"{radius:.0f} m solved for the total area",
+    })
+
+
+#: 一区22园: park, district, leading industries as seed 001 states them (“一园一方案”), or the
+#: source that states them.  Seed 001 gives no industry line for 张江科学城 and 临港园.
+HITECH_PARKS = [
+    ("杨浦园", "杨浦区", "数字经济", SEED_001),
+    ("嘉定园", "嘉定区", "汽车（新四化）、集成电路、生物医药", SEED_001),
+    ("漕河泾园", "徐汇区", "人工智能、数字经济、生命健康", SEED_001),
+    ("奉贤园", "奉贤区", "生命健康、高端装备制造、基因和细胞治疗", SEED_001),
+    ("金桥园", "浦东新区", "未来车、智能造、新通信", SEED_001),
+    ("闵行园", "闵行区", "高端装备（航空航天、能源装备）", SEED_001),
+    ("松江园", "松江区", "新一代信息技术", SEED_001),
+    ("金山园", "金山区", "化工新材料", SEED_001),
+    ("宝山园", "宝山区", "高端新材料", SEED_001),
+    ("静安园", "静安区", "大数据、云计算、区块链", SEED_001),
+    ("黄浦园", "黄浦区", "金融科技", SEED_001),
+    ("长宁园", "长宁区", "互联网服务", SEED_001),
+    ("普陀园", "普陀区", "软件和信息服务（互联网与人工智能、大数据、物联网融合）", SEED_001),
+    ("崇明园", "崇明区", "船舶与海工装备", SEED_001),
+    ("陆家嘴园", "浦东新区", "软件和信息服务", SEED_001),
+    ("徐汇园", "徐汇区", "生成式人工智能", SEED_001),
+    ("虹口园", "虹口区", "互联网服务、工业互联网+数字技术", SEED_001),
+    ("青浦园", "青浦区", "新一代信息技术（工业软件、嵌入式软件等）", SEED_001),
+    ("自贸保税园", "浦东新区", "医疗器械智造、细胞与基因治疗", SEED_001),
+    ("世博园", "浦东新区", "科技服务业", SEED_001),
+    ("张江科学城（核心园）", "浦东新区", "生物医药、集成电路、人工智能", SEED_000),
+    ("临港园", "浦东新区", "", "not stated in seed 001"),
+]
+#: Keyword of a park's name used to find a station named after it (default: name minus 园).
+_PARK_KEYWORD = {"自贸保税园": "保税", "张江科学城（核心园）": "张江高科", "世博园": "世博",
+                 "临港园": "临港"}
+
+
+def make_hitech_parks() -> None:
+    st = stations_wgs()
+    d = load_out("districts")
+    a = st.drop_duplicates("station").sort_values(["station"])
+    putuo_parks = load_out("putuo_subparks")
+    rows = []
+    for name, district, ind, basis in HITECH_PARKS:
+        poly = d.loc[d.name == district, "geometry"].iloc[0]
+        kw = _PARK_KEYWORD.get(name, name.removesuffix("园"))
+        m = a[a.station.str.contains(kw, regex=False)]
+        m = m[shapely.contains_xy(poly, m.lon.to_numpy(), m.lat.to_numpy())]
+        if name == "普陀园":
+            geom = shapely.point_on_surface(putuo_parks.union_all())
+            loc = "point on the union of the schematic putuo_subparks layer"
+        elif len(m):
+            r = m.iloc[0]
+            geom = Point(r.lon, r.lat)
+            loc = f"rail station {r.station} (name carries the park's name), inside {district}"
+        else:
+            geom = shapely.point_on_surface(poly)
+            loc = f"representative point of {district} (no park location in our sources)"
+        rows.append({"name": name, "district": district, "industries_zh": ind,
+                     "industries_basis": basis, "location_basis": loc, "geometry": geom})
+    out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=zcrs.WGS84)
+    out["accuracy"] = "schematic"
+    out["source"] = "names and industries: seed 001 (seed 000 for 张江科学城); point: see " \
+                    "location_basis"
+    save("hitech_parks", out, meta={
+        "accuracy": "schematic",
+        "source": "park names and leading industries from seed 001 (张江高新区 2023 年报, 一园一方案); "
+                  "张江科学城's three leading industries from seed 000; 临港园's not stated. "
+                  "Points are schematic: a station named after the park inside its district, "
+                  "else a representative point of the district",
+        "licence": "zjgis (MIT); district edges ODbL 1.0 (© OpenStreetMap contributors); "
+                   "stations Amap-derived (terms unknown)",
+        "date": BUILD_DATE,
+        "source_files": [SEED_001, SEED_000, "data/transit/stations.csv", "districts",
+                         "putuo_subparks"],
+        "source_crs": "WGS-84 (stations converted from GCJ-02)",
+        "coordinate_conversions": ["GCJ-02 -> WGS-84 (stations)"],
+        "method": "one point per park; location_basis says how it was placed",
+    })
+
+
 BUILDERS = {
     "districts": make_districts,
     "rail_stations": make_rail_stations,
     "science_city_2017": make_science_city_2017,
     "science_city_2022": make_science_city_2022,
+    "streets_towns": make_streets_towns,
+    "axis": make_axis,
+    "axis_zones": make_axis_zones,
+    "industrial_communities": make_industrial_communities,
+    "putuo_subparks": make_putuo_subparks,
+    "hitech_parks": make_hitech_parks,
 }
 
 
