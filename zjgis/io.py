@@ -512,6 +512,12 @@ def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        # mkstemp creates 0600 files: give the result the mode of the file it
+        # replaces, or the usual 0666 & ~umask of a new file
+        umask = _current_umask()
+        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~umask)
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
         with contextlib.suppress(OSError):  # not every platform can fsync a directory
             dir_fd = os.open(directory, os.O_RDONLY)
@@ -523,6 +529,16 @@ def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
         for leftover in directory.glob(tmp.name + "*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def _current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux /proc)."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        with open("/proc/self/status") as fh:
+            return int(next(ln for ln in fh if ln.startswith("Umask:")).split()[1], 8)
+    umask = os.umask(0o022)  # elsewhere: set and restore (not thread-safe, brief)
+    os.umask(umask)
+    return umask
 
 
 def write_bytes(data: bytes, path: PathLike, *, overwrite: bool = True) -> Path:
