@@ -1,0 +1,48 @@
+"""Land reserve (土地储备): the parcel register, the annual reserve plan, project matching.
+
+* :class:`Register` — a GeoPackage parcel register with a lifecycle
+  (预收储 → 收储 → 储备 → 供应 → 在建 → 投产), full history, ``as_of`` and
+  crash-safe, lock-protected writes (:mod:`zjgis.landreserve.register`).
+* :func:`plan_table` / :func:`write_plan_excel` — the 年度土地储备计划表
+  (:mod:`zjgis.landreserve.plan`).
+* :func:`match_projects` — 五个一批 projects to parcels as an assignment problem
+  (:mod:`zjgis.landreserve.matching`).
+* :func:`efficiency` — 亩均产值 / 亩均税收 (:mod:`zjgis.landreserve.efficiency`).
+* :mod:`zjgis.landreserve.landuse` — land-use codes of the 2023 用地用海分类指南.
+* :func:`map_layer` — parcels with a ready style column for ``zjgis.maps``.
+"""
+
+from __future__ import annotations
+
+from zjgis.landreserve.efficiency import efficiency
+from zjgis.landreserve.landuse import LAND_USE, land_use_name, land_use_table
+from zjgis.landreserve.matching import MatchResult, match_projects, normalize_projects
+from zjgis.landreserve.plan import plan_table, write_plan_excel
+from zjgis.landreserve.register import (
+    STATUS_COLOURS,
+    STATUS_ZH,
+    STATUSES,
+    TRANSITIONS,
+    ImportReport,
+    Register,
+)
+from zjgis.landreserve.style import map_layer
+
+__all__ = [
+    "Register",
+    "ImportReport",
+    "STATUSES",
+    "STATUS_ZH",
+    "STATUS_COLOURS",
+    "TRANSITIONS",
+    "plan_table",
+    "write_plan_excel",
+    "match_projects",
+    "normalize_projects",
+    "MatchResult",
+    "efficiency",
+    "LAND_USE",
+    "land_use_name",
+    "land_use_table",
+    "map_layer",
+]

@@ -1,0 +1,73 @@
+"""Register parcels ready for a map layer (colour by lifecycle status).
+
+:mod:`zjgis.landreserve` does not import :mod:`zjgis.maps` (analyses and maps sit
+side by side); notebooks and the CLI pass :func:`map_layer`'s frame to
+``zjgis.maps.briefing_map(extra=...)``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import geopandas as gpd
+import pandas as pd
+
+from zjgis import crs as _crs
+from zjgis._validate import require_columns, require_crs
+from zjgis.landreserve.register import STATUS_COLOURS, STATUS_ZH, STATUSES
+
+__all__ = ["map_layer", "legend"]
+
+
+def legend() -> pd.DataFrame:
+    """Status legend: ``status``, ``label_zh``, ``colour`` in lifecycle order."""
+    return pd.DataFrame({"status": list(STATUSES),
+                         "label_zh": [STATUS_ZH[s] for s in STATUSES],
+                         "colour": [STATUS_COLOURS[s] for s in STATUSES]})
+
+
+def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = None
+              ) -> gpd.GeoDataFrame:
+    """Parcels with ready style and tooltip columns for a briefing map.
+
+    Parameters
+    ----------
+    parcels : geopandas.GeoDataFrame
+        Register parcels (``parcel_id``, ``status``, ``area_mu``, geometry).
+    assignments : pandas.DataFrame, optional
+        ``MatchResult.assignments``: matched projects are added to the tooltip and
+        their parcels outlined.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326 copy on the input index with ``colour`` (fill, by status),
+        ``line_colour``, ``status_zh``, ``project_id`` (or None) and ``tooltip``
+        (HTML-escaped text: id, name, status, land use, area, project).
+    """
+    require_crs(parcels, "parcels")
+    require_columns(parcels, ["parcel_id", "status", "area_mu"], "parcels")
+    out = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
+    out["status_zh"] = out["status"].map(STATUS_ZH)
+    out["colour"] = out["status"].map(STATUS_COLOURS).fillna("#999999")
+    project = pd.Series([None] * len(out), index=out.index, dtype=object)
+    if assignments is not None and len(assignments):
+        lookup = dict(zip(assignments["parcel_id"], assignments["project_id"], strict=True))
+        project = out["parcel_id"].map(lookup)
+    out["project_id"] = project.where(project.notna(), None)
+    out["line_colour"] = ["#d7191c" if p is not None else "#444444" for p in out["project_id"]]
+    names = out["name"] if "name" in out else pd.Series([""] * len(out), index=out.index)
+    land_use = out["land_use"] if "land_use" in out else pd.Series([""] * len(out),
+                                                                  index=out.index)
+    acc = out["accuracy"] if "accuracy" in out else pd.Series([None] * len(out), index=out.index)
+    tips = []
+    for pid, name, st, lu, mu, proj, a in zip(out["parcel_id"], names, out["status_zh"], land_use,
+                                              out["area_mu"], out["project_id"], acc, strict=True):
+        text = f"{pid} {name or ''} · {st or '?'} · {lu or ''} · {float(mu):,.1f} 亩"
+        if proj is not None:
+            text += f" · 项目 {proj}"
+        if a == "sample":
+            text += " · 样例数据"
+        tips.append(html.escape(text))
+    out["tooltip"] = tips
+    return out
