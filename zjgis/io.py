@@ -618,7 +618,7 @@ def write(
             pyogrio.write_dataframe(
                 gdf,
                 tmp,
-                layer=layer_name if driver == "GPKG" else None,
+                layer=layer_name if driver in ("GPKG", "GeoJSON") else None,
                 driver=driver,
                 append=False,
             )
