@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import geopandas as gpd
 import networkx as nx
@@ -14,7 +15,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zjgis import crs, jobshousing
-from zjgis.errors import CRSError, DataQualityWarning, GeometryError, ValidationError
+from zjgis.errors import (
+    CRSError,
+    DataQualityWarning,
+    GeometryError,
+    SchematicDataWarning,
+    ValidationError,
+)
 
 # --------------------------------------------------------------------------- fixtures
 #
@@ -428,3 +435,71 @@ def test_dask_geopandas_point_aggregation(zones_metric):
     b = jobshousing.balance(zones_metric, jobs=pts, workers="workers")
     np.testing.assert_allclose(a["jobs"], b["jobs"])
     assert a["jobs"].sum() == pts["jobs"].sum()
+
+
+# --------------------------------------------------------------------------- sample and CLI
+
+
+def test_load_sample_is_labelled_and_consistent():
+    with pytest.warns(jobshousing.SampleDataWarning, match="not statistics"):
+        zones, od = jobshousing.load_sample()
+    assert zones.attrs["accuracy"] == "sample" and od.attrs["accuracy"] == "sample"
+    assert (zones["accuracy"] == "sample").all() and (od["accuracy"] == "sample").all()
+    assert zones.crs.equals(crs.WGS84)
+    # the generator writes workers/jobs as the OD's row/column sums: totals must agree
+    res = jobshousing.commute(od, zones, zone_id="code", jobs="jobs", workers="workers",
+                              tolerance=0.0)
+    assert res.overall["commuters"] == zones["workers"].sum() == zones["jobs"].sum()
+
+
+def _small_inputs(tmp_path):
+    zones = gpd.GeoDataFrame(
+        {"code": ["A", "B", "C"], "name": ["甲", "乙", "丙"], "jobs": [30, 10, 20],
+         "workers": [10, 30, 20]},
+        geometry=[square(0, 0), square(3000, 0), square(0, 3000)], crs=crs.METRIC,
+    ).to_crs(crs.WGS84)
+    zones.to_file(tmp_path / "zones.geojson")
+    # consistent with the zones: row sums 10, 30, 20 (workers), column sums 30, 10, 20 (jobs)
+    od = pd.DataFrame({"home": ["A", "B", "B", "B", "C", "C"],
+                       "work": ["A", "A", "B", "C", "A", "C"],
+                       "count": [10, 15, 10, 5, 5, 15]})
+    od.to_csv(tmp_path / "od.csv", index=False)
+    return tmp_path / "zones.geojson", tmp_path / "od.csv"
+
+
+def test_cli_writes_report_and_map(tmp_path, capsys):
+    from zjgis.cli.main import main
+
+    zpath, opath = _small_inputs(tmp_path)
+    out, html = tmp_path / "r.xlsx", tmp_path / "m.html"
+    args = ["jobs-housing", str(zpath), str(opath), "--out", str(out), "--map", str(html),
+            "--basemap", "none"]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert main(args) == 0
+    # the only warnings come from drawing the catalog's schematic boundary, none from the data
+    assert {w.category for w in record} <= {SchematicDataWarning}
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"说明", "职住平衡", "通勤分区统计", "过剩通勤", "主要通勤流"} <= set(sheets)
+    bal = sheets["职住平衡"]
+    assert list(bal["职住类别"]) == ["就业主导", "居住主导", "平衡"]
+    assert list(bal["名称"]) == ["甲", "乙", "丙"]
+    text = html.read_text(encoding="utf-8")
+    assert "职住类别" in text and "主要通勤流" in text
+    # refuses to overwrite without --overwrite, leaves the file alone
+    before = out.read_bytes()
+    assert main(args) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == before
+
+
+def test_cli_unknown_od_zone_is_an_error(tmp_path, capsys):
+    from zjgis.cli.main import main
+
+    zpath, opath = _small_inputs(tmp_path)
+    pd.DataFrame({"home": ["A", "Z"], "work": ["B", "A"], "count": [1, 2]}).to_csv(
+        opath, index=False)
+    assert main(["jobs-housing", str(zpath), str(opath), "--out",
+                 str(tmp_path / "r.xlsx")]) == 1
+    assert "not in the zone layer: Z" in capsys.readouterr().err
+    assert not (tmp_path / "r.xlsx").exists()

@@ -78,6 +78,7 @@ __all__ = [
     "MinimumCommute",
     "scenario",
     "ScenarioResult",
+    "flow_lines",
     "analyse",
     "JobsHousingReport",
     "load_sample",
@@ -1642,6 +1643,67 @@ def _changes_table(
     return per_zone.reindex(ids, fill_value=0.0)
 
 
+def flow_lines(
+    od: pd.DataFrame,
+    zones: Any,
+    *,
+    zone_id: str | None = None,
+    home: str = "home",
+    work: str = "work",
+    count: str = "count",
+    top: int | None = 30,
+    internal: bool = False,
+) -> Any:
+    """Straight lines from home-zone to work-zone centroids for the largest OD pairs.
+
+    Parameters
+    ----------
+    od : pandas.DataFrame
+        OD table (e.g. ``CommuteResult.od`` or ``ExcessCommuting.flows``).
+    zones : geopandas.GeoDataFrame
+        The zones, with a CRS.
+    zone_id : str, optional
+        Column with the zone ids; default the index.
+    home, work, count : str
+        OD column names.
+    top : int or None
+        Keep the ``top`` largest pairs (None keeps all).
+    internal : bool
+        Keep pairs within one zone (drawn as zero-length lines) — default False.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``home``, ``work``, ``count`` (+ other OD columns), LineString
+        geometry in the zones' CRS (centroids computed in
+        :data:`zjgis.crs.METRIC`); ``attrs`` copies ``accuracy`` of the zones
+        and sets ``title_zh``/``title_en``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    ids = _zone_ids(zones, zone_id)
+    require_crs(zones, "zones")
+    agg = od.rename(columns={home: "home", work: "work", count: "count"})
+    agg = _check_od_zones(agg, ids, missing="raise")
+    if not internal:
+        agg = agg[agg["home"] != agg["work"]]
+    agg = agg.sort_values("count", ascending=False, kind="stable")
+    if top is not None:
+        agg = agg.head(int(top))
+    cent = _crs.to_metric(zones.geometry, name="zones").centroid.to_crs(zones.crs)
+    xy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()])
+    a = xy[ids.get_indexer(agg["home"].to_numpy())]
+    b = xy[ids.get_indexer(agg["work"].to_numpy())]
+    coords = np.stack([a, b], axis=1)
+    lines = shapely.linestrings(coords) if len(coords) else []
+    out = gpd.GeoDataFrame(agg.reset_index(drop=True), geometry=lines, crs=zones.crs)
+    out.attrs = {k: zones.attrs[k] for k in ("accuracy", "source", "licence") if k in zones.attrs}
+    out.attrs.update(title_zh="主要通勤流", title_en="Largest commuting flows",
+                     layer="commute_flows")
+    return out
+
+
 # --------------------------------------------------------------------------- one-call report
 
 
@@ -1706,7 +1768,20 @@ class JobsHousingReport:
         optimal["accuracy"] = acc
         dist = self.commute.distribution.copy()
         dist["accuracy"] = acc
+        note = pd.DataFrame({
+            "item": ["数据精度", "说明", "职住比口径", "平衡区间", "通勤成本单位", "求解器"],
+            "value": [
+                acc,
+                ("样例数据：由 scripts/make_sample_jobshousing.py 以重力模型生成，非统计数据，"
+                 "不得作为事实引用" if acc == "sample" else "见输入数据来源"),
+                str(getattr(self.balance, "attrs", {}).get("ratio_basis", "")),
+                str(getattr(self.balance, "attrs", {}).get("thresholds", "")),
+                unit,
+                f"{self.excess.solver} (精确解)",
+            ],
+        })
         sheets = {
+            "说明": note.rename(columns={"item": "项目", "value": "内容"}),
             "职住平衡": bal_tab,
             "通勤分区统计": zones_tab,
             "通勤总体": overall,
@@ -1788,11 +1863,13 @@ def load_sample() -> tuple[Any, pd.DataFrame]:
     Returns
     -------
     zones : geopandas.GeoDataFrame
-        The ``streets_towns`` layer (EPSG:4326) with columns ``jobs``,
-        ``workers``, ``accuracy`` (``"sample"``); ``attrs["accuracy"]`` is
-        ``"sample"``.
+        EPSG:4326; columns ``code``, ``name``, ``jobs``, ``workers``,
+        ``accuracy`` (``"sample"``), ``geometry_source`` (where the zone
+        geometry was copied from, with its own accuracy class);
+        ``attrs["accuracy"] == "sample"``.
     od : pandas.DataFrame
-        ``home``, ``work`` (zone ``code``), ``count``, ``accuracy``.
+        ``home``, ``work`` (zone ``code``), ``count``, ``accuracy``
+        (``"sample"``).
 
     Raises
     ------
@@ -1804,32 +1881,22 @@ def load_sample() -> tuple[Any, pd.DataFrame]:
     SampleDataWarning
         Always: the figures are generated, not statistics.
     """
-    from zjgis import layers
+    from zjgis import io as _io
     from zjgis.errors import ReadError
 
-    zpath, opath = SAMPLE_DIR / "zones.csv", SAMPLE_DIR / "od.csv"
+    zpath, opath = SAMPLE_DIR / "zones.geojson", SAMPLE_DIR / "od.csv"
     if not zpath.exists() or not opath.exists():
         msg = (f"sample data not found in {SAMPLE_DIR}; run "
                "python scripts/make_sample_jobshousing.py")
         raise ReadError(msg)
-    counts = pd.read_csv(zpath, dtype={"code": str})
+    zones = _io.read(zpath)
+    zones["code"] = zones["code"].astype(str)
     od = pd.read_csv(opath, dtype={"home": str, "work": str})
-    base = layers.load("streets_towns")
-    base = base.assign(code=base["code"].astype(str))
-    missing = set(counts["code"]) - set(base["code"])
-    if missing:
-        msg = (f"{zpath}: zone code(s) {_listing(sorted(missing))} are not in the "
-               "streets_towns layer; regenerate the sample with "
-               "scripts/make_sample_jobshousing.py")
-        raise ReadError(msg)
-    zones = base.drop(columns=["accuracy"], errors="ignore").merge(
-        counts[["code", "jobs", "workers"]], on="code", how="inner")
-    zones["accuracy"] = "sample"
-    zones.attrs = dict(base.attrs)
     zones.attrs.update(accuracy="sample", layer="sample_jobshousing",
-                       title_zh="职住样例数据(生成, 非统计)",
-                       title_en="job-housing sample (generated, not statistics)",
-                       source="scripts/make_sample_jobshousing.py")
+                       title_zh="职住样例数据（模型生成，非统计数据）",
+                       title_en="Job-housing sample (generated, not statistics)",
+                       source="scripts/make_sample_jobshousing.py",
+                       licence="generated; geometry licence as its source layer")
     od.attrs["accuracy"] = "sample"
     warnings.warn(
         "jobs, workers and OD counts of the job-housing sample are generated by a gravity "

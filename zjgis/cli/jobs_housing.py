@@ -1,0 +1,196 @@
+"""``zjgis jobs-housing`` — job–housing balance and commuting report (Excel) and map (HTML).
+
+Usage::
+
+    zjgis jobs-housing ZONES OD --out report.xlsx [--map m.html] [--overwrite]
+
+``ZONES`` is any vector file zjgis reads (GeoJSON, GeoPackage, Shapefile …)
+with a zone id column and jobs/workers columns; ``OD`` a CSV (or Parquet)
+with home zone, work zone and count.  The analysis is
+:func:`zjgis.jobshousing.analyse`; this module only parses, writes and maps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zjgis.errors import ReadError, WriteError
+
+#: Colours of the balance classes on maps (housing = blue, balanced = green, jobs = orange).
+CLASS_COLOURS = {
+    "housing_dominated": "#4575b4",
+    "balanced": "#1a9850",
+    "jobs_dominated": "#f46d43",
+    "empty": "#bdbdbd",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``jobs-housing`` subcommand."""
+    p = sub.add_parser(
+        "jobs-housing",
+        help="job-housing balance, commutes and excess commuting → Excel report (+ map)",
+        description="Per zone: jobs, resident workers, jobs-housing ratio and class "
+                    "(居住主导/平衡/就业主导); from the OD table: self-containment, commute "
+                    "lengths, theoretical minimum/maximum commute, excess commuting. Writes "
+                    "an Excel workbook with one sheet per table (Chinese headers) and, with "
+                    "--map, an offline HTML map.",
+    )
+    p.add_argument("zones", type=Path, help="zone layer (GeoJSON, GeoPackage, Shapefile …)")
+    p.add_argument("od", type=Path, help="OD table, CSV or Parquet (home, work, count)")
+    p.add_argument("--out", required=True, type=Path, help="output .xlsx report")
+    p.add_argument("--map", type=Path, default=None, help="also write an HTML map")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--zone-id", default="code", help="zone id column of ZONES (default code)")
+    p.add_argument("--name", default="name", help="zone name column (default name)")
+    p.add_argument("--jobs", default="jobs", help="jobs column of ZONES (default jobs)")
+    p.add_argument("--workers", default="workers",
+                   help="resident workers column of ZONES (default workers)")
+    p.add_argument("--home", default="home", help="home zone column of OD (default home)")
+    p.add_argument("--work", default="work", help="work zone column of OD (default work)")
+    p.add_argument("--count", default="count",
+                   help="count column of OD (default count; 'none' counts rows)")
+    p.add_argument("--cost", type=Path, default=None,
+                   help="precomputed cost matrix CSV (first column home zone id, header = "
+                        "work zone ids), e.g. network metres; default straight-line metres")
+    p.add_argument("--cost-unit", default=None, help="unit of --cost (default m)")
+    p.add_argument("--thresholds", nargs=2, type=float, default=(0.8, 1.2),
+                   metavar=("LOW", "HIGH"), help="balanced band of the ratio (default 0.8 1.2)")
+    p.add_argument("--drop-unknown", action="store_true",
+                   help="drop OD trips whose zones are not in ZONES (default: error)")
+    p.add_argument("--top-flows", type=int, default=30,
+                   help="number of OD pairs drawn on the map (default 30)")
+    p.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
+                   help="map tiles (default osm)")
+    p.set_defaults(func=_run)
+
+
+def _read_od(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise ReadError(msg)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        od = pd.read_parquet(path)
+    else:
+        try:
+            od = pd.read_csv(path, dtype={c: str for c in columns})
+        except UnicodeDecodeError:
+            od = pd.read_csv(path, dtype={c: str for c in columns}, encoding="gb18030")
+    for c in columns:
+        if c in od.columns:
+            od[c] = od[c].astype(str)
+    return od
+
+
+def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise ReadError(msg)
+    cost = pd.read_csv(path, index_col=0, dtype={0: str})
+    cost.index = cost.index.astype(str)
+    cost.columns = cost.columns.astype(str)
+    cost.attrs["unit"] = unit or "m"
+    return cost
+
+
+def _run(args: argparse.Namespace) -> int:
+    from zjgis import io, jobshousing
+
+    for path in (args.out, args.map):
+        if path is not None and path.exists() and not args.overwrite:
+            msg = f"{path} exists; pass --overwrite to replace it"
+            raise WriteError(msg)
+    zones = io.read(args.zones)
+    if args.zone_id in zones.columns:
+        zones[args.zone_id] = zones[args.zone_id].astype(str)
+    count = None if args.count.lower() == "none" else args.count
+    od = _read_od(args.od, [args.home, args.work])
+    cost: Any = _read_cost(args.cost, args.cost_unit) if args.cost else "euclidean"
+    report = jobshousing.analyse(
+        zones, od, jobs=args.jobs, workers=args.workers, zone_id=args.zone_id,
+        home=args.home, work=args.work, count=count, cost=cost,
+        thresholds=tuple(args.thresholds),
+        missing="drop" if args.drop_unknown else "raise",
+    )
+    tables = report.tables(name=args.name if args.name in zones.columns else None)
+    with io.atomic_write(args.out, overwrite=args.overwrite) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for sheet, frame in tables.items():
+                frame.to_excel(xw, sheet_name=sheet, index=False)
+    e = report.excess
+    print(f"report: {args.out} ({len(tables)} sheets)")
+    print(f"commuters {e.commuters:,.0f}; mean {e.observed:,.0f} {e.unit}, minimum "
+          f"{e.minimum:,.0f}, maximum {e.maximum:,.0f}; excess {e.excess_pct:.1f}%, "
+          f"CPU {e.cpu:.1f}%")
+    if report.accuracy == "sample":
+        print("note: the inputs are labelled accuracy=sample (generated, not statistics)",
+              file=sys.stderr)
+    if args.map is not None:
+        from zjgis import maps
+
+        m = jobs_housing_map(report, zones, zone_id=args.zone_id, top=args.top_flows,
+                             basemap=args.basemap,
+                             name=args.name if args.name in zones.columns else None)
+        saved = maps.save(m, args.map, overwrite=args.overwrite)
+        print(f"map: {saved}")
+    return 0
+
+
+def jobs_housing_map(
+    report: Any,
+    zones: Any,
+    *,
+    zone_id: str | None = "code",
+    top: int = 30,
+    basemap: str = "osm",
+    name: str | None = "name",
+    title: str = "张江科学城 职住平衡",
+) -> Any:
+    """Briefing map of a :class:`~zjgis.jobshousing.JobsHousingReport` (zjgis.maps).
+
+    Layers: the balance class (categorical), the jobs–housing ratio (classed
+    choropleth, off at start) and the ``top`` largest inter-zone OD flows.
+    Every layer carries the report's accuracy class, so sample data are
+    labelled "sample" in the legend.
+    """
+    from zjgis import jobshousing, maps
+
+    acc = report.accuracy
+    bal = report.balance.copy()
+    bal.attrs = {"accuracy": acc, "source": zones.attrs.get("source", "zjgis.jobshousing")}
+    suffix = "（样例数据）" if acc == "sample" else ""
+    cols = [c for c in (name, zone_id, "jobs", "workers", "ratio", "class_zh", "accuracy")
+            if c and c in bal.columns]
+    if "accuracy" not in bal.columns:
+        bal["accuracy"] = acc
+        cols.append("accuracy")
+    present = [k for k in jobshousing.CLASSES if k in set(bal["class"])]
+    class_style = maps.Style(
+        column="class", categories={k: CLASS_COLOURS[k] for k in present},
+        labels=[jobshousing.CLASS_ZH[k] for k in present], fill_opacity=0.6,
+        title=f"职住类别{suffix}", tooltip=cols, popup=cols)
+    ratio_gdf = bal.assign(ratio=bal["ratio"].where(bal["ratio"].abs() < float("inf")))
+    ratio_layer = maps.choropleth(ratio_gdf, "ratio", scheme="quantiles",
+                                  k=min(5, max(2, int(ratio_gdf["ratio"].notna().sum()) - 1)),
+                                  cmap="RdYlBu_r", title=f"职住比（岗位/居住就业人口）{suffix}",
+                                  show=False, tooltip=cols)
+    flows = jobshousing.flow_lines(report.commute.od, zones, zone_id=zone_id, top=top)
+    flows["accuracy"] = acc
+    flows.attrs["accuracy"] = acc
+    q = flows["count"].quantile([0.5, 0.8]).tolist() if len(flows) else [0, 0]
+    flow_style = maps.Style(
+        color="#7b3294", weight=3, column="count",
+        bins=[q[0], q[1], float(flows["count"].max()) if len(flows) else 1.0],
+        colors=["#c2a5cf", "#9970ab", "#40004b"], fill=False,
+        title=f"主要通勤流（前{len(flows)}对，人）{suffix}",
+        tooltip=["home", "work", "count", "accuracy"])
+    return maps.briefing_map(
+        ["science_city_2022"], title=title,
+        subtitle=("样例数据，非统计数据" if acc == "sample" else None),
+        basemap=basemap,
+        extra=[(bal, class_style), ratio_layer, (flows, flow_style)])
