@@ -300,7 +300,7 @@ def match_projects(
                               dtype=float) for ind in uniq}
     c = np.vstack([comm_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))
     z = np.vstack([zone_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))
-    pref = proj["preferred_zone"].to_numpy(dtype=object)
+    pref = np.array([None if pd.isna(v) else v for v in proj["preferred_zone"]], dtype=object)
     zone_ok = np.ones((n_p, n_q), dtype=bool)
     for i, pz in enumerate(pref):
         if pz is not None:

@@ -54,7 +54,8 @@ def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = N
     if assignments is not None and len(assignments):
         lookup = dict(zip(assignments["parcel_id"], assignments["project_id"], strict=True))
         project = out["parcel_id"].map(lookup)
-    out["project_id"] = project.where(project.notna(), None)
+    out["project_id"] = pd.Series([None if pd.isna(v) else v for v in project], index=out.index,
+                                  dtype=object)
     out["line_colour"] = ["#d7191c" if p is not None else "#444444" for p in out["project_id"]]
     names = out["name"] if "name" in out else pd.Series([""] * len(out), index=out.index)
     land_use = out["land_use"] if "land_use" in out else pd.Series([""] * len(out),

@@ -1,0 +1,143 @@
+"""Project–parcel matching (五个一批) on a hand-built case with a known answer."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from zjgis import crs
+from zjgis.errors import ValidationError
+from zjgis.landreserve import match_projects, normalize_projects
+
+# metric coordinates (EPSG:32651) around the science city, converted to 4326
+X0, Y0 = 360_000.0, 3_450_000.0
+MU = 10000 / 15
+
+
+def _square(cx, cy, area_mu):
+    half = np.sqrt(area_mu * MU) / 2
+    return box(cx - half, cy - half, cx + half, cy + half)
+
+
+def _gdf(data, geoms):
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=crs.METRIC).to_crs(crs.WGS84)
+
+
+@pytest.fixture
+def world():
+    # west community: chips; east community: medicine. north zone y>0, south zone y<0.
+    communities = _gdf({"community_id": ["W", "E"], "name": ["西区", "东区"],
+                        "industries": ["integrated_circuits", "biomedicine"]},
+                       [box(X0 - 5000, Y0 - 5000, X0, Y0 + 5000),
+                        box(X0, Y0 - 5000, X0 + 5000, Y0 + 5000)])
+    zones = _gdf({"zone": ["north", "south"], "label_zh": ["中国芯", "创新药"]},
+                 [box(X0 - 5000, Y0, X0 + 5000, Y0 + 5000),
+                  box(X0 - 5000, Y0 - 5000, X0 + 5000, Y0)])
+    stations = _gdf({"station": ["S1"]}, [Point(X0 - 2000, Y0 + 2000)])
+    geoms = [_square(X0 - 2000, Y0 + 2300, 30),   # Q1 west-north, next to the station
+             _square(X0 + 2000, Y0 - 2000, 30),   # Q2 east-south
+             _square(X0 + 2000, Y0 + 2000, 100),  # Q3 east-north, large
+             _square(X0 - 2000, Y0 - 2000, 10),   # Q4 too small for anyone
+             _square(X0 - 3000, Y0 + 3000, 30),   # Q5 already supplied
+             _square(X0 + 3000, Y0 - 3000, 30)]   # Q6 commercial land
+    geo = gpd.GeoSeries(geoms, crs=crs.METRIC).to_crs(crs.WGS84)
+    parcels = gpd.GeoDataFrame({
+        "parcel_id": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
+        "status": ["reserved", "reserved", "acquired", "reserved", "supplied", "reserved"],
+        "land_use_code": ["100101", "0802", "SH-CYZH", "100101", "100101", "0902"],
+        "area_mu": crs.geodesic_area(geo)["area_mu"].to_numpy(),
+    }, geometry=geo)
+    projects = pd.DataFrame({
+        "project_id": ["IC1", "BIO1", "IC2", "AI1"],
+        "name": ["芯片厂", "创新药", "大芯片", "机器人"],
+        "status": ["新建", "储备", "新建", "储备"],
+        "industry": ["integrated_circuits", "biomedicine", "integrated_circuits",
+                     "artificial_intelligence"],
+        "area_min_mu": [20, 20, 200, 60],
+        "area_max_mu": [40, 40, 300, 120],
+        "preferred_zone": [None, "创新药", None, "智能造"],
+    })
+    return projects, parcels, dict(communities=communities, axis_zones=zones, stations=stations)
+
+
+def test_expected_assignment_and_reasons(world):
+    projects, parcels, layers = world
+    res = match_projects(projects, parcels, **layers)
+    pairs = dict(zip(res.assignments["project_id"], res.assignments["parcel_id"], strict=True))
+    assert pairs == {"IC1": "Q1", "BIO1": "Q2"}
+    ic1 = res.assignments.set_index("project_id").loc["IC1"]
+    assert ic1["industry_fit"] == pytest.approx(1.0)  # community and zone both fit
+    assert ic1["area_fit"] == pytest.approx(1.0)
+    assert ic1["rail_fit"] == pytest.approx(1.0)  # ~300 m from the station
+    assert ic1["distance_to_rail_m"] < 500
+    assert ic1["zone"] == "north" and ic1["community"] == "西区"
+    assert ic1["score"] == pytest.approx(1.0)
+    bio = res.assignments.set_index("project_id").loc["BIO1"]
+    assert bio["industry_fit"] == pytest.approx(1.0)
+    un = res.unmatched_projects.set_index("project_id")["reason"]
+    assert set(un.index) == {"IC2", "AI1"}
+    assert "no available parcel of 200–600 亩" in un["IC2"]
+    assert "preferred zone middle" in un["AI1"]
+    idle = res.idle_parcels.set_index("parcel_id")["reason"]
+    assert set(idle.index) == {"Q3", "Q4", "Q5", "Q6"}
+    assert "prefer another zone" in idle["Q3"]
+    assert "fits no project" in idle["Q4"]
+    assert "status supplied" in idle["Q5"]
+    assert "0902" in idle["Q6"]
+    assert res.assignments.crs.equals(crs.WGS84)
+
+
+def test_competition_goes_to_the_better_total(world):
+    projects, parcels, layers = world
+    # two chip projects want 20–40 亩; Q1 is best for both, the other gets "taken" reason
+    two = pd.DataFrame({"project_id": ["A", "B"], "status": ["新建", "新建"],
+                        "industry": ["integrated_circuits", "integrated_circuits"],
+                        "area_min_mu": [20, 20], "area_max_mu": [40, 40]})
+    res = match_projects(two, parcels, **layers)
+    assert len(res.assignments) == 2  # Q1 and Q2 (Q2: area fits, no industry fit)
+    assert set(res.assignments["parcel_id"]) == {"Q1", "Q2"}
+    one_parcel = parcels[parcels["parcel_id"] == "Q1"]
+    res = match_projects(two, one_parcel, **layers)
+    assert len(res.assignments) == 1
+    assert "went to project" in res.unmatched_projects["reason"].iloc[0]
+
+
+def test_assignment_maximises_total_score_bruteforce(world):
+    _, parcels, layers = world
+    rng = np.random.default_rng(1)
+    inds = ["integrated_circuits", "biomedicine", "artificial_intelligence"]
+    projects = pd.DataFrame({
+        "project_id": [f"R{i}" for i in range(4)], "status": "新建",
+        "industry": rng.choice(inds, 4), "area_min_mu": rng.uniform(5, 25, 4).round(),
+    })
+    projects["area_max_mu"] = projects["area_min_mu"] + rng.uniform(10, 100, 4).round()
+    res = match_projects(projects, parcels, **layers)
+    sc = res.scores.pivot(index="project_id", columns="parcel_id", values="score")
+    pids = list(projects["project_id"])
+    qids = list(parcels["parcel_id"])
+    score = {(p, q): sc.loc[p, q] for p in sc.index for q in sc.columns
+             if not np.isnan(sc.loc[p, q])}
+    best = (0, 0.0)  # (pairs, total score): the solver first maximises feasible pairs
+    for qs in itertools.permutations(qids + [None] * len(pids), len(pids)):
+        pairs = [(p, q) for p, q in zip(pids, qs, strict=True) if (p, q) in score]
+        best = max(best, (len(pairs), sum(score[x] for x in pairs)))
+    assert len(res.assignments) == best[0]
+    assert res.assignments["score"].sum() == pytest.approx(best[1])
+
+
+def test_project_list_validation():
+    bad = pd.DataFrame({"project_id": ["X"], "status": ["建设中"], "industry": ["x"],
+                        "area_min_mu": [1], "area_max_mu": [2]})
+    with pytest.raises(ValidationError, match="在建/新建/储备"):
+        normalize_projects(bad)
+    bad["status"] = "在建"
+    bad["area_max_mu"] = 0.5
+    with pytest.raises(ValidationError, match="inconsistent"):
+        normalize_projects(bad)
+    ok = normalize_projects(bad.assign(area_max_mu=3))
+    assert ok["status"].iloc[0] == "under_construction" and ok["status_zh"].iloc[0] == "在建"

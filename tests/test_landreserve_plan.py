@@ -1,0 +1,152 @@
+"""Plan table (年度土地储备计划表), Excel export, efficiency (亩均), map layer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from shapely.geometry import box
+
+from zjgis.errors import DataQualityWarning, ValidationError, WriteError
+from zjgis.landreserve import Register, efficiency, map_layer, plan_table, write_plan_excel
+from zjgis.landreserve.register import STATUSES
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _landreserve_helpers import parcels, study_area  # noqa: E402
+
+
+@pytest.fixture
+def reg(tmp_path):
+    r = Register.create(tmp_path / "r.gpkg", study_area=study_area())
+    p = parcels(40)
+    p.loc[3, "street_town"] = None
+    p.loc[4, "accuracy"] = "sample"
+    r.add(p, date="2024-01-01")
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize("by", ["street_town", "community"])
+def test_plan_totals_equal_the_register(reg, by):
+    table = reg.plan_table(2025, by=by)
+    p = reg.parcels()
+    total = table.loc["total"]
+    assert total["parcels"] == len(p)
+    assert total["area_ha"] == pytest.approx(p["area_ha"].sum())
+    assert total["area_mu"] == pytest.approx(p["area_mu"].sum())
+    for s in STATUSES:
+        sub = p[p["status"] == s]
+        assert total[f"{s}_parcels"] == len(sub)
+        assert total[f"{s}_area_mu"] == pytest.approx(sub["area_mu"].sum())
+    lu_cols = [c for c in table.columns if c.startswith("lu_") and c.endswith("_area_ha")]
+    assert table.loc["total", lu_cols].sum() == pytest.approx(p["area_ha"].sum())
+    supply = p[p["supply_year"] == 2025]
+    assert total["supply_parcels"] == len(supply)
+    pending = supply[supply["status"].isin(["pre_acquisition", "acquired", "reserved"])]
+    assert total["supply_pending_area_ha"] == pytest.approx(pending["area_ha"].sum())
+    # rows add up to the total, and each row matches the register's group
+    body = table.drop(index="total")
+    np.testing.assert_allclose(body.sum().to_numpy(dtype=float), total.to_numpy(dtype=float))
+    if by == "street_town":
+        assert "(unassigned)" in body.index
+        bt = p[p["street_town"] == "北蔡镇"]
+        assert body.loc["北蔡镇", "parcels"] == len(bt)
+        assert body.loc["北蔡镇", "area_ha"] == pytest.approx(bt["area_ha"].sum())
+
+
+def test_plan_as_of_a_past_date(reg):
+    reg.transition("P002", "supplied", date="2024-06-01")
+    before = reg.plan_table(2025, as_of="2024-03-01").loc["total"]
+    after = reg.plan_table(2025).loc["total"]
+    assert before["reserved_parcels"] == after["reserved_parcels"] + 1
+    assert before["supplied_parcels"] == after["supplied_parcels"] - 1
+
+
+def test_plan_rejects_unknown_grouping(reg):
+    with pytest.raises(ValidationError, match="by must be"):
+        reg.plan_table(2025, by="district")
+
+
+def test_excel_has_title_headers_units_and_totals(reg, tmp_path):
+    table = reg.plan_table(2025)
+    out = write_plan_excel(table, tmp_path / "plan.xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["计划表"]
+    ws = wb["计划表"]
+    assert "2025年度土地储备计划表" in ws["A1"].value
+    assert "样例数据" in ws["A1"].value  # one parcel is labelled sample
+    assert "公顷" in ws["A2"].value and "亩" in ws["A2"].value
+    groups = [c.value for c in ws[3] if c.value]
+    assert groups[:3] == ["街镇", "全部地块", "预收储"]
+    assert "2025年计划供应" in groups
+    headers = [c.value for c in ws[4]]
+    assert headers[1:4] == ["地块数（块）", "面积（公顷）", "面积（亩）"]
+    last = ws.max_row
+    assert ws.cell(row=last, column=1).value == "合计"
+    assert ws.cell(row=last, column=1).font.bold
+    assert ws.cell(row=last, column=2).value == len(reg)
+    assert ws.cell(row=last, column=3).value == pytest.approx(reg.parcels()["area_ha"].sum(),
+                                                              abs=0.01)
+    assert last == 4 + len(table)
+    with pytest.raises(WriteError, match="exists"):
+        write_plan_excel(table, out)
+    write_plan_excel(table, out, overwrite=True)
+
+
+def test_excel_needs_a_plan_table(tmp_path):
+    with pytest.raises(ValidationError, match="plan_table"):
+        write_plan_excel(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
+
+
+# ------------------------------------------------------------------ efficiency
+def _eff_parcels():
+    return pd.DataFrame({"parcel_id": ["A", "B", "C"], "area_mu": [10.0, 30.0, 60.0],
+                         "community": ["c1", "c1", "c2"], "street_town": ["t", "t", "t"]})
+
+
+def test_efficiency_per_parcel_and_group_is_ratio_of_sums():
+    ent = pd.DataFrame({"parcel_id": ["A", "A", "B", "C"],
+                        "output_10k_yuan": [500.0, 500.0, 600.0, 1200.0],
+                        "tax_10k_yuan": [50.0, 30.0, 15.0, 60.0]})
+    per = efficiency(ent, _eff_parcels(), min_output_per_mu=50, min_tax_per_mu=1.0)
+    assert per.loc["A", "output_per_mu"] == pytest.approx(100.0)
+    assert per.loc["A", "tax_per_mu"] == pytest.approx(8.0)
+    assert per.loc["A", "enterprises"] == 2
+    assert per.loc["B", "output_per_mu"] == pytest.approx(20.0)
+    assert bool(per.loc["B", "low_output"]) and not bool(per.loc["A", "low_efficiency"])
+    assert bool(per.loc["B", "low_efficiency"])
+    comm = efficiency(ent, _eff_parcels(), by="community")
+    assert comm.loc["c1", "output_per_mu"] == pytest.approx(1600 / 40)  # not mean(100, 20)
+    assert comm.loc["c1", "area_mu"] == pytest.approx(40.0)  # A counted once
+    town = efficiency(ent, _eff_parcels(), by="street_town")
+    assert town.loc["t", "tax_per_mu"] == pytest.approx(155 / 100)
+
+
+def test_efficiency_warns_about_unknown_parcels_and_rejects_negatives():
+    ent = pd.DataFrame({"parcel_id": ["A", "X"], "output_10k_yuan": [1.0, 2.0],
+                        "tax_10k_yuan": [0.1, 0.2]})
+    with pytest.warns(DataQualityWarning, match="not in the register"):
+        out = efficiency(ent, _eff_parcels())
+    assert list(out.index) == ["A"]
+    ent.loc[0, "tax_10k_yuan"] = -1
+    with pytest.raises(ValidationError, match="negative"):
+        efficiency(ent.iloc[:1], _eff_parcels())
+
+
+# ------------------------------------------------------------------ map layer
+def test_map_layer_has_colours_and_escaped_tooltips(reg):
+    p = reg.parcels()
+    p.loc[0, "name"] = "<script>alert(1)</script>"
+    layer = map_layer(p, assignments=pd.DataFrame({"parcel_id": ["P001"], "project_id": ["X1"]}))
+    assert layer["colour"].str.match(r"^#[0-9a-f]{6}$").all()
+    assert "<script>" not in layer["tooltip"].iloc[0] and "&lt;script&gt;" in layer["tooltip"].iloc[0]
+    assert layer.loc[1, "project_id"] == "X1" and layer.loc[1, "line_colour"] == "#d7191c"
+    assert layer.loc[2, "project_id"] is None
+    assert layer.crs.to_epsg() == 4326
+    assert "样例数据" in layer.loc[4, "tooltip"]
+    assert "name" in p.columns and p.loc[0, "name"].startswith("<script>")  # input untouched
