@@ -1,0 +1,109 @@
+"""zjgis.raster: grids in metres, distance rasters, weighted overlay, GeoTIFF, zonal stats."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from shapely.geometry import LineString, Point, box
+
+from zjgis import crs, raster
+from zjgis.errors import ValidationError, WriteError
+
+X0, Y0 = 360_000.0, 3_450_000.0
+
+
+def _metric(geoms, **cols):
+    return gpd.GeoDataFrame(cols or None, geometry=geoms, crs=crs.METRIC)
+
+
+@pytest.fixture
+def area():
+    return _metric([box(X0, Y0, X0 + 1000, Y0 + 500)])
+
+
+def test_grid_snaps_to_cells_and_guards_size(area):
+    g = raster.grid(area.to_crs(4326), cell_m=100)
+    assert g.cell_m == 100 and g.crs == crs.METRIC
+    assert g.transform.c % 100 == 0 and g.transform.f % 100 == 0
+    assert g.width >= 10 and g.height >= 5
+    with pytest.raises(ValidationError, match="max_cells"):
+        raster.grid(area, cell_m=0.01)
+    with pytest.raises(ValidationError):
+        raster.grid(area, cell_m=0)
+
+
+def test_distance_to_points_is_exact_and_to_lines_within_half_a_cell(area):
+    g = raster.grid(area, cell_m=10)
+    pt = _metric([Point(X0 + 505, Y0 + 255)])
+    d = raster.distance(pt.to_crs(4326), g)
+    x, y = g.centres()
+    reproj = pt.geometry.iloc[0]
+    np.testing.assert_allclose(d, np.hypot(x - reproj.x, y - reproj.y), atol=1e-3)
+    line = _metric([LineString([(X0, Y0 + 250), (X0 + 1000, Y0 + 250)])])
+    dl = raster.distance(line, g)
+    np.testing.assert_allclose(dl, np.abs(y - (Y0 + 250)), atol=10 * 0.7072)  # ≤ half a diagonal
+    assert np.isinf(raster.distance(line.iloc[:0], g)).all()
+
+
+def test_weighted_overlay_with_constraints():
+    a = np.array([[1.0, 0.0], [0.5, 1.0]])
+    b = np.array([[0.0, 0.0], [1.0, 1.0]])
+    c = np.array([[False, False], [False, True]])
+    s = raster.weighted_overlay({"a": (a, 3), "b": (b, 1)}, constraints=[c])
+    np.testing.assert_allclose(s, [[0.75, 0.0], [0.625, 0.0]])
+    s2 = raster.weighted_overlay({"a": (a, 1)}, constraints=[c], constrained_value=np.nan)
+    assert np.isnan(s2[1, 1])
+    with pytest.raises(ValidationError, match="0–1"):
+        raster.weighted_overlay({"a": (a * 5, 1)})
+    with pytest.raises(ValidationError, match="shape"):
+        raster.weighted_overlay({"a": (a, 1), "b": (np.zeros((3, 3)), 1)})
+    np.testing.assert_allclose(raster.linear_score(np.array([0, 500, 1750, 3000, 9000]),
+                                                   full_m=500, zero_m=3000),
+                               [1, 1, 0.5, 0, 0])
+
+
+def test_geotiff_round_trip_with_crs(area, tmp_path):
+    g = raster.grid(area, cell_m=50)
+    arr = np.random.default_rng(0).random(g.shape)
+    arr[0, 0] = np.nan
+    path = raster.write_geotiff(arr, g, tmp_path / "s.tif")
+    with rasterio.open(path) as src:
+        assert src.crs.to_epsg() == 32651
+        assert src.transform == g.transform
+    back, g2 = raster.read_geotiff(path)
+    assert g2.shape == g.shape and np.isnan(back[0, 0])
+    np.testing.assert_allclose(back[1:, 1:], arr[1:, 1:], rtol=1e-6)
+    with pytest.raises(WriteError, match="exists"):
+        raster.write_geotiff(arr, g, path)
+    with pytest.raises(ValidationError, match="shape"):
+        raster.write_geotiff(arr[:1], g, tmp_path / "t.tif", overwrite=True)
+
+
+def test_zonal_stats_per_parcel(area, tmp_path):
+    g = raster.grid(area, cell_m=10)
+    x, _ = g.centres()
+    values = (x - X0) / 1000.0  # 0 … 1 from west to east
+    parcels = _metric([box(X0, Y0, X0 + 200, Y0 + 100),          # west: mean 0.1
+                       box(X0 + 800, Y0, X0 + 1000, Y0 + 100),   # east: mean 0.9
+                       box(X0 + 502, Y0 + 302, X0 + 504, Y0 + 304),  # tiny: one cell
+                       box(X0 + 5000, Y0, X0 + 5100, Y0 + 100)],  # off the grid
+                      pid=["W", "E", "T", "O"]).set_index("pid")
+    z = raster.zonal_stats(parcels.to_crs(4326), values, g, threshold=0.5)
+    assert list(z.index) == ["W", "E", "T", "O"]
+    assert z.loc["W", "cells"] == 200
+    assert z.loc["W", "mean"] == pytest.approx(0.1)
+    assert z.loc["W", "min"] == pytest.approx(0.005) and z.loc["W", "max"] == pytest.approx(0.195)
+    assert z.loc["W", "share_above"] == 0 and z.loc["E", "share_above"] == 1
+    assert z.loc["T", "cells"] == 1 and z.loc["T", "mean"] == pytest.approx(0.505)
+    assert z.loc["O", "cells"] == 0 and np.isnan(z.loc["O", "mean"])
+    path = raster.write_geotiff(values, g, tmp_path / "v.tif")
+    z2 = raster.zonal_stats(parcels, path, threshold=0.5)
+    np.testing.assert_allclose(z2["mean"].to_numpy()[:3], z["mean"].to_numpy()[:3], rtol=1e-6)
+
+
+def test_mask_marks_constraint_cells(area):
+    g = raster.grid(area, cell_m=10)
+    m = raster.mask(_metric([box(X0, Y0, X0 + 100, Y0 + 500)]), g, all_touched=False)
+    assert m[:, :10].all() and not m[:, 11:].any()
