@@ -1674,10 +1674,11 @@ def flow_lines(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``home``, ``work``, ``count`` (+ other OD columns), LineString
-        geometry in the zones' CRS (centroids computed in
-        :data:`zjgis.crs.METRIC`); ``attrs`` copies ``accuracy`` of the zones
-        and sets ``title_zh``/``title_en``.
+        Columns ``home``, ``work``, ``count`` (+ other OD columns), and
+        ``accuracy`` when the zones carry one (attrs or a uniform column);
+        LineString geometry in the zones' CRS (centroids computed in
+        :data:`zjgis.crs.METRIC`); ``attrs`` copies ``accuracy``, ``source``,
+        ``licence`` of the zones and sets ``title_zh``/``title_en``.
     """
     import geopandas as gpd
     import shapely
@@ -1701,6 +1702,13 @@ def flow_lines(
     out.attrs = {k: zones.attrs[k] for k in ("accuracy", "source", "licence") if k in zones.attrs}
     out.attrs.update(title_zh="主要通勤流", title_en="Largest commuting flows",
                      layer="commute_flows")
+    accuracy = zones.attrs.get("accuracy")
+    if accuracy is None and "accuracy" in zones.columns:
+        values = pd.unique(zones["accuracy"].astype(str))
+        accuracy = values[0] if len(values) == 1 else None
+    if accuracy is not None and "accuracy" not in out.columns:
+        out["accuracy"] = accuracy
+        out.attrs["accuracy"] = accuracy
     return out
 
 
