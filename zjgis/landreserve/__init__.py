@@ -26,7 +26,8 @@ from zjgis.landreserve.register import (
     ImportReport,
     Register,
 )
-from zjgis.landreserve.style import map_layer
+from zjgis.landreserve.sample import SAMPLE_DIR, load_sample
+from zjgis.landreserve.style import map_layer, map_style
 
 __all__ = [
     "Register",
@@ -45,4 +46,7 @@ __all__ = [
     "land_use_name",
     "land_use_table",
     "map_layer",
+    "map_style",
+    "load_sample",
+    "SAMPLE_DIR",
 ]

@@ -182,7 +182,9 @@ def match_projects(
         Industrial communities with ``industries`` (';'-separated keys); default the
         catalog layer ``industrial_communities``.
     axis_zones : geopandas.GeoDataFrame, optional
-        Polygons with ``zone`` (north/middle/south); default layer ``axis_zones``.
+        Polygons with ``zone`` (north/middle/south) and optionally ``industries``
+        (';'-separated keys; otherwise :data:`ZONE_INDUSTRIES`); default layer
+        ``axis_zones``.
     stations : geopandas.GeoDataFrame, optional
         Rail station points; default layer ``rail_stations``.
     available_statuses : tuple of str
@@ -274,6 +276,11 @@ def match_projects(
         pd.Series([None] * n_q))
     zones_m = axis_zones.to_crs(_crs.METRIC)
     zone = _attach(points, zones_m, zones_m["zone"].astype(str))
+    zone_industries = dict(ZONE_INDUSTRIES)
+    if "industries" in zones_m:  # the catalog's own positioning wins over the default table
+        for zkey, inds in zip(zones_m["zone"].astype(str), zones_m["industries"], strict=True):
+            zone_industries[zkey] = frozenset(str(inds).split(";")) if isinstance(
+                inds, str) and inds else frozenset()
     st = stations.to_crs(_crs.METRIC)
     if len(st) and n_q:
         tree = shapely.STRtree(np.asarray(st.geometry.values, dtype=object))
@@ -296,7 +303,7 @@ def match_projects(
     uniq = sorted(set(industries))
     comm_hit = {ind: np.array([ind in s for s in comm_sets], dtype=float) for ind in uniq}
     zone_arr = np.asarray(zone, dtype=object)
-    zone_hit = {ind: np.array([z is not None and ind in ZONE_INDUSTRIES.get(z, ()) for z in zone_arr],
+    zone_hit = {ind: np.array([z is not None and ind in zone_industries.get(z, ()) for z in zone_arr],
                               dtype=float) for ind in uniq}
     c = np.vstack([comm_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))
     z = np.vstack([zone_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))

@@ -16,7 +16,7 @@ from zjgis import crs as _crs
 from zjgis._validate import require_columns, require_crs
 from zjgis.landreserve.register import STATUS_COLOURS, STATUS_ZH, STATUSES
 
-__all__ = ["map_layer", "legend"]
+__all__ = ["map_layer", "map_style", "legend"]
 
 
 def legend() -> pd.DataFrame:
@@ -24,6 +24,25 @@ def legend() -> pd.DataFrame:
     return pd.DataFrame({"status": list(STATUSES),
                          "label_zh": [STATUS_ZH[s] for s in STATUSES],
                          "colour": [STATUS_COLOURS[s] for s in STATUSES]})
+
+
+def map_style(*, title: str = "土地储备地块（按状态）") -> dict:
+    """Style of :func:`map_layer`'s frame as a plain dict for ``zjgis.maps`` (``Style(**d)``).
+
+    Keys: ``column`` (``"status"``), ``categories`` (status → colour), ``labels``
+    (Chinese status labels in lifecycle order), ``title``, ``tooltip`` (columns),
+    ``fill_opacity``, ``weight``.
+    """
+    return {
+        "column": "status",
+        "categories": dict(STATUS_COLOURS),
+        "labels": [STATUS_ZH[s] for s in STATUSES],
+        "title": title,
+        "tooltip": ["parcel_id", "name", "status_zh", "land_use", "area_mu", "project_id"],
+        "fill_opacity": 0.6,
+        "weight": 1.0,
+        "color": "#444444",
+    }
 
 
 def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = None
@@ -71,4 +90,8 @@ def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = N
             text += " · 样例数据"
         tips.append(html.escape(text))
     out["tooltip"] = tips
+    accuracy = sorted(set(acc.dropna().astype(str)))
+    out.attrs.update(title_zh="土地储备地块", title_en="Land-reserve parcels",
+                     accuracy=accuracy[0] if len(accuracy) == 1 else ",".join(accuracy) or None,
+                     kind="parcels")
     return out
