@@ -19,13 +19,41 @@ from zjgis.maps import offline, style
 from zjgis.maps.briefing import pixel_size_m
 
 
+def decode(d: dict) -> dict:
+    """Independent Python decoder of zjgis' compact layer encoding -> GeoJSON dict."""
+    if d.get("type") == "FeatureCollection":
+        return d
+    q = np.cumsum(np.asarray(d["c"], dtype=np.int64).reshape(-1, 2), axis=0)
+    xy = [[float(x) / 1e6, float(y) / 1e6] for x, y in q]
+    o, t = d["o"], d["t"]
+
+    def part(a, lvl):
+        return xy[o[lvl][a]:o[lvl][a + 1]]
+
+    feats = []
+    for i, row in enumerate(d["r"]):
+        props = {k: v for k, v in zip(d["f"], row) if v is not None}
+        if t == "Point":
+            g = xy[i]
+        elif t in ("LineString", "MultiPoint"):
+            g = part(i, 0)
+        elif t in ("Polygon", "MultiLineString"):
+            g = [part(j, 0) for j in range(o[1][i], o[1][i + 1])]
+        else:
+            g = [[part(j, 0) for j in range(o[1][p], o[1][p + 1])]
+                 for p in range(o[2][i], o[2][i + 1])]
+        feats.append({"type": "Feature", "geometry": {"type": t, "coordinates": g},
+                      "properties": props})
+    return {"type": "FeatureCollection", "features": feats}
+
+
 def layer_data(html_text: str) -> dict[str, tuple[dict, dict]]:
     """Parse every ``zjgis.layer(map, spec, data)`` call of a rendered map: name -> (spec, data)."""
     out = {}
-    for m in re.finditer(r"zjgis\.layer\(map_\w+,\s*(\{.*?\}),\s*(\{\"type\":\"FeatureCollection"
-                         r".*?\})\);\n", html_text, re.S):
+    for m in re.finditer(r"zjgis\.layer\(map_\w+,\s*(\{.*?\}),\s*(\{\"(?:t|type)\":.*?\})\);\n",
+                         html_text, re.S):
         spec = json.loads(m.group(1))
-        data = json.loads(m.group(2))
+        data = decode(json.loads(m.group(2)))
         out[spec["name"]] = (spec, data)
     return out
 

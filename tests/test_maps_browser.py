@@ -76,6 +76,50 @@ def test_offline_briefing_renders_with_network_off(page, tmp_path):
     dom = _check_rendered(page, expected)
     assert "science_city_change" in dom
     assert ms > 0
+    # the page's decoder rebuilt the same geometries the Python side wrote
+    from test_maps import layer_data
+
+    from zjgis.maps.offline import render_html
+
+    written = layer_data(saved.path.read_text(encoding="utf-8"))
+    js = json.loads(page.evaluate(VERTICES_JS))
+    for name, (_, fc) in written.items():
+        coords = [c for f in fc["features"] for c in _vertices(f["geometry"])]
+        assert js[name]["n"] == len(coords), name
+        assert js[name]["first"] == pytest.approx(coords[0], abs=1e-9), name
+    assert render_html  # imported for symmetry with the unit tests
+
+
+VERTICES_JS = """
+(() => {
+  const out = {};
+  const flat = a => Array.isArray(a) ? a.flatMap(flat) : [a];
+  for (const [name, r] of Object.entries(zjgis.layers)) {
+    if (name === '__map') continue;
+    let pts = [];
+    r.group.eachLayer(g => { if (!g.eachLayer) return; g.eachLayer(l => {
+      pts = pts.concat(l.getLatLngs ? flat(l.getLatLngs()) : [l.getLatLng()]); }); });
+    out[name] = {n: pts.length, first: [pts[0].lng, pts[0].lat]};
+  }
+  return JSON.stringify(out);
+})()
+"""
+
+
+def _vertices(geom):
+    """Vertices as Leaflet holds them: polygon rings without their closing vertex."""
+    t, c = geom["type"], geom["coordinates"]
+    if t == "Polygon":
+        return [v for ring in c for v in ring[:-1]]
+    if t == "MultiPolygon":
+        return [v for poly in c for ring in poly for v in ring[:-1]]
+    return _flat(c)
+
+
+def _flat(c):
+    if c and isinstance(c[0], (int, float)):
+        return [c]
+    return [x for part in c for x in _flat(part)]
     # zone labels as text
     labels = page.evaluate("Array.from(document.querySelectorAll('.zj-label'))"
                            ".map(e => e.textContent).join(',')")

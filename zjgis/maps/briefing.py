@@ -156,7 +156,27 @@ window.zjgis = window.zjgis || (function () {
     if (full && spec.foot) { d.appendChild(txt("div", spec.foot, "zj-src")); }
     return d;
   }
+  function decode(d) {
+    if (d.type === "FeatureCollection") { return d; }
+    var c = d.c, n = c.length / 2, xy = new Array(n), x = 0, y = 0, i, j, k;
+    for (i = 0; i < n; i++) { x += c[2 * i]; y += c[2 * i + 1]; xy[i] = [x / 1e6, y / 1e6]; }
+    var o = d.o, t = d.t, feats = [];
+    function part(a, lvl) { return xy.slice(o[lvl][a], o[lvl][a + 1]); }
+    function rings(a, lvl) { var r = []; for (j = o[lvl][a]; j < o[lvl][a + 1]; j++) { r.push(part(j, lvl - 1)); } return r; }
+    for (i = 0; i < d.r.length; i++) {
+      var g, props = {};
+      for (k = 0; k < d.f.length; k++) { if (d.r[i][k] !== null) { props[d.f[k]] = d.r[i][k]; } }
+      if (t === "Point") { g = xy[i]; }
+      else if (t === "LineString" || t === "MultiPoint") { g = part(i, 0); }
+      else if (t === "Polygon" || t === "MultiLineString") { g = rings(i, 1); }
+      else { g = []; for (var p = o[2][i]; p < o[2][i + 1]; p++) {
+        var poly = []; for (j = o[1][p]; j < o[1][p + 1]; j++) { poly.push(part(j, 0)); } g.push(poly); } }
+      feats.push({type: "Feature", geometry: {type: t, coordinates: g}, properties: props});
+    }
+    return {type: "FeatureCollection", features: feats};
+  }
   function layer(map, spec, data) {
+    data = decode(data);
     var styles = spec.styles, group = L.featureGroup(), count = 0;
     var opts = {
       style: function (f) { return styles[f.properties._s || 0]; },
@@ -190,7 +210,7 @@ window.zjgis = window.zjgis || (function () {
       document.documentElement.setAttribute("data-zjgis-rendered", "1");
     }); });
   }
-  return {layer: layer, layers: registry, ready: ready, text: txt};
+  return {layer: layer, layers: registry, ready: ready, text: txt, decode: decode};
 })();
 """
 
@@ -306,6 +326,38 @@ def _json_value(v: Any) -> Any:
     return str(v)
 
 
+_RAGGED_NAMES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint",
+                 5: "MultiLineString", 6: "MultiPolygon"}
+
+
+def _encode_layer(geoms: np.ndarray, fields: list[str], rows: list[list]) -> str:
+    """Compact layer encoding, decoded by ``zjgis.decode`` in the page.
+
+    Coordinates are quantised to 1e-6° (the 6-decimal rounding) and written as
+    integer deltas from the previous coordinate of the layer (``c``), with
+    shapely's ragged-array offsets (``o``) for parts and rings, and attributes
+    as rows (``r``) under one list of field names (``f``): about a third of
+    the size of GeoJSON text.  Layers mixing geometry families fall back to
+    GeoJSON.
+    """
+    try:
+        gtype, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    except (ValueError, NotImplementedError):
+        props = [dict(zip(fields, r)) for r in rows]
+        return _feature_collection(geoms, props)
+    q = np.round(coords * 1e6).astype(np.int64)
+    deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    body = {
+        "t": _RAGGED_NAMES[int(gtype)],
+        "o": [np.asarray(o).tolist() for o in offsets],
+        "f": fields,
+        "r": rows,
+    }
+    head = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = head[:-1] + ',"c":[' + ",".join(map(str, deltas.tolist())) + "]}"
+    return _escape_json_text(text)
+
+
 def _feature_collection(geoms: np.ndarray, props: list[dict]) -> str:
     gj = shapely.to_geojson(geoms)
     parts = [
@@ -395,6 +447,11 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
             rec["_s"] = int(inverse[i])
         records.append(rec)
     geoms = _simplify_round(np.asarray(gdf.geometry.values), tolerance_deg, p.geom_family)
+    keys = list(fields)
+    for extra_key in ("_s", "_n"):
+        if any(extra_key in r for r in records):
+            keys.append(extra_key)
+    rows = [[r.get(k) for k in keys] for r in records]
     foot_parts = [f"{texts['accuracy']}: {st.accuracy_text(p.accuracy, language)}"]
     if p.source:
         foot_parts.append(f"{texts['source']}: {p.source}")
@@ -408,7 +465,7 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
         "marks": [[round(la, 6), round(lo, 6), t] for la, lo, t in p.labels],
         "front": bool(p.highlight),
     }
-    return _js_literal(spec), _feature_collection(geoms, records)
+    return _js_literal(spec), _encode_layer(geoms, keys, rows)
 
 
 def _shift_gcj(p: prep.Prepared) -> prep.Prepared:
