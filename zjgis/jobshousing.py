@@ -441,6 +441,16 @@ def balance(
     band should be chosen accordingly (a dwelling houses more than one worker
     on average).
 
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> z = pd.DataFrame({"jobs": [120, 50], "workers": [100, 100]}, index=["a", "b"])
+    >>> out = balance(z, jobs="jobs", workers="workers")
+    >>> out["ratio"].tolist(), out["class"].tolist()
+    ([1.2, 0.5], ['balanced', 'housing_dominated'])
+    >>> out["balance_index"].round(4).tolist()
+    [0.9091, 0.6667]
+
     References
     ----------
     Cervero, R. (1989). Jobs-housing balancing and regional mobility.
@@ -1416,6 +1426,22 @@ def excess_commuting(
     matrix is totally unimodular): ``ot.emd`` returns floats, so flows are
     rounded with ``np.rint`` and the rounding is verified (exact marginals)
     before being returned.
+
+    Examples
+    --------
+    Two zones, costs in minutes; 12 commuters:
+
+    >>> import pandas as pd
+    >>> cost = pd.DataFrame([[1.0, 10.0], [10.0, 2.0]], index=["A", "B"], columns=["A", "B"])
+    >>> od = pd.DataFrame({"home": ["A", "A", "B", "B"], "work": ["A", "B", "A", "B"],
+    ...                    "count": [2, 3, 1, 6]})
+    >>> r = excess_commuting(od, cost, unit="min")
+    >>> round(r.observed, 3), round(r.minimum, 3), round(r.maximum, 3)
+    (4.5, 3.083, 7.333)
+    >>> round(r.excess_pct, 1), round(r.cpu, 1)
+    (31.5, 33.3)
+    >>> r.flows[["home", "work", "count"]].values.tolist()
+    [['A', 'A', 3.0], ['A', 'B', 2.0], ['B', 'B', 7.0]]
 
     References
     ----------
