@@ -28,6 +28,7 @@ from zjgis.layers.catalog import (
     reset,
     use,
 )
+from zjgis.layers.check import OFFICIAL_AREAS_KM2, OFFICIAL_COUNTS, check
 
 __all__ = [
     "ACCURACY_CLASSES",
@@ -35,6 +36,9 @@ __all__ = [
     "LAYER_DIR_ENV",
     "SPECS",
     "LayerSpec",
+    "OFFICIAL_AREAS_KM2",
+    "OFFICIAL_COUNTS",
+    "check",
     "clear_cache",
     "data_dir",
     "info",
