@@ -150,3 +150,29 @@ def test_map_layer_has_colours_and_escaped_tooltips(reg):
     assert layer.crs.to_epsg() == 4326
     assert "样例数据" in layer.loc[4, "tooltip"]
     assert "name" in p.columns and p.loc[0, "name"].startswith("<script>")  # input untouched
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_plan_import_and_overwrite(tmp_path):
+    from zjgis.cli.main import main
+
+    src = parcels(12)
+    src_path = tmp_path / "in.gpkg"
+    src.to_file(src_path, layer="in")
+    reg_path = tmp_path / "R.gpkg"
+    assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
+                 "--create", "--no-study-area"]) == 0
+    out = tmp_path / "plan.xlsx"
+    assert main(["reserve", "plan", "--register", str(reg_path), "--year", "2025",
+                 "--out", str(out)]) == 0
+    ws = load_workbook(out)["计划表"]
+    assert ws.cell(row=ws.max_row, column=2).value == 12
+    assert main(["reserve", "plan", "--register", str(reg_path), "--year", "2025",
+                 "--out", str(out)]) == 1  # refuses to overwrite
+    assert main(["reserve", "plan", "--register", str(reg_path), "--year", "2025",
+                 "--out", str(out), "--overwrite"]) == 0
+    # importing the same parcels again: all rejected, listed, exit code 1
+    rej = tmp_path / "rejected.csv"
+    assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
+                 "--no-study-area", "--rejected", str(rej)]) == 1
+    assert len(pd.read_csv(rej)) == 12
