@@ -82,6 +82,7 @@ def test_balance_empty_zone_warns():
     assert out.loc["x", "class"] == "empty" and math.isnan(out.loc["x", "ratio"])
 
 
+@settings(max_examples=50, deadline=None)
 @given(j=st.floats(0.001, 1e7), w=st.floats(0.001, 1e7))
 def test_balance_index_symmetric(j, w):
     a = jobshousing.balance(pd.DataFrame({"j": [j], "w": [w]}), jobs="j", workers="w")
