@@ -150,7 +150,11 @@ new Promise(resolve => {
 @needs_chromium
 def test_xss_payloads_stay_text(page, tmp_path):
     frames = catalog_like(xss=True)
-    m = maps.briefing_map(frames, basemap="none", title=XSS_TITLE)
+    evil = parcels(2).assign(status=["<img src=y onerror=window.__xss=3>", "ok"])
+    extra = [(evil, {"title": "<img src=z onerror=window.__xss=4>", "column": "status",
+                     "categories": {"<img src=y onerror=window.__xss=3>": "#ff0000"}}),
+             (parcels(2, seed=2), {"title": "<img src=z onerror=window.__xss=4>"})]
+    m = maps.briefing_map(frames, basemap="none", title=XSS_TITLE, extra=extra)
     saved = maps.save(m, tmp_path / "xss.html")
     _fresh(page).open(saved.path)
     scripts_before = page.evaluate("document.querySelectorAll('script').length")
@@ -161,6 +165,11 @@ def test_xss_payloads_stay_text(page, tmp_path):
         assert XSS_NAME in item["text"] and item["imgs"] == 0
     assert res["h1"] == XSS_TITLE and res["title"] == XSS_TITLE
     assert res["scripts"] == scripts_before
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    controls = page.evaluate("Array.from(document.querySelectorAll("
+                             "'.leaflet-control-layers-overlays label')).map(e => e.textContent)")
+    assert sum("<img src=z" in c for c in controls) == 2  # shown as text, both kept
+    assert "<img src=y" in page.evaluate("document.getElementById('zj-legend').textContent")
     assert page.console_errors() == []
     assert page.requests() == []  # the img src=x was never created, so never fetched
 

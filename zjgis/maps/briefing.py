@@ -604,11 +604,20 @@ def briefing_map(
                          subdomains=bm["subdomains"], max_zoom=max_zoom,
                          max_native_zoom=bm["max_zoom"], control=False).add_to(m)
     sections = []
+    control_names: set[str] = set()
     for p in prepared:
         spec_js, data_js = _layer_js(p, language=language, tolerance_deg=tolerance_deg,
                                      canvas=canvas, texts=texts)
         show = p.style.show
-        m.add_child(VectorLayer(p.title, spec_js, data_js, show=show))
+        # Leaflet's layer control writes names with innerHTML: escape; keep them unique
+        # (folium keys the control by name, a duplicate would hide a layer)
+        control = html.escape(p.title)
+        k = 2
+        while control in control_names:
+            control = f"{html.escape(p.title)} ({k})"
+            k += 1
+        control_names.add(control)
+        m.add_child(VectorLayer(control, spec_js, data_js, show=show))
         note = None
         if p.accuracy in ("schematic", "sample"):
             note = texts[f"{p.accuracy}_note"]
