@@ -371,12 +371,18 @@ def test_save_figure_suffix(frames, tmp_path):
 # --------------------------------------------------------------------------- shipped catalog
 
 
+def test_extra_only_with_empty_layers():
+    data = layer_data(render(maps.briefing_map([], extra=[parcels(3)], basemap="none")))
+    assert list(data) == ["parcels"]
+
+
 def test_default_draws_every_catalog_layer(tmp_path):
     from zjgis import layers
 
     names = list(layers.list_layers()["name"])
-    m = maps.briefing_map(basemap="none")
+    m = maps.briefing_map(basemap="none", extra=[parcels(3)])
     data = layer_data(render(m))
+    assert "parcels" in data
     for name in names:
         assert name in data, name
         assert len(data[name][1]["features"]) > 0

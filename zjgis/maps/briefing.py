@@ -152,7 +152,9 @@ window.zjgis = window.zjgis || (function () {
       t.appendChild(tr);
     });
     if (t.childNodes.length) { d.appendChild(t); }
-    if (p._n !== undefined && spec.notes[p._n]) { d.appendChild(txt("div", spec.notes[p._n], "zj-note")); }
+    if (p._n !== undefined && spec.notes[p._n]) {
+      d.appendChild(txt("div", spec.notes[p._n], "zj-note"));
+    }
     if (full && spec.foot) { d.appendChild(txt("div", spec.foot, "zj-src")); }
     return d;
   }
@@ -162,7 +164,11 @@ window.zjgis = window.zjgis || (function () {
     for (i = 0; i < n; i++) { x += c[2 * i]; y += c[2 * i + 1]; xy[i] = [x / 1e6, y / 1e6]; }
     var o = d.o, t = d.t, feats = [];
     function part(a, lvl) { return xy.slice(o[lvl][a], o[lvl][a + 1]); }
-    function rings(a, lvl) { var r = []; for (j = o[lvl][a]; j < o[lvl][a + 1]; j++) { r.push(part(j, lvl - 1)); } return r; }
+    function rings(a, lvl) {
+      var r = [];
+      for (j = o[lvl][a]; j < o[lvl][a + 1]; j++) { r.push(part(j, lvl - 1)); }
+      return r;
+    }
     for (i = 0; i < d.r.length; i++) {
       var g, props = {};
       for (k = 0; k < d.f.length; k++) { if (d.r[i][k] !== null) { props[d.f[k]] = d.r[i][k]; } }
@@ -170,7 +176,10 @@ window.zjgis = window.zjgis || (function () {
       else if (t === "LineString" || t === "MultiPoint") { g = part(i, 0); }
       else if (t === "Polygon" || t === "MultiLineString") { g = rings(i, 1); }
       else { g = []; for (var p = o[2][i]; p < o[2][i + 1]; p++) {
-        var poly = []; for (j = o[1][p]; j < o[1][p + 1]; j++) { poly.push(part(j, 0)); } g.push(poly); } }
+        var poly = [];
+        for (j = o[1][p]; j < o[1][p + 1]; j++) { poly.push(part(j, 0)); }
+        g.push(poly);
+      } }
       feats.push({type: "Feature", geometry: {type: t, coordinates: g}, properties: props});
     }
     return {type: "FeatureCollection", features: feats};
@@ -268,7 +277,7 @@ class _Panels(MacroElement):
 
 
 class VectorLayer(folium.map.Layer):
-    """A zjgis vector layer: compact GeoJSON + a style table, drawn by ``zjgis.layer``."""
+    """A zjgis vector layer: encoded features + a style table, drawn by ``zjgis.layer``."""
 
     _template = Template(
         """
@@ -507,7 +516,8 @@ def briefing_map(
     layers : sequence of str or GeoDataFrame, optional
         Catalog layer names (:func:`zjgis.layers.load`) or frames carrying the
         catalog's ``attrs`` (``layer``, ``title_zh``, ``title_en``, ``kind``,
-        ``accuracy``, ``source``, ``licence``).  None draws every catalog layer.
+        ``accuracy``, ``source``, ``licence``).  None draws every catalog layer;
+        ``[]`` draws only ``extra``.
     title, subtitle : str
         Title block text (escaped).
     basemap : {"osm", "amap", "none"}
@@ -563,9 +573,7 @@ def briefing_map(
         raise ValidationError(msg)
     texts = _TEXT[language]
     bm = BASEMAPS[basemap]
-    frames = prep.resolve(layers) if layers is not None or extra is None else []
-    if layers is None and extra is None:
-        frames = prep.resolve(None)
+    frames = prep.resolve(layers)  # None: every catalog layer; [] for extra= only
     prepared = prep.prepare(frames, extra, language=language)
     if not prepared:
         msg = "nothing to draw: no layers and no extra"

@@ -113,7 +113,7 @@ def figure(
     language = prep.check_language(language)
     family = _font_or_warn()
     font = FontProperties(family=[family, "DejaVu Sans"] if family else ["DejaVu Sans"])
-    frames = prep.resolve(layers) if (layers is not None or extra is None) else []
+    frames = prep.resolve(layers)  # None: every catalog layer; [] for extra= only
     prepared = prep.prepare(frames, extra, language=language)
     if not prepared:
         msg = "nothing to draw: no layers and no extra"
@@ -237,7 +237,7 @@ def _set_extent(ax, prepared: Sequence[prep.Prepared], extent) -> None:
                     box = names[key].gdf.total_bounds
                     break
         elif extent != "all":
-            msg = f"extent must be 'science_city', 'all' or a (minx, miny, maxx, maxy) box"
+            msg = "extent must be 'science_city', 'all' or a (minx, miny, maxx, maxy) box"
             raise ValidationError(msg)
         if box is None:
             box = prep.bounds_of(prepared)

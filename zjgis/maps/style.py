@@ -269,7 +269,8 @@ class Style:
         if self.column is None:
             return np.full(n, base, dtype=object), []
         if self.column not in frame.columns:
-            msg = f"style column {self.column!r} is not a column of the layer ({list(frame.columns)})"
+            msg = (f"style column {self.column!r} is not a column of the layer "
+                   f"({list(frame.columns)})")
             raise ValidationError(msg)
         values = frame[self.column]
         if self.categories is not None:
@@ -530,7 +531,8 @@ def legend_html(sections: Sequence[LegendSection], *, language: str = "zh",
             cls = html.escape(str(sec.accuracy).lower(), quote=True)
             acc = (f' <span class="zj-acc zj-acc-{cls}" title="{acc_head}">'
                    f"{html.escape(accuracy_text(sec.accuracy, language))}</span>")
-        parts.append(f'<div class="zj-legend-layer">{sym}<b>{html.escape(sec.title)}</b>{acc}</div>')
+        parts.append(f'<div class="zj-legend-layer">{sym}<b>{html.escape(sec.title)}</b>'
+                     f"{acc}</div>")
         if sec.note:
             parts.append(f'<div class="zj-legend-note">{html.escape(sec.note)}</div>')
         for e in sec.entries:
