@@ -102,7 +102,9 @@ _CSS = """
 .zj-title h1{font-size:18px;margin:0 0 2px;font-weight:700}
 .zj-title h2{font-size:13px;margin:0 0 4px;font-weight:400;color:#444}
 .zj-title .zj-meta{color:#555;font-size:11px}
-.zj-legend{bottom:28px;right:10px;max-height:62%;overflow:auto;max-width:300px}
+.zj-sources summary{cursor:pointer}
+.zj-sources ul{margin:2px 0 0 14px;padding:0;max-height:40vh;overflow:auto}
+.zj-legend{bottom:28px;right:10px;max-height:70%;overflow:auto;max-width:300px}
 .zj-legend-title{font-weight:700;margin-bottom:3px}
 .zj-legend-layer{margin-top:5px}
 .zj-legend-item{padding-left:20px}
@@ -264,6 +266,7 @@ class _Panels(MacroElement):
         <div class="zj-panel zj-legend" id="zj-legend">{{ this.legend_html }}</div>
         {% endmacro %}
         {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
         zjgis.ready({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -600,7 +603,7 @@ def briefing_map(
     m = folium.Map(
         location=[centre_lat, float((bounds[0] + bounds[2]) / 2)],
         tiles=None, zoom_start=12, min_zoom=min_zoom, max_zoom=max_zoom,
-        control_scale=True, prefer_canvas=False,
+        control_scale=False, prefer_canvas=False,
     )
     # a briefing needs Leaflet only: drop jQuery, Bootstrap, Font Awesome, awesome-markers
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
@@ -626,13 +629,16 @@ def briefing_map(
             k += 1
         control_names.add(control)
         m.add_child(VectorLayer(control, spec_js, data_js, show=show))
-        note = None
-        if p.accuracy in ("schematic", "sample"):
-            note = texts[f"{p.accuracy}_note"]
         if not p.name.startswith("highlight_"):
             sections.append(st.LegendSection(title=p.title, accuracy=p.accuracy,
-                                             entries=p.entries, symbol=_symbol(p), note=note))
-    notes = [texts["gcj"]] if bm["frame"] == "GCJ-02" else []
+                                             entries=p.entries, symbol=_symbol(p)))
+    # legend footnotes: what each accuracy class on the map means (once), GCJ-02 shift
+    classes = [c for c in st.ACCURACY_LABELS if any(p.accuracy == c for p in prepared)]
+    sep = "：" if language == "zh" else ": "
+    notes = [f"{st.accuracy_text(c, language)}{sep}{st.accuracy_text(c, language, long=True)}"
+             for c in classes]
+    if bm["frame"] == "GCJ-02":
+        notes.append(texts["gcj"])
     legend = st.legend_html(sections, language=language, notes=notes)
     day = date.isoformat() if isinstance(date, _dt.date) else (date or _dt.date.today().isoformat())
     sources = prep.sources_text(prepared, language)
@@ -641,14 +647,16 @@ def briefing_map(
         title_parts.append(f"<h2>{html.escape(subtitle)}</h2>")
     meta = [f"{texts['date']}：{html.escape(str(day))}" if language == "zh"
             else f"{texts['date']}: {html.escape(str(day))}"]
-    sep = "：" if language == "zh" else ": "
-    if sources:
-        meta.append(f"{texts['sources']}{sep}" + "；".join(html.escape(s) for s in sources))
     meta.append(f"{texts['basemap']}{sep}" + html.escape(bm["text"] or texts["nobasemap"]))
     meta.append(html.escape(texts["zjgis"]))
-    title_parts.append('<div class="zj-meta">' + "<br>".join(meta) + "</div>")
+    title_parts.append('<div class="zj-meta">' + "<br>".join(meta))
+    if sources:  # long provenance text: folded, opens on click (plain HTML, no script)
+        items = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
+        title_parts.append(f'<details class="zj-sources"><summary>{texts["sources"]} '
+                           f"({len(sources)})</summary><ul>{items}</ul></details>")
+    title_parts.append("</div>")
     m.add_child(_Panels("".join(title_parts), legend))
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
     fb = focus if focus is not None else bounds
     m.fit_bounds([[float(fb[1]), float(fb[0])], [float(fb[3]), float(fb[2])]])
     log.info("briefing map: %d layers, %d features, basemap %s, simplify %.2f m, %s renderer",
