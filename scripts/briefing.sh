@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
-.venv/bin/zjgis --version
+.venv/bin/zjgis briefing --out briefing.html --basemap none --png briefing.png --overwrite
