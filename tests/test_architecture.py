@@ -20,6 +20,7 @@ RANK = {
     "zjgis._version": 0,
     "zjgis.errors": 0,
     "zjgis._log": 0,
+    "zjgis._data": 0,
     "zjgis.crs": 1,
     "zjgis._validate": 2,
     "zjgis.io": 3,

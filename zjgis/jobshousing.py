@@ -43,13 +43,13 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from zjgis import crs as _crs
+from zjgis._data import data_path
 from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_crs, require_same_crs
 from zjgis.errors import (
@@ -145,7 +145,7 @@ COLUMNS_ZH: dict[str, str] = {
 }
 
 #: Where the generated sample (``scripts/make_sample_jobshousing.py``) lives.
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample_jobshousing"
+SAMPLE_DIR = data_path("sample_jobshousing")
 
 _DISK_MEAN = 128.0 / (45.0 * math.pi)  # mean distance of two random points in a unit disk
 _DEFAULT_BINS_M = (0.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 15_000.0, 20_000.0, 30_000.0,

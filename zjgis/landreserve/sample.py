@@ -16,13 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from zjgis._data import data_path
 from zjgis.errors import ReadError, SampleDataWarning
 from zjgis.landreserve.register import Register
 
 __all__ = ["SAMPLE_DIR", "load_sample"]
 
 #: Where the generated sample lives.
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample_register"
+SAMPLE_DIR = data_path("sample_register")
 
 
 def load_sample(copy_to: str | Path | None = None, **options: Any

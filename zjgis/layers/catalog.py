@@ -37,6 +37,7 @@ import pandas as pd
 
 from zjgis import crs as _crs
 from zjgis import io as _io
+from zjgis._data import data_path
 from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_geom_types, require_not_empty
 from zjgis.errors import ReadError, SchematicDataWarning, ValidationError
@@ -67,12 +68,10 @@ _SIDECAR_KEYS = {"accuracy", "source", "licence", "license", "source_crs", "colu
 def data_dir() -> Path:
     """Return the folder of the shipped layers (``data/boundaries`` of the repository).
 
-    ``ZJGIS_DATA_DIR`` may point elsewhere (an installed copy of the data).
+    ``ZJGIS_DATA_DIR`` may name another data root (an installed copy of the
+    data); the layers are then read from its ``boundaries/`` folder.
     """
-    env = os.environ.get("ZJGIS_DATA_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "data" / "boundaries"
+    return data_path("boundaries")
 
 
 def layer_names() -> list[str]:
