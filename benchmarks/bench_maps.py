@@ -78,4 +78,5 @@ def folium_raw(gdf):
         folium.GeoJson(gdf, tooltip=folium.GeoJsonTooltip(["parcel_id", "status"])).add_to(m)
         path = Path(tmp) / "raw.html"
         m.save(str(path))
-        return {"note": "folium defaults, raw geometry, CDN links (not offline)", "mb": round(path.stat().st_size / 2**20, 2)}
+        return {"note": "folium defaults, raw geometry, CDN links (not offline)",
+                "mb": round(path.stat().st_size / 2**20, 2)}

@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         tgt = "" if r["target_s"] is None else f"{r['target_s']:g}"
         ok = "" if r["met"] is None else (" ok" if r["met"] else " MISSED")
         extra = ", ".join(f"{k}={v}" for k, v in r["extra"].items())
-        print(f"{r['name']:<52} {r['seconds']:>9.3f} {tgt:>7}{ok} {r['peak_rss_mb']:>8.0f}  {extra}")
+        print(f"{r['name']:<52} {r['seconds']:>9.3f} {tgt:>7}{ok} "
+              f"{r['peak_rss_mb']:>8.0f}  {extra}")
     return 1 if any("error" in r for r in records) else 0
 
 

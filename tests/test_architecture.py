@@ -102,7 +102,8 @@ def violations() -> list[str]:
                            "import each other")
             elif src in ANALYSES and dst in ANALYSES:
                 if (src, dst) not in ANALYSIS_EDGES:
-                    bad.append(f"{module_name(path)} imports {target}: not an allowed analysis edge")
+                    bad.append(f"{module_name(path)} imports {target}: "
+                               "not an allowed analysis edge")
             elif RANK[dst] >= RANK[src]:
                 bad.append(f"{module_name(path)} imports {target}, which is to its right")
     return bad

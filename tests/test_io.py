@@ -242,7 +242,7 @@ def test_write_refuses_no_crs_and_unknown_suffix(tmp_path, towns):
 
 def test_detect_encoding_text(tmp_path):
     p = tmp_path / "a.csv"
-    p.write_bytes("名称\n张江\n".encode("utf-8"))
+    p.write_bytes("名称\n张江\n".encode())
     assert io.detect_encoding(p) == "utf-8"
     p.write_bytes("名称\n张江\n".encode("gbk"))
     assert io.detect_encoding(p) == "gb18030"

@@ -369,7 +369,7 @@ def balance(
     by: str | None = None,
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
 ) -> Any:
-    """Jobs, resident workers, jobs–housing ratio, balance index and class per zone.
+    r"""Jobs, resident workers, jobs–housing ratio, balance index and class per zone.
 
     Parameters
     ----------
@@ -636,7 +636,7 @@ def cost_matrix(
     weight: str = "length",
     intrazonal: Literal["disk", "zero"] | float = "disk",
 ) -> pd.DataFrame:
-    """Square matrix of commute costs between zone centroids.
+    r"""Square matrix of commute costs between zone centroids.
 
     Parameters
     ----------
@@ -885,7 +885,7 @@ def commute(
     workers: str | None = None,
     tolerance: float = 0.05,
 ) -> CommuteResult:
-    """Self-containment, job self-sufficiency and commute lengths from an OD table.
+    r"""Self-containment, job self-sufficiency and commute lengths from an OD table.
 
     Parameters
     ----------
@@ -1204,7 +1204,7 @@ def minimum_commute(
     maximize: bool = False,
     solver: Literal["emd", "linprog"] = "emd",
 ) -> MinimumCommute:
-    """Theoretical minimum (or maximum) commute: the transportation problem.
+    r"""Theoretical minimum (or maximum) commute: the transportation problem.
 
     Parameters
     ----------
@@ -1357,7 +1357,7 @@ def excess_commuting(
     unit: str | None = None,
     solver: Literal["emd", "linprog"] = "emd",
 ) -> ExcessCommuting:
-    """Observed, minimum and maximum commute; excess commuting and commuting potential used.
+    r"""Observed, minimum and maximum commute; excess commuting and commuting potential used.
 
     Parameters
     ----------

@@ -75,7 +75,8 @@ _M_PER_PX_Z0 = 2 * math.pi * 6378137.0 / 256
 _M_PER_DEG_LAT = 111_320.0
 
 _TEXT = {
-    "zh": {"date": "制图日期", "sources": "数据来源", "basemap": "底图", "nobasemap": "无底图（离线）",
+    "zh": {"date": "制图日期", "sources": "数据来源", "basemap": "底图",
+           "nobasemap": "无底图（离线）",
            "gcj": "注意：高德底图使用 GCJ-02 坐标，所有矢量图层已由 WGS-84 转换为 GCJ-02 以便对齐；"
                   "图上坐标不可用于测量。",
            "schematic_note": "示意性数据，位置与范围仅供参考，不可量测",

@@ -375,8 +375,8 @@ def choropleth(
     Classes follow mapclassify's convention: class *i* holds values
     ``bins[i-1] < x <= bins[i]`` (Rey et al., *mapclassify*, JOSS 2021).
     """
-    import matplotlib as mpl
     import mapclassify
+    import matplotlib as mpl
 
     if column not in gdf.columns:
         msg = f"choropleth: column {column!r} not in the layer ({list(gdf.columns)})"
