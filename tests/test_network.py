@@ -204,3 +204,20 @@ def test_missing_links_skips_short_detours():
     links = network.missing_links(g, max_gap_m=300, edge_buffer_m=50, min_detour_ratio=10)
     assert set(map(tuple, np.sort(links[["name", "target_name"]].to_numpy(), axis=1))) == {
         ("f600", "f640")}
+
+
+def test_numpy_projection_matches_shapely():
+    rng = np.random.default_rng(7)
+    lines = [np.cumsum(rng.normal(0, 50, (rng.integers(2, 6), 2)), axis=0) + 500
+             for _ in range(60)]
+    g = network.build_graph(frame([list(map(tuple, c)) for c in lines]), snap_m=0,
+                            respect_layers=False)
+    pts = rng.uniform(0, 1000, (300, 2))
+    edge = rng.integers(0, len(g.edges), 300)
+    along, xy, dist = network._project(g, pts, edge)
+    geoms = g.edge_geoms[edge]
+    ref_along = shapely.line_locate_point(geoms, shapely.points(pts))
+    ref_xy = shapely.get_coordinates(shapely.line_interpolate_point(geoms, ref_along))
+    np.testing.assert_allclose(along, ref_along, atol=1e-6)
+    np.testing.assert_allclose(xy, ref_xy, atol=1e-6)
+    np.testing.assert_allclose(dist, shapely.distance(geoms, shapely.points(pts)), atol=1e-6)

@@ -77,7 +77,7 @@ import pyproj
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from zjgis import _validate
 from zjgis import crs as _crs
@@ -198,6 +198,17 @@ class RoadGraph:
     def edge_geoms(self) -> np.ndarray:
         """Edge geometries as a numpy object array (fast for shapely functions)."""
         return np.asarray(self.edges.geometry.values, dtype=object)
+
+    @cached_property
+    def _edge_vertices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Edge vertices: (xy (m, 2), offsets (n_edges + 1), distance along the edge at each)."""
+        xy, idx = shapely.get_coordinates(self.edge_geoms, return_index=True)
+        offsets = np.searchsorted(idx, np.arange(len(self.edges) + 1))
+        step = np.hypot(*np.diff(xy, axis=0).T)
+        step[idx[1:] != idx[:-1]] = 0.0
+        along = np.r_[0.0, np.cumsum(step)]
+        along -= np.repeat(along[offsets[:-1]], np.diff(offsets))
+        return xy, offsets, along
 
     @property
     def degree(self) -> np.ndarray:
@@ -649,7 +660,9 @@ def _pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray, limit_m: fl
     tiles: sources are grouped by square tiles of side ``T >= limit_m``; each
     group searches the sub-graph of its tile and the 8 around it, which holds
     every path shorter than ``limit_m`` (an edge is never shorter than the
-    straight line between its nodes).
+    straight line between its nodes).  Nodes are renumbered tile by tile once,
+    so each sub-graph is three contiguous row blocks of one CSR matrix; each
+    source is searched once however many pairs it has.
     """
     out = np.full(len(src), np.inf)
     if len(src) == 0:
@@ -661,40 +674,57 @@ def _pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray, limit_m: fl
     tile = max(limit_m, 1.0, math.sqrt(span[0] * span[1] * 1000.0 / n))
     nx_t = int(span[0] // tile) + 1
     ny_t = int(span[1] // tile) + 1
-    tix = ((xy[:, 0] - lo[0]) // tile).astype(np.int64)
-    tiy = ((xy[:, 1] - lo[1]) // tile).astype(np.int64)
-    tkey = tix * ny_t + tiy
+    tkey = ((xy[:, 0] - lo[0]) // tile).astype(np.int64) * ny_t + \
+        ((xy[:, 1] - lo[1]) // tile).astype(np.int64)
     node_order = np.argsort(tkey, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[node_order] = np.arange(n)
     bounds = np.searchsorted(tkey[node_order], np.arange(nx_t * ny_t + 1))
-    q_order = np.argsort(tkey[src], kind="stable")
-    q_tiles = tkey[src][q_order]
-    breaks = np.r_[0, np.nonzero(q_tiles[1:] != q_tiles[:-1])[0] + 1, len(q_order)]
+    coo = rg.matrix.tocoo()
+    mp = sparse.csr_matrix((coo.data, (rank[coo.row], rank[coo.col])), shape=(n, n))
+    indptr, indices, data = mp.indptr, mp.indices, mp.data
+    # unique sources, grouped by tile; pairs grouped the same way
+    usrc, s_of_pair = np.unique(src, return_inverse=True)
+    s_tile = tkey[usrc]
+    s_order = np.argsort(s_tile, kind="stable")
+    s_sorted_tile = s_tile[s_order]
+    s_breaks = np.r_[0, np.nonzero(np.diff(s_sorted_tile))[0] + 1, len(usrc)]
+    row_of = np.empty(len(usrc), dtype=np.int64)
+    row_of[s_order] = np.arange(len(usrc)) - np.repeat(s_breaks[:-1], np.diff(s_breaks))
+    p_order = np.argsort(s_tile[s_of_pair], kind="stable")
+    p_breaks = np.searchsorted(s_tile[s_of_pair][p_order], s_sorted_tile[s_breaks[:-1]])
+    p_breaks = np.r_[p_breaks, len(src)]
+    dst_rank = rank[dst]
     local = np.full(n, -1, dtype=np.int64)
-    m = rg.matrix
-    for bi in range(len(breaks) - 1):
-        qs = q_order[breaks[bi]:breaks[bi + 1]]
-        t = int(q_tiles[breaks[bi]])
-        cx, cy = divmod(t, ny_t)
-        chunks = [node_order[bounds[x * ny_t + y]:bounds[x * ny_t + y + 1]]
-                  for x in range(max(cx - 1, 0), min(cx + 2, nx_t))
-                  for y in range(max(cy - 1, 0), min(cy + 2, ny_t))]
-        sub_nodes = np.concatenate(chunks)
-        local[sub_nodes] = np.arange(len(sub_nodes))
-        rows = m[sub_nodes]
-        cols = local[rows.indices]
+    for gi in range(len(s_breaks) - 1):
+        cx, cy = divmod(int(s_sorted_tile[s_breaks[gi]]), ny_t)
+        y0, y1 = max(cy - 1, 0), min(cy + 1, ny_t - 1)
+        blocks = [(bounds[x * ny_t + y0], bounds[x * ny_t + y1 + 1])
+                  for x in range(max(cx - 1, 0), min(cx + 2, nx_t))]
+        blocks = [(a, b) for a, b in blocks if b > a]
+        off = 0
+        for a, b in blocks:
+            local[a:b] = np.arange(off, off + b - a)
+            off += b - a
+        ns = off
+        cols = np.concatenate([indices[indptr[a]:indptr[b]] for a, b in blocks])
+        vals = np.concatenate([data[indptr[a]:indptr[b]] for a, b in blocks])
+        rowlen = np.concatenate([np.diff(indptr[a:b + 1]) for a, b in blocks])
+        cols = local[cols]
         keep = cols >= 0
-        kept_before = np.r_[0, np.cumsum(keep)]
-        indptr = kept_before[rows.indptr]
-        ns = len(sub_nodes)
-        sub = sparse.csr_matrix((rows.data[keep], cols[keep], indptr), shape=(ns, ns))
-        usrc, q_row = np.unique(src[qs], return_inverse=True)
-        dist = csgraph.dijkstra(sub, directed=False, indices=local[usrc], limit=limit_m)
-        q_col = local[dst[qs]]
+        kept = np.r_[0, np.cumsum(keep)]
+        sub_ptr = kept[np.r_[0, np.cumsum(rowlen)]]
+        sub = sparse.csr_matrix((vals[keep], cols[keep], sub_ptr), shape=(ns, ns))
+        srcs = usrc[s_order[s_breaks[gi]:s_breaks[gi + 1]]]
+        # the matrix is symmetric: a directed search gives the same distances without
+        # scipy building the transpose
+        dist = csgraph.dijkstra(sub, directed=True, indices=local[rank[srcs]], limit=limit_m)
+        pp = p_order[p_breaks[gi]:p_breaks[gi + 1]]
+        q_col = local[dst_rank[pp]]
         found = q_col >= 0
-        res = np.full(len(qs), np.inf)
-        res[found] = dist[q_row[found], q_col[found]]
-        out[qs] = res
-        local[sub_nodes] = -1
+        out[pp[found]] = dist[row_of[s_of_pair[pp[found]]], q_col[found]]
+        for a, b in blocks:
+            local[a:b] = -1
     return out
 
 
@@ -726,11 +756,23 @@ def _branches(rg: RoadGraph) -> tuple[np.ndarray, np.ndarray]:
 
 def _extent(rg: RoadGraph, study_area) -> tuple[Any, Any]:
     """(area dead ends must lie in or None, polygon whose edge marks ``boundary``)."""
-    hull = shapely.convex_hull(shapely.multipoints(rg.nodes[["x", "y"]].to_numpy()))
+    hull = _hull(rg.nodes[["x", "y"]].to_numpy())
     if study_area is None:
         return None, hull
     area = _area_geometry(study_area, rg.crs)
     return area, shapely.intersection(area, hull)
+
+
+def _hull(xy: np.ndarray):
+    """Convex hull of points (qhull; shapely for fewer than 3 or collinear points)."""
+    if len(xy) >= 3:
+        try:
+            h = ConvexHull(xy)
+        except QhullError:
+            pass
+        else:
+            return shapely.Polygon(xy[h.vertices])
+    return shapely.convex_hull(shapely.multipoints(xy))
 
 
 def _area_geometry(study_area, metric: pyproj.CRS):
@@ -754,19 +796,19 @@ def _candidates(rg: RoadGraph, sources: np.ndarray, *, max_gap_m: float,
     if len(sources) == 0:
         return pd.DataFrame(columns=cols)
     xy = rg.nodes[["x", "y"]].to_numpy()
-    pts = shapely.points(xy[sources])
-    qi, ei = rg.edge_tree.query(pts, predicate="dwithin", distance=max_gap_m)
+    sxy = xy[sources]
+    boxes = shapely.box(sxy[:, 0] - max_gap_m, sxy[:, 1] - max_gap_m,
+                        sxy[:, 0] + max_gap_m, sxy[:, 1] + max_gap_m)
+    qi, ei = rg.edge_tree.query(boxes)  # boxes only; exact distances below
     src = sources[qi]
     u = rg.edges["u"].to_numpy()[ei]
     v = rg.edges["v"].to_numpy()[ei]
     keep = (u != src) & (v != src)
     qi, ei, src, u, v = qi[keep], ei[keep], src[keep], u[keep], v[keep]
-    geoms = rg.edge_geoms[ei]
     length = rg.edges["length_m"].to_numpy()[ei]
-    along = shapely.line_locate_point(geoms, pts[qi])
-    target = shapely.get_coordinates(shapely.line_interpolate_point(geoms, along))
-    gap = np.hypot(*(target - xy[src]).T)
-    keep = gap > 10 * _NODE_TOL_M  # a road passing over/under the dead end is not a gap
+    along, target, gap = _project(rg, xy[src], ei)
+    # a road passing over/under the dead end is not a gap
+    keep = (gap > 10 * _NODE_TOL_M) & (gap <= max_gap_m)
     qi, ei, src, u, v, along, target, gap, length = (
         a[keep] for a in (qi, ei, src, u, v, along, target, gap, length))
     limit = min_detour_ratio * max_gap_m
@@ -805,6 +847,38 @@ def _candidates(rg: RoadGraph, sources: np.ndarray, *, max_gap_m: float,
         usable[pick[~blocked]] = True
         resolved[src_all[pick[~blocked]]] = True
     return out[usable].reset_index(drop=True)
+
+
+def _project(rg: RoadGraph, pxy: np.ndarray, edge: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest point of edge ``edge[i]`` to point ``pxy[i]``: (along_m, xy, distance_m).
+
+    The numpy equivalent of ``shapely.line_locate_point`` followed by
+    ``line_interpolate_point``: every pair is expanded over the segments of its
+    edge, each point is projected on each segment, and the nearest projection
+    is kept (the first one on ties, as GEOS does).
+    """
+    if len(edge) == 0:
+        return np.empty(0), np.empty((0, 2)), np.empty(0)
+    vxy, off, val = rg._edge_vertices
+    nseg = off[edge + 1] - off[edge] - 1
+    pair = np.repeat(np.arange(len(edge)), nseg)
+    first = np.cumsum(nseg) - nseg
+    k = np.repeat(off[edge] - first, nseg) + np.arange(len(pair))
+    a, b = vxy[k], vxy[k + 1]
+    d = b - a
+    l2 = np.einsum("ij,ij->i", d, d)
+    e = pxy[pair]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(np.einsum("ij,ij->i", e - a, d) / l2, 0.0, 1.0)
+    t[l2 == 0] = 0.0
+    x = a + t[:, None] * d
+    dist2 = np.einsum("ij,ij->i", e - x, e - x)
+    best = np.minimum.reduceat(dist2, first)
+    hit = np.flatnonzero(dist2 <= best[pair])
+    hit = hit[np.r_[True, pair[hit][1:] != pair[hit][:-1]]]
+    along = val[k[hit]] + t[hit] * np.sqrt(l2[hit])
+    return along, x[hit], np.sqrt(dist2[hit])
 
 
 def _node_level(rg: RoadGraph) -> np.ndarray:
