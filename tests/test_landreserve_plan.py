@@ -5,15 +5,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from shapely.geometry import box
 
 from zjgis.errors import DataQualityWarning, ValidationError, WriteError
-from zjgis.landreserve import Register, efficiency, map_layer, plan_table, write_plan_excel
+from zjgis.landreserve import (
+    STATUS_COLOURS,
+    STATUS_ZH,
+    Register,
+    briefing_layers,
+    efficiency,
+    map_layer,
+    write_plan_excel,
+)
 from zjgis.landreserve.register import STATUSES
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -144,12 +150,75 @@ def test_map_layer_has_colours_and_escaped_tooltips(reg):
     p.loc[0, "name"] = "<script>alert(1)</script>"
     layer = map_layer(p, assignments=pd.DataFrame({"parcel_id": ["P001"], "project_id": ["X1"]}))
     assert layer["colour"].str.match(r"^#[0-9a-f]{6}$").all()
-    assert "<script>" not in layer["tooltip"].iloc[0] and "&lt;script&gt;" in layer["tooltip"].iloc[0]
+    tip = layer["tooltip"].iloc[0]
+    assert "<script>" not in tip and "&lt;script&gt;" in tip
     assert layer.loc[1, "project_id"] == "X1" and layer.loc[1, "line_colour"] == "#d7191c"
     assert layer.loc[2, "project_id"] is None
     assert layer.crs.to_epsg() == 4326
     assert "样例数据" in layer.loc[4, "tooltip"]
     assert "name" in p.columns and p.loc[0, "name"].startswith("<script>")  # input untouched
+
+
+def test_briefing_layers_parcels_supply_and_matches(reg):
+    p = reg.parcels()
+    p.index = p.index + 100  # the input index is kept
+    a = pd.DataFrame({"project_id": ["X1", "X2"], "project_name": ["芯片厂", None],
+                      "project_status": ["new", "reserve"], "industry": ["integrated_circuits",
+                                                                           "biomedicine"],
+                      "parcel_id": ["P001", "P007"], "score": [0.876, 0.5]})
+    layers = briefing_layers(p, assignments=a, year=2025, source="r.gpkg")
+    (base, bs), (supply, ss), (matched, ms) = layers
+    assert [f.attrs["layer"] for f, _ in layers] == ["landreserve_parcels", "landreserve_supply",
+                                                       "landreserve_matched"]
+    # parcels: every parcel, filled by the Chinese status label in lifecycle order
+    assert len(base) == len(p) and list(base.index) == list(p.index)
+    assert (base["状态"] == p["status"].map(STATUS_ZH)).all()
+    assert bs["column"] == "状态" and bs["labels"] == [STATUS_ZH[s] for s in STATUSES]
+    assert bs["categories"] == {STATUS_ZH[s]: STATUS_COLOURS[s] for s in STATUSES}
+    assert set(bs["tooltip"]) <= set(base.columns) and "accuracy" in bs["tooltip"]
+    assert base.loc[101, "匹配项目"] == "X1 芯片厂" and base.loc[107, "匹配项目"] == "X2"
+    assert pd.isna(base.loc[100, "匹配项目"])
+    assert base.loc[104, "accuracy"] == "sample" and base.attrs["accuracy"] == "sample"
+    assert base.attrs["source"] == "r.gpkg"
+    # the year's supply: supply_year == 2025, pending = not yet supplied
+    due = p[p["supply_year"] == 2025]
+    pending = due["status"].isin(["pre_acquisition", "acquired", "reserved"]).sum()
+    assert list(supply.index) == list(due.index)
+    assert f"{len(due)} 宗" in ss["title"] and f"其中待供应 {pending} 宗" in ss["title"]
+    # matched: headed by the project's name (id when it has none), outlined in red
+    assert list(matched["name"]) == ["芯片厂", "X2"] and list(matched["地块编号"]) == ["P001",
+                                                                                 "P007"]
+    assert list(matched["产业"]) == ["集成电路", "生物医药"]
+    assert list(matched["项目类别（五个一批）"]) == ["新建", "储备"]
+    assert matched["匹配得分（0–1）"].iloc[0] == pytest.approx(0.88)
+    assert ms["color"] == "#d7191c" and ms["fill_opacity"] == 0
+    assert set(ms["tooltip"]) <= set(matched.columns)
+    assert "status" in p.columns and "状态" not in p.columns  # input untouched
+
+
+def test_briefing_layers_english_and_optional_layers(reg):
+    p = reg.parcels()
+    layers = briefing_layers(p, language="en", year=1990,
+                             assignments=pd.DataFrame(columns=["project_id", "parcel_id"]))
+    assert len(layers) == 1  # no parcel due in 1990, no match: only the parcels
+    base, style = layers[0]
+    assert "Status" in base.columns and style["labels"][0] == "pre-acquisition"
+    assert base.attrs["title_en"] == "Land-reserve parcels by status"
+    with pytest.raises(ValidationError, match="language"):
+        briefing_layers(p, language="fr")
+
+
+def test_briefing_layers_draw_on_the_briefing_map(reg, tmp_path):
+    maps = pytest.importorskip("zjgis.maps")
+    p = reg.parcels()
+    p.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    extra = briefing_layers(p, assignments=pd.DataFrame({"project_id": ["X1"],
+                                                          "parcel_id": ["P001"]}))
+    m = maps.briefing_map([], extra=extra, basemap="none", title="t")
+    assert m.zjgis_layers == ["landreserve_parcels", "landreserve_matched"]
+    text = maps.save(m, tmp_path / "m.html").path.read_text(encoding="utf-8")
+    assert "<img src=x" not in text and r"\u003cimg src=x onerror=alert(1)\u003e" in text
+    assert "预收储</div>" in text  # Chinese status labels in the legend
 
 
 # ------------------------------------------------------------------ CLI

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from zjgis.errors import SampleDataWarning
-from zjgis.landreserve import SAMPLE_DIR, load_sample
+from zjgis.landreserve import SAMPLE_DIR, STATUS_ZH, load_sample
 
 
 @pytest.fixture
@@ -54,3 +56,47 @@ def test_cli_match_on_sample(sample, tmp_path):
     assert len(matched) + len(unmatched) == len(projects)
     assert matched["parcel_id"].is_unique
 
+
+
+def test_cli_map_on_sample(sample, tmp_path, capsys):
+    pytest.importorskip("zjgis.layers")
+    maps = pytest.importorskip("zjgis.maps")
+    from zjgis.cli.main import main
+
+    reg, projects, _ = sample
+    pid = reg.parcels()["parcel_id"].iloc[0]
+    reg.update(pid, {"name": "<script>alert(1)</script> A&B"}, note="XSS probe")
+    proj = tmp_path / "projects.csv"
+    projects.to_csv(proj, index=False)
+    out, png = tmp_path / "reserve.html", tmp_path / "reserve.png"
+    args = ["reserve", "map", "--register", str(reg.path), "--out", str(out), "--projects",
+            str(proj), "--year", "2026", "--basemap", "none"]
+    assert main(args) == 0
+    text = out.read_text(encoding="utf-8")
+    # offline: no script or stylesheet from the network
+    assert maps.external_references(text) == []
+    assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//", text, re.I)
+    # catalog layers, the parcels by status, the year's supply and the matched projects
+    for layer in ("science_city_2022", "axis_zones", "landreserve_parcels",
+                  "landreserve_supply", "landreserve_matched"):
+        assert f'"name":"{layer}"' in text, layer
+    for label in STATUS_ZH.values():
+        assert f"{label}</div>" in text  # Chinese status labels in the legend
+    assert "土地储备地块（按状态）" in text and "样例数据，非真实" in text
+    assert f"{len(reg):,} 宗地块" in text
+    # the sample label: a legend badge and a tooltip note on every sample feature
+    assert 'zj-acc-sample' in text and "样例数据，非真实统计" in text
+    # matched parcels are headed by their project's name
+    matched = [n for n in projects["name"] if n in text]
+    assert matched, "no project name on the map"
+    # names from the register are escaped, never markup
+    assert "<script>alert(1)" not in text
+    assert r"\u003cscript\u003ealert(1)\u003c/script\u003e A\u0026B" in text
+    # refuses to overwrite without --overwrite (file unchanged), then replaces it
+    before = out.read_bytes()
+    capsys.readouterr()
+    assert main(args) == 1 and out.read_bytes() == before
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--overwrite", "--png", str(png), "--layers", "science_city_2022"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main([*args[:5], str(tmp_path / "map.txt")]) == 1  # not .html

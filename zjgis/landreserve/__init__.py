@@ -9,7 +9,9 @@
   (:mod:`zjgis.landreserve.matching`).
 * :func:`efficiency` — 亩均产值 / 亩均税收 (:mod:`zjgis.landreserve.efficiency`).
 * :mod:`zjgis.landreserve.landuse` — land-use codes of the 2023 用地用海分类指南.
-* :func:`map_layer` — parcels with a ready style column for ``zjgis.maps``.
+* :func:`briefing_layers` — parcels by status (and matched projects, the
+  year's supply) as ``extra=`` layers of ``zjgis.maps.briefing_map``;
+  :func:`map_layer` — parcels with ready style columns.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from zjgis.landreserve.register import (
     Register,
 )
 from zjgis.landreserve.sample import SAMPLE_DIR, load_sample
-from zjgis.landreserve.style import map_layer, map_style
+from zjgis.landreserve.style import briefing_layers, map_layer, map_style
 
 __all__ = [
     "Register",
@@ -45,6 +47,7 @@ __all__ = [
     "LAND_USE",
     "land_use_name",
     "land_use_table",
+    "briefing_layers",
     "map_layer",
     "map_style",
     "load_sample",
