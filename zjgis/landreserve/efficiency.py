@@ -116,8 +116,8 @@ def efficiency(
     with np.errstate(divide="ignore", invalid="ignore"):
         out["output_per_mu"] = np.where(area > 0, out["output_10k_yuan"] / area, np.nan)
         out["tax_per_mu"] = np.where(area > 0, out["tax_10k_yuan"] / area, np.nan)
-    out["low_output"] = (out["output_per_mu"] < min_output_per_mu) if min_output_per_mu is not None \
-        else False
+    out["low_output"] = ((out["output_per_mu"] < min_output_per_mu)
+                         if min_output_per_mu is not None else False)
     out["low_tax"] = (out["tax_per_mu"] < min_tax_per_mu) if min_tax_per_mu is not None else False
     out["low_efficiency"] = out["low_output"] | out["low_tax"]
     out.attrs["units"] = {"output_per_mu": "万元/亩", "tax_per_mu": "万元/亩"}

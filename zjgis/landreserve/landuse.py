@@ -249,7 +249,10 @@ def land_use_name(code: str) -> str:
 
 
 def normalize_code(code: object) -> str:
-    """Return a code as text (``1001`` read as a number from Excel → ``"1001"``; ``801`` → ``"0801"``)."""
+    """Return a code as text (``1001`` read from Excel as a number → ``"1001"``).
+
+    Three-digit numbers lost their leading zero in a spreadsheet: ``801`` → ``"0801"``.
+    """
     if code is None or (isinstance(code, float) and code != code):
         return ""
     if isinstance(code, (int, float)) and float(code).is_integer():

@@ -75,7 +75,8 @@ class MatchResult:
 
     def __str__(self) -> str:
         return (f"{len(self.assignments)} project(s) matched, "
-                f"{len(self.unmatched_projects)} unmatched, {len(self.idle_parcels)} idle parcel(s)")
+                f"{len(self.unmatched_projects)} unmatched, "
+                f"{len(self.idle_parcels)} idle parcel(s)")
 
 
 def normalize_projects(projects: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +137,8 @@ def normalize_projects(projects: pd.DataFrame) -> pd.DataFrame:
             elif str(z).strip() in _ZONE_FROM_ZH:
                 zones.append(_ZONE_FROM_ZH[str(z).strip()])
             else:
-                msg = f"projects: unknown preferred_zone {z!r}; use north/middle/south or 中国芯/智能造/创新药"
+                msg = (f"projects: unknown preferred_zone {z!r}; "
+                       "use north/middle/south or 中国芯/智能造/创新药")
                 raise ValidationError(msg)
         out["preferred_zone"] = zones
     else:
@@ -303,8 +305,8 @@ def match_projects(
     uniq = sorted(set(industries))
     comm_hit = {ind: np.array([ind in s for s in comm_sets], dtype=float) for ind in uniq}
     zone_arr = np.asarray(zone, dtype=object)
-    zone_hit = {ind: np.array([z is not None and ind in zone_industries.get(z, ()) for z in zone_arr],
-                              dtype=float) for ind in uniq}
+    zone_hit = {ind: np.array([z is not None and ind in zone_industries.get(z, ())
+                               for z in zone_arr], dtype=float) for ind in uniq}
     c = np.vstack([comm_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))
     z = np.vstack([zone_hit[ind] for ind in industries]) if n_p and n_q else np.zeros((n_p, n_q))
     pref = np.array([None if pd.isna(v) else v for v in proj["preferred_zone"]], dtype=object)

@@ -228,7 +228,8 @@ def write_plan_excel(
     by = table.attrs.get("by", "street_town")
     accuracy = table.attrs.get("accuracy", [])
     sample = "sample" in accuracy
-    title = title or f"张江科学城{year}年度土地储备计划表" + ("（样例数据，非真实统计）" if sample else "")
+    title = title or (f"张江科学城{year}年度土地储备计划表"
+                      + ("（样例数据，非真实统计）" if sample else ""))
     wb = Workbook()
     ws = wb.active
     ws.title = "计划表"

@@ -331,7 +331,8 @@ class Register:
             raise ReadError(msg) from exc
         missing = {"parcels", "history", "metadata"} - tables
         if missing:
-            msg = (f"{self.path} is not a zjgis register (no table(s) {', '.join(sorted(missing))});"
+            msg = (f"{self.path} is not a zjgis register "
+                   f"(no table(s) {', '.join(sorted(missing))});"
                    " import its parcels into a new register with Register.import_parcels")
             raise ReadError(msg)
         meta = dict(self._con.execute("SELECT key, value FROM metadata").fetchall())
@@ -871,7 +872,11 @@ class Register:
 
     def plan_table(self, year: int, *, by: str = "street_town",
                    as_of: _dt.date | str | None = None) -> pd.DataFrame:
-        """The 年度土地储备计划表 of this register; see :func:`zjgis.landreserve.plan.plan_table`."""
+        """The 年度土地储备计划表 of this register.
+
+        See :func:`zjgis.landreserve.plan.plan_table`; ``as_of`` builds it from the
+        register as it stood on that date (:meth:`as_of`).
+        """
         from zjgis.landreserve.plan import plan_table
 
         parcels = self.parcels() if as_of is None else self.as_of(as_of)
@@ -1278,8 +1283,8 @@ def _read_import(path: Path, *, layer, wkt_column, source_crs) -> gpd.GeoDataFra
             msg = f"{path}: cannot read the table ({type(exc).__name__}: {exc})"
             raise ReadError(msg) from exc
         if wkt_column not in df.columns:
-            msg = (f"{path}: no WKT column {wkt_column!r} (columns: {', '.join(map(str, df.columns))});"
-                   " pass wkt_column=")
+            msg = (f"{path}: no WKT column {wkt_column!r} "
+                   f"(columns: {', '.join(map(str, df.columns))}); pass wkt_column=")
             raise ReadError(msg)
         geoms = []
         for v in df.pop(wkt_column):
