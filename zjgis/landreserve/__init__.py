@@ -21,7 +21,9 @@ from zjgis.landreserve.landuse import LAND_USE, land_use_name, land_use_table
 from zjgis.landreserve.matching import MatchResult, match_projects, normalize_projects
 from zjgis.landreserve.plan import plan_table, write_plan_excel
 from zjgis.landreserve.register import (
+    NOT_SUPPLIED,
     STATUS_COLOURS,
+    STATUS_EN,
     STATUS_ZH,
     STATUSES,
     TRANSITIONS,
@@ -36,6 +38,8 @@ __all__ = [
     "ImportReport",
     "STATUSES",
     "STATUS_ZH",
+    "STATUS_EN",
+    "NOT_SUPPLIED",
     "STATUS_COLOURS",
     "TRANSITIONS",
     "plan_table",

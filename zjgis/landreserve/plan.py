@@ -20,7 +20,7 @@ from zjgis._log import get_logger
 from zjgis._validate import require_columns
 from zjgis.errors import ValidationError
 from zjgis.landreserve.landuse import SHANGHAI_MIXED_INDUSTRIAL
-from zjgis.landreserve.register import STATUS_ZH, STATUSES
+from zjgis.landreserve.register import NOT_SUPPLIED, STATUS_ZH, STATUSES
 
 __all__ = ["LAND_USE_GROUPS", "plan_table", "write_plan_excel"]
 
@@ -34,7 +34,6 @@ LAND_USE_GROUPS: dict[str, str] = {
     "mixed_industrial": "产业综合用地(上海)",
     "other": "其他用地",
 }
-_PENDING = ("pre_acquisition", "acquired", "reserved")
 _UNASSIGNED = "(unassigned)"
 TOTAL = "total"
 
@@ -126,7 +125,7 @@ def plan_table(parcels: pd.DataFrame, year: int, *, by: str = "street_town") -> 
     for group in LAND_USE_GROUPS:
         add(f"lu_{group}_", df["lu"] == group, count=False)
     add("supply_", df["supply"])
-    add("supply_pending_", df["supply"] & df["status"].isin(_PENDING))
+    add("supply_pending_", df["supply"] & df["status"].isin(NOT_SUPPLIED))
     total = out.sum(axis=0)
     out.loc[TOTAL] = total
     for col in out.columns:

@@ -67,7 +67,9 @@ from zjgis.landreserve.landuse import LAND_USE, normalize_code
 __all__ = [
     "STATUSES",
     "STATUS_ZH",
+    "STATUS_EN",
     "STATUS_COLOURS",
+    "NOT_SUPPLIED",
     "TRANSITIONS",
     "COLUMNS",
     "SCHEMA_VERSION",
@@ -96,6 +98,17 @@ STATUS_ZH: dict[str, str] = {
     "under_construction": "在建",
     "in_production": "投产",
 }
+#: English display labels of the statuses.
+STATUS_EN: dict[str, str] = {
+    "pre_acquisition": "pre-acquisition",
+    "acquired": "acquired",
+    "reserved": "reserved",
+    "supplied": "supplied (land sold)",
+    "under_construction": "under construction",
+    "in_production": "in production",
+}
+#: Statuses of land the reserve still holds, not yet supplied (预收储, 收储, 储备).
+NOT_SUPPLIED: tuple[str, ...] = STATUSES[:3]
 #: Map colours of the statuses (sequential: light = early, dark = producing).
 STATUS_COLOURS: dict[str, str] = {
     "pre_acquisition": "#fee391",
@@ -257,15 +270,10 @@ class Register:
         if check_on_open:
             self.problems = self.check()
             if len(self.problems):
-                listing = "; ".join(
-                    f"{r.parcel_id}: {r.problem}" for r in self.problems.head(5).itertuples()
-                )
-                more = len(self.problems) - 5
                 warnings.warn(
                     f"{self.path}: {len(self.problems)} problem(s) in the stored parcels "
-                    f"(edited outside zjgis?) — {listing}"
-                    + (f" and {more} more" if more > 0 else "")
-                    + "; see Register.problems",
+                    f"(edited outside zjgis?) — {_summary(self.problems)}; "
+                    "see Register.problems",
                     DataQualityWarning,
                     stacklevel=2,
                 )
@@ -456,17 +464,8 @@ class Register:
         only through SQLite's index scan.
         """
         cutoff = _iso(date, end_of_day=True)
-        rows = self._con.execute(
-            """
-            SELECT snapshot FROM (
-                SELECT snapshot, action, ROW_NUMBER() OVER (
-                    PARTITION BY parcel_id ORDER BY changed_at DESC, fid DESC) AS rn
-                FROM history WHERE changed_at <= ?)
-            WHERE rn = 1 AND action != 'remove'
-            """,
-            (cutoff,),
-        ).fetchall()
-        records = [json.loads(r[0]) for r in rows]
+        records = [json.loads(snap) for _, action, snap in self._latest_changes(cutoff)
+                   if action != "remove"]
         gdf = _frame_from_records(records)
         gdf = gdf.sort_values("parcel_id", kind="stable").reset_index(drop=True)
         gdf.attrs["as_of"] = cutoff
@@ -490,9 +489,7 @@ class Register:
         stored["status_input"] = gdf["status"]
         stored["status"] = [normalize_status(v) for v in gdf["status"]]
         stored["land_use"] = [LAND_USE.get(normalize_code(c)) for c in gdf["land_use_code"]]
-        problems = _problems(stored, gpd.GeoDataFrame(columns=["parcel_id"], geometry=[], crs=4326),
-                             study_area=self.study_area, buffer_m=self.study_area_buffer_m,
-                             sliver_m2=self.sliver_m2, check_existing_ids=False)
+        problems = self._rule_problems(stored, None)
         extra = []
         ok = gdf.geometry.notna().to_numpy() & ~gdf.geometry.is_empty.to_numpy()
         if ok.any():
@@ -504,7 +501,7 @@ class Register:
                 extra.append({"parcel_id": pid, "problem":
                               f"area_m2 {s:,.0f} differs from the geometry's {a:,.0f} m² "
                               "(geometry edited outside zjgis?)"})
-        last = self._last_snapshots()
+        last = {pid: json.loads(snap) for pid, _, snap in self._latest_changes()}
         if len(gdf):
             for row in gdf.itertuples(index=False):
                 snap = last.get(row.parcel_id)
@@ -532,15 +529,22 @@ class Register:
             log.info("%s: %d problem(s) on re-validation", self.path, len(out))
         return out
 
-    def _last_snapshots(self) -> dict[str, dict]:
-        rows = self._con.execute(
-            """
-            SELECT parcel_id, snapshot FROM (
-                SELECT parcel_id, snapshot, ROW_NUMBER() OVER (
+    def _latest_changes(self, cutoff: str | None = None) -> list[tuple[str, str, str]]:
+        """``(parcel_id, action, snapshot)`` of each parcel's last change (up to ``cutoff``).
+
+        The last change is the latest ``changed_at``, ties broken by the later write.
+        """
+        where, params = ("WHERE changed_at <= ?", (cutoff,)) if cutoff else ("", ())
+        return self._con.execute(
+            f"""
+            SELECT parcel_id, action, snapshot FROM (
+                SELECT parcel_id, action, snapshot, ROW_NUMBER() OVER (
                     PARTITION BY parcel_id ORDER BY changed_at DESC, fid DESC) AS rn
-                FROM history) WHERE rn = 1
-            """).fetchall()
-        return {pid: json.loads(s) for pid, s in rows}
+                FROM history {where})
+            WHERE rn = 1
+            """,
+            params,
+        ).fetchall()
 
     def validate(self, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
         """Check parcels against the rules of :meth:`add` without writing anything.
@@ -551,9 +555,7 @@ class Register:
             Columns ``row`` (position in ``parcels``), ``parcel_id``, ``problem``;
             empty when :meth:`add` would accept every parcel.
         """
-        new = _prepare(parcels, "parcels")
-        return _problems(new, self._read_rows(), study_area=self.study_area,
-                         buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2)
+        return self._rule_problems(_prepare(parcels, "parcels"), self._read_rows())
 
     # ------------------------------------------------------------------ writing
     def add(
@@ -600,16 +602,13 @@ class Register:
         new = _prepare(parcels, "parcels")
         when = _iso(date)
         with self._write() as con:
-            existing = self._read_rows()
-            problems = _problems(new, existing, study_area=self.study_area,
-                                 buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2)
+            problems = self._rule_problems(new, self._read_rows())
             if len(problems):
                 raise _validation_error("cannot add parcels", problems)
             stored = _finish(new, when)
             self._insert_rows(con, stored)
             self._record(con, stored, action="add", when=when, user=user or self.user,
                          note=note, before=[None] * len(stored))
-            self._touch(con)
         log.info("%s: added %d parcel(s)", self.path.name, len(stored))
         stored.index = parcels.index
         return stored
@@ -659,12 +658,7 @@ class Register:
                 msg = f"{parcel_id}: {key} cannot be set (it is the key or computed)"
                 raise ValidationError(msg)
         when = _iso(date)
-        with self._write() as con:
-            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,))
-            if current.empty:
-                msg = f"{self.path}: no parcel {parcel_id!r} to update"
-                raise ValidationError(msg)
-            self._check_order(con, parcel_id, when)
+        with self._changing(parcel_id, when, "update") as (con, current):
             row = current.iloc[0]
             attrs = json.loads(row["attributes"] or "{}")
             record = {c: row[c] for c in COLUMNS if c in _EDITABLE and c != "geometry"}
@@ -674,9 +668,8 @@ class Register:
             record.update(values)
             new = _prepare(gpd.GeoDataFrame([record], geometry="geometry", crs=_crs.WGS84),
                            "update")
-            others = self._read_rows("WHERE parcel_id != ?", (parcel_id,))
-            problems = _problems(new, others, study_area=self.study_area,
-                                 buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2)
+            problems = self._rule_problems(
+                new, self._read_rows("WHERE parcel_id != ?", (parcel_id,)))
             if len(problems):
                 raise _validation_error(f"cannot update {parcel_id}", problems)
             stored = _finish(new, when)
@@ -684,7 +677,6 @@ class Register:
             self._insert_rows(con, stored)
             self._record(con, stored, action="update", when=when, user=user or self.user,
                          note=note, before=[current])
-            self._touch(con)
         return stored.iloc[0]
 
     def transition(
@@ -728,11 +720,7 @@ class Register:
             msg = f"{parcel_id}: unknown status {to!r}; expected one of {', '.join(STATUSES)}"
             raise LifecycleError(msg)
         when = _iso(date)
-        with self._write() as con:
-            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,))
-            if current.empty:
-                msg = f"{self.path}: no parcel {parcel_id!r}"
-                raise ValidationError(msg)
+        with self._changing(parcel_id, when, "move") as (con, current):
             status = current.iloc[0]["status"]
             allowed = TRANSITIONS.get(status, frozenset())
             if target not in allowed:
@@ -740,7 +728,6 @@ class Register:
                 msg = (f"{parcel_id}: cannot go from {status} ({STATUS_ZH.get(status, '?')}) to "
                        f"{target} ({STATUS_ZH[target]}); from {status} it can go to {nxt}")
                 raise LifecycleError(msg)
-            self._check_order(con, parcel_id, when)
             stored = current.copy()
             stored["status"] = target
             stored["status_zh"] = STATUS_ZH[target]
@@ -749,7 +736,6 @@ class Register:
                         (target, when, parcel_id))
             self._record(con, stored, action="transition", when=when, user=user or self.user,
                          note=note, before=[current])
-            self._touch(con)
         log.info("%s: %s %s -> %s", self.path.name, parcel_id, status, target)
         return stored.iloc[0]
 
@@ -769,16 +755,10 @@ class Register:
             Unknown parcel.
         """
         when = _iso(date)
-        with self._write() as con:
-            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,))
-            if current.empty:
-                msg = f"{self.path}: no parcel {parcel_id!r} to remove"
-                raise ValidationError(msg)
-            self._check_order(con, parcel_id, when)
+        with self._changing(parcel_id, when, "remove") as (con, current):
             con.execute("DELETE FROM parcels WHERE parcel_id = ?", (parcel_id,))
             self._record(con, current, action="remove", when=when, user=user or self.user,
                          note=note, before=[current])
-            self._touch(con)
 
     def import_parcels(
         self,
@@ -825,8 +805,7 @@ class Register:
         new = _prepare(gdf, str(path), strict=False)
         when = _iso(date)
         with self._write() as con:
-            problems = _problems(new, self._read_rows(), study_area=self.study_area,
-                                 buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2)
+            problems = self._rule_problems(new, self._read_rows())
             bad_rows = sorted(set(problems["row"]))
             keep = new.drop(index=new.index[bad_rows]) if bad_rows else new
             stored = _finish(keep, when) if len(keep) else _frame_from_rows([])
@@ -835,7 +814,6 @@ class Register:
                 self._record(con, stored, action="add", when=when, user=self.user,
                              note=note or f"imported from {path.name}",
                              before=[None] * len(stored))
-                self._touch(con)
         rejected = (problems.groupby("row", sort=True)
                     .agg(parcel_id=("parcel_id", "first"),
                          reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
@@ -883,6 +861,37 @@ class Register:
         return plan_table(parcels, year, by=by)
 
     # ------------------------------------------------------------------ internals
+    def _rule_problems(self, new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
+                       ) -> pd.DataFrame:
+        """The rules of :meth:`add` with this register's study area and tolerances.
+
+        ``existing=None`` re-checks stored parcels among themselves (:meth:`check`).
+        """
+        if existing is None:
+            existing = gpd.GeoDataFrame(columns=["parcel_id"], geometry=[], crs=_crs.WGS84)
+            check_ids = False
+        else:
+            check_ids = True
+        return _problems(new, existing, study_area=self.study_area,
+                         buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2,
+                         check_existing_ids=check_ids)
+
+    @contextmanager
+    def _changing(self, parcel_id: str, when: str, verb: str
+                  ) -> Iterator[tuple[sqlite3.Connection, gpd.GeoDataFrame]]:
+        """A write transaction on one registered parcel: yields the connection and its row.
+
+        Raises ValidationError for an unknown parcel and LifecycleError when ``when``
+        is earlier than the parcel's last recorded change.
+        """
+        with self._write() as con:
+            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,))
+            if current.empty:
+                msg = f"{self.path}: no parcel {parcel_id!r} to {verb}"
+                raise ValidationError(msg)
+            self._check_order(con, parcel_id, when)
+            yield con, current
+
     def _insert_rows(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame) -> None:
         blobs = _gpkg.to_blobs(np.asarray(stored.geometry.values, dtype=object))
         cols = ("geom",) + COLUMNS
@@ -916,6 +925,7 @@ class Register:
         con.executemany(
             "INSERT INTO history (parcel_id, action, changed_at, recorded_at, user, before, "
             "after, note, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._touch(con)
 
     def _check_order(self, con: sqlite3.Connection, parcel_id: str, when: str) -> None:
         last = con.execute("SELECT max(changed_at) FROM history WHERE parcel_id = ?",
@@ -1184,13 +1194,16 @@ def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
     return probs
 
 
+def _summary(problems: pd.DataFrame, shown: int = 5) -> str:
+    """``"P1: reason; P2: reason and 3 more"`` from a table with parcel_id and problem."""
+    listing = "; ".join(f"{r.parcel_id}: {r.problem}" for r in problems.head(shown).itertuples())
+    more = len(problems) - shown
+    return listing + (f" and {more} more" if more > 0 else "")
+
+
 def _validation_error(what: str, problems: pd.DataFrame) -> ValidationError:
-    listing = "; ".join(f"{r.parcel_id}: {r.problem}" for r in problems.head(5).itertuples())
-    more = len(problems) - 5
-    msg = (f"{what}: {len(problems)} problem(s) — {listing}"
-           + (f" and {more} more" if more > 0 else "") + "; nothing was written")
-    err = ValidationError(msg, problems.rename(columns={"row": "feature", "problem": "reason"}))
-    return err
+    msg = f"{what}: {len(problems)} problem(s) — {_summary(problems)}; nothing was written"
+    return ValidationError(msg, problems.rename(columns={"row": "feature", "problem": "reason"}))
 
 
 def _finish(new: gpd.GeoDataFrame, when: str) -> gpd.GeoDataFrame:

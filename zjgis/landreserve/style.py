@@ -23,27 +23,25 @@ from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_crs
 from zjgis.errors import ValidationError
 from zjgis.landreserve.matching import PROJECT_STATUS_ZH
-from zjgis.landreserve.register import STATUS_COLOURS, STATUS_ZH, STATUSES
+from zjgis.landreserve.register import (
+    NOT_SUPPLIED,
+    STATUS_COLOURS,
+    STATUS_EN,
+    STATUS_ZH,
+    STATUSES,
+)
 
 log = get_logger(__name__)
 
-#: English display labels of the statuses.
-STATUS_EN: dict[str, str] = {
-    "pre_acquisition": "pre-acquisition",
-    "acquired": "acquired",
-    "reserved": "reserved",
-    "supplied": "supplied (land sold)",
-    "under_construction": "under construction",
-    "in_production": "in production",
-}
-_PENDING = ("pre_acquisition", "acquired", "reserved")
+#: Accuracy classes from least to most cautious; a mixed layer takes the most cautious.
+_CAUTION = ("official", "derived", "schematic", "sample")
 _INDUSTRY_ZH = {"integrated_circuits": "集成电路", "biomedicine": "生物医药",
                 "artificial_intelligence": "人工智能", "advanced_manufacturing": "智能制造",
                 "intelligent_manufacturing": "智能制造"}
 #: Accuracy classes from least to most cautious; a mixed layer takes the most cautious.
 _CAUTION = ("official", "derived", "schematic", "sample")
 
-__all__ = ["STATUS_EN", "briefing_layers", "map_layer", "map_style", "legend"]
+__all__ = ["briefing_layers", "map_layer", "map_style", "legend"]
 
 
 def legend() -> pd.DataFrame:
@@ -296,7 +294,7 @@ def briefing_layers(
         due = (years == int(year)).fillna(False).to_numpy(dtype=bool)
         if due.any():
             sub = p[due]
-            pending = int(sub["status"].isin(_PENDING).sum())
+            pending = int(sub["status"].isin(NOT_SUPPLIED).sum())
             fmt = {"year": int(year), "n": int(due.sum()),
                    "mu": float(sub["area_mu"].astype(float).sum()), "pending": pending}
             title = tuple(t.format(**fmt) for t in _TITLES["supply"])
