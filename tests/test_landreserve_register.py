@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from shapely import affinity
 from shapely.geometry import Point, Polygon, box
 
 from zjgis import crs
@@ -415,3 +417,62 @@ def test_point_geometry_is_rejected(reg):
     p.loc[0, "geometry"] = Point(121.6, 31.2)
     with pytest.raises(ValidationError, match="not a polygon"):
         reg.add(p)
+
+
+def _schematic_area() -> gpd.GeoDataFrame:
+    sa = study_area()
+    sa.attrs.update(layer="science_city_2022", accuracy="schematic")
+    return sa
+
+
+def test_outside_a_schematic_study_area_says_how_to_relax_the_check(tmp_path):
+    path = tmp_path / "r.gpkg"
+    Register.create(path, study_area=_schematic_area()).close()
+    reg = Register(path, study_area=_schematic_area())
+    p = parcels(2)
+    p.loc[1, "geometry"] = affinity.translate(p.loc[1, "geometry"], xoff=0.05)  # ≈ 1.3 km out
+    with pytest.raises(ValidationError) as info:
+        reg.add(p)
+    msg = str(info.value)
+    assert "P001: outside the study area science_city_2022 (schematic boundary) by" in msg
+    assert "SCHEMATIC boundary" in msg and "study_area=None" in msg and "--no-study-area" in msg
+    suggested = float(re.search(r"study_area_buffer_m=(\d+)", msg).group(1))
+    beyond = float(re.search(r"reaching ([\d,]+) m beyond", msg).group(1).replace(",", ""))
+    assert beyond < suggested <= beyond + 100 and suggested % 50 == 0
+    assert "wrong place" not in msg  # ≈ 1 km out: an edge case
+    assert len(reg) == 0
+    reg.close()
+    # the suggested tolerance accepts the parcel; the check off accepts it too
+    with Register(path, study_area=_schematic_area(), study_area_buffer_m=suggested) as relaxed:
+        assert len(relaxed.add(p)) == 2
+    # an official boundary is not called schematic
+    official = study_area()
+    official.attrs.update(layer="official_boundary", accuracy="official")
+    r2 = Register.create(tmp_path / "o.gpkg", study_area=official)
+    with pytest.raises(ValidationError) as info:
+        r2.add(p)
+    assert "SCHEMATIC" not in str(info.value) and "study_area_buffer_m=" in str(info.value)
+    r2.close()
+
+
+def test_import_report_and_cli_carry_the_study_area_hint(tmp_path, capsys):
+    pytest.importorskip("zjgis.layers")
+    from zjgis.cli.main import main
+
+    src = parcels(2)
+    src["geometry"] = [box(121.95, 31.05, 121.955, 31.055), box(121.96, 31.05, 121.965, 31.055)]
+    src_path = tmp_path / "far.gpkg"
+    src.to_file(src_path, layer="far")
+    reg_path = tmp_path / "R.gpkg"
+    # the default study area: the catalog's schematic science_city_2022
+    assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
+                 "--create"]) == 1
+    out = capsys.readouterr().out
+    assert "science_city_2022 is a SCHEMATIC boundary" in out
+    assert "--study-area-buffer-m" in out and "--no-study-area" in out
+    assert "more likely in the wrong place" in out  # ~30 km out: misplaced, not an edge case
+    suggested = re.search(r"--study-area-buffer-m (\d+)", out).group(1)
+    assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
+                 "--study-area-buffer-m", suggested]) == 0
+    with Register(reg_path, study_area=None) as reg:
+        assert len(reg) == 2

@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="CRS of the input when it does not say (e.g. GCJ-02, EPSG:4490)")
     imp.add_argument("--no-study-area", action="store_true",
                      help="do not check that parcels lie in the science city")
+    imp.add_argument("--study-area-buffer-m", type=float, default=0.0, metavar="M",
+                     help="tolerance in metres around the science-city boundary")
     imp.add_argument("--rejected", default=None, help="write rejected rows to this .csv")
     imp.add_argument("--overwrite", action="store_true", help="replace an existing --rejected file")
     imp.set_defaults(func=_import)
@@ -94,7 +96,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     reg_path = Path(args.register)
-    opts = {"study_area": None} if args.no_study_area else {}
+    opts: dict[str, Any] = ({"study_area": None} if args.no_study_area
+                            else {"study_area_buffer_m": args.study_area_buffer_m})
     if args.rejected and Path(args.rejected).exists() and not args.overwrite:
         raise WriteError(f"{args.rejected} exists; pass --overwrite to replace it")
     if not reg_path.exists():

@@ -197,15 +197,20 @@ class ImportReport:
         ``parcel_id``, ``reason`` (all reasons joined with "; ").
     source : str
         The file read.
+    hint : str
+        How to act on the rejections, when zjgis knows (e.g. parcels outside a
+        schematic study area: how to relax the check); empty otherwise.
     """
 
     accepted: gpd.GeoDataFrame
     rejected: pd.DataFrame
     source: str
+    hint: str = ""
 
     def __str__(self) -> str:
-        return (f"{self.source}: {len(self.accepted)} parcel(s) accepted, "
+        text = (f"{self.source}: {len(self.accepted)} parcel(s) accepted, "
                 f"{len(self.rejected)} rejected")
+        return f"{text}. {self.hint}" if self.hint else text
 
 
 class Register:
@@ -225,9 +230,13 @@ class Register:
         :class:`~zjgis.errors.RegisterBusyError` (default 10).
     study_area : GeoDataFrame, GeoSeries, shapely geometry, str or None
         Parcels must lie inside it.  The default ``"science_city_2022"`` loads that
-        layer from :mod:`zjgis.layers` when the catalog is available (a schematic
-        boundary: pass ``study_area_buffer_m`` to allow for it); a GeoDataFrame or
-        geometry (EPSG:4326 if no CRS) replaces it; ``None`` switches the check off.
+        layer from :mod:`zjgis.layers` when the catalog is available.  That
+        boundary is **schematic** (the 2017 outline grown to ~220 km², not the
+        surveyed 扩区 boundary), so real parcels near its edge can fall outside
+        it: pass ``study_area_buffer_m`` to allow for it, the official boundary
+        as a GeoDataFrame, or ``None`` to switch the check off.  A GeoDataFrame
+        or geometry (EPSG:4326 if no CRS) replaces the default.  The error for
+        parcels outside says which of these applies and suggests a tolerance.
     study_area_buffer_m : float
         Tolerance in metres around the study area (default 0).
     sliver_m2 : float
@@ -273,7 +282,7 @@ class Register:
                 warnings.warn(
                     f"{self.path}: {len(self.problems)} problem(s) in the stored parcels "
                     f"(edited outside zjgis?) — {_summary(self.problems)}; "
-                    "see Register.problems",
+                    "see Register.problems" + _hint_suffix(self.problems),
                     DataQualityWarning,
                     stacklevel=2,
                 )
@@ -374,6 +383,10 @@ class Register:
     @property
     def study_area(self) -> shapely.Geometry | None:
         """The study-area polygon (EPSG:4326) parcels must lie in, or None when unchecked."""
+        area = self._study_area_resolved()
+        return None if area is None else area.geometry
+
+    def _study_area_resolved(self) -> _StudyArea | None:
         if self._study_area_cache is _UNSET:
             self._study_area_cache = _resolve_study_area(self._study_area_spec)
         return self._study_area_cache
@@ -525,6 +538,8 @@ class Register:
             if (len(problems) or extra) else [pd.DataFrame(columns=["parcel_id", "problem"])],
             ignore_index=True,
         )
+        if problems.attrs.get("hint"):
+            out.attrs["hint"] = problems.attrs["hint"]
         if len(out):
             log.info("%s: %d problem(s) on re-validation", self.path, len(out))
         return out
@@ -819,7 +834,7 @@ class Register:
                          reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
                     .reset_index()) if len(problems) else pd.DataFrame(
                         columns=["row", "parcel_id", "reason"])
-        report = ImportReport(stored, rejected, str(path))
+        report = ImportReport(stored, rejected, str(path), problems.attrs.get("hint", ""))
         log.info("%s", report)
         return report
 
@@ -872,9 +887,14 @@ class Register:
             check_ids = False
         else:
             check_ids = True
-        return _problems(new, existing, study_area=self.study_area,
-                         buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2,
-                         check_existing_ids=check_ids)
+        area = self._study_area_resolved()
+        problems = _problems(new, existing, study_area=area, buffer_m=self.study_area_buffer_m,
+                             sliver_m2=self.sliver_m2, check_existing_ids=check_ids)
+        beyond_m = problems.attrs.pop("outside_beyond_m", None)
+        if beyond_m is not None and area is not None:
+            n = int(problems["problem"].str.startswith("outside the study area").sum())
+            problems.attrs["hint"] = _outside_hint(area, n, beyond_m, self.study_area_buffer_m)
+        return problems
 
     @contextmanager
     def _changing(self, parcel_id: str, when: str, verb: str
@@ -1016,9 +1036,53 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _resolve_study_area(spec: Any) -> shapely.Geometry | None:
+@dataclass(frozen=True)
+class _StudyArea:
+    """The polygon parcels must lie in, with what the messages say about it."""
+
+    geometry: shapely.Geometry
+    label: str | None = None  # layer name, e.g. "science_city_2022"
+    accuracy: str | None = None  # accuracy class, e.g. "schematic"
+
+    def described(self) -> str:
+        """`` science_city_2022 (schematic boundary)`` or ``""`` for an unnamed area."""
+        if not self.label:
+            return ""
+        kind = f"{self.accuracy} boundary" if self.accuracy else "boundary"
+        return f" {self.label} ({kind})"
+
+
+#: Beyond this distance (m) outside the study area a parcel is more likely misplaced.
+_FAR_OUTSIDE_M = 2000.0
+
+
+def _outside_hint(area: _StudyArea, n: int, beyond_m: float, buffer_m: float) -> str:
+    """What to do about ``n`` parcels reaching up to ``beyond_m`` outside the study area."""
+    # round up to 50 m with 1 % margin: buffers approximate arcs by chords
+    suggest = max(50, int(np.ceil((buffer_m + beyond_m) * 1.01 / 50.0)) * 50)
+    name = area.label or "the study area"
+    if area.accuracy == "schematic":
+        why = (f"Note: {name} is a SCHEMATIC boundary (accuracy class 'schematic': drawn "
+               "for orientation, not the surveyed boundary), so real parcels near its edge "
+               "can fall outside it. ")
+    else:
+        why = f"Note: the parcels are checked against {name}. "
+    if beyond_m > _FAR_OUTSIDE_M:
+        why += (f"Parcels {beyond_m / 1000:,.1f} km out are more likely in the wrong place "
+                "(another area, or coordinates in GCJ-02/BD-09 or a local grid: give "
+                "source_crs= when importing) than at the edge of the boundary. ")
+    return (why + f"To relax the check, open the register with a tolerance in metres: "
+            f"Register(path, study_area_buffer_m={suggest}) accepts these {n} parcel(s) "
+            f"(they reach up to {beyond_m:,.0f} m beyond it; tolerance now {buffer_m:g} m); "
+            "pass the official boundary as study_area=<GeoDataFrame>; or switch the check "
+            "off with study_area=None (CLI: zjgis reserve import "
+            f"--study-area-buffer-m {suggest}, or --no-study-area)")
+
+
+def _resolve_study_area(spec: Any) -> _StudyArea | None:
     if spec is None:
         return None
+    label = accuracy = None
     if isinstance(spec, str):
         try:
             from zjgis import layers
@@ -1028,6 +1092,8 @@ def _resolve_study_area(spec: Any) -> shapely.Geometry | None:
                 gdf = layers.load(spec)
             for w in caught:
                 log.info("study area %s: %s", spec, w.message)
+            label = spec
+            accuracy = gdf.attrs.get("accuracy")
         except (ImportError, AttributeError, ZjgisError, KeyError) as exc:
             log.warning("study area %r not available from zjgis.layers (%s); parcels are not "
                         "checked against it — pass study_area= to check", spec, exc)
@@ -1035,10 +1101,13 @@ def _resolve_study_area(spec: Any) -> shapely.Geometry | None:
         spec = gdf
     if isinstance(spec, (gpd.GeoDataFrame, gpd.GeoSeries)):
         require_crs(spec, "study_area")
+        label = label or spec.attrs.get("layer")
+        accuracy = accuracy or spec.attrs.get("accuracy")
         geoms = spec.to_crs(_crs.WGS84).geometry.values
-        return shapely.union_all(shapely.make_valid(np.asarray(geoms, dtype=object)))
+        return _StudyArea(shapely.union_all(shapely.make_valid(np.asarray(geoms, dtype=object))),
+                          label, accuracy)
     if isinstance(spec, shapely.Geometry):
-        return spec
+        return _StudyArea(spec)
     msg = f"study_area must be a GeoDataFrame, a geometry, a layer name or None, not {type(spec)}"
     raise ValidationError(msg)
 
@@ -1097,7 +1166,8 @@ def _jsonable(v: object) -> object:
     return str(v)
 
 
-def _problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *, study_area, buffer_m: float,
+def _problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
+              study_area: _StudyArea | None, buffer_m: float,
               sliver_m2: float, check_existing_ids: bool = True) -> pd.DataFrame:
     """Every rule violation of ``new`` (prepared) against ``existing``: row, parcel_id, problem."""
     probs: list[tuple[int, Any, str]] = []
@@ -1137,11 +1207,16 @@ def _problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *, study_area, 
     for i in np.nonzero(poly & ~valid)[0]:
         probs.append((i, ids.iloc[i], f"invalid geometry: {shapely.is_valid_reason(geoms[i])} "
                       "(repair it, e.g. zjgis.io.read(..., repair=True))"))
+    beyond_m = None
     if valid.any():
-        probs.extend(_spatial_problems(new, existing, valid, study_area=study_area,
-                                       buffer_m=buffer_m, sliver_m2=sliver_m2))
+        spatial, beyond_m = _spatial_problems(new, existing, valid, study_area=study_area,
+                                              buffer_m=buffer_m, sliver_m2=sliver_m2)
+        probs.extend(spatial)
     df = pd.DataFrame(probs, columns=["row", "parcel_id", "problem"])
-    return df.sort_values("row", kind="stable").reset_index(drop=True)
+    df = df.sort_values("row", kind="stable").reset_index(drop=True)
+    if beyond_m is not None:
+        df.attrs["outside_beyond_m"] = beyond_m
+    return df
 
 
 def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
@@ -1177,9 +1252,10 @@ def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
                 for i, j, ar in zip(qa[big], qb[big], area[big], strict=True):
                     probs.append((idx[i], ids[idx[i]],
                                   f"overlaps registered parcel {eids[j]} by {ar:,.0f} m²"))
-    # study area
+    # study area: the outside area and how far the parcel reaches beyond it (farthest vertex)
+    beyond_max = None
     if study_area is not None:
-        sa = gpd.GeoSeries([study_area], crs=_crs.WGS84).to_crs(_crs.METRIC).values[0]
+        sa = gpd.GeoSeries([study_area.geometry], crs=_crs.WGS84).to_crs(_crs.METRIC).values[0]
         if buffer_m:
             sa = sa.buffer(buffer_m)
         shapely.prepare(sa)
@@ -1187,11 +1263,17 @@ def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
         if not inside.all():
             out_idx = np.nonzero(~inside)[0]
             outside = shapely.area(shapely.difference(metric[out_idx], sa))
-            for i, ar in zip(out_idx, outside, strict=True):
+            coords, owner = shapely.get_coordinates(metric[out_idx], return_index=True)
+            beyond = np.zeros(len(out_idx))
+            np.maximum.at(beyond, owner, shapely.distance(shapely.points(coords), sa))
+            where = study_area.described()
+            for i, ar, d in zip(out_idx, outside, beyond, strict=True):
                 if ar > sliver_m2:
                     probs.append((idx[i], ids[idx[i]],
-                                  f"outside the study area by {ar:,.0f} m²"))
-    return probs
+                                  f"outside the study area{where} by {ar:,.0f} m² "
+                                  f"(reaching {d:,.0f} m beyond it)"))
+                    beyond_max = max(beyond_max or 0.0, float(d))
+    return probs, beyond_max
 
 
 def _summary(problems: pd.DataFrame, shown: int = 5) -> str:
@@ -1201,8 +1283,14 @@ def _summary(problems: pd.DataFrame, shown: int = 5) -> str:
     return listing + (f" and {more} more" if more > 0 else "")
 
 
+def _hint_suffix(problems: pd.DataFrame) -> str:
+    hint = problems.attrs.get("hint")
+    return f". {hint}" if hint else ""
+
+
 def _validation_error(what: str, problems: pd.DataFrame) -> ValidationError:
-    msg = f"{what}: {len(problems)} problem(s) — {_summary(problems)}; nothing was written"
+    msg = (f"{what}: {len(problems)} problem(s) — {_summary(problems)}; nothing was written"
+           + _hint_suffix(problems))
     return ValidationError(msg, problems.rename(columns={"row": "feature", "problem": "reason"}))
 
 
