@@ -221,3 +221,36 @@ def test_numpy_projection_matches_shapely():
     np.testing.assert_allclose(along, ref_along, atol=1e-6)
     np.testing.assert_allclose(xy, ref_xy, atol=1e-6)
     np.testing.assert_allclose(dist, shapely.distance(geoms, shapely.points(pts)), atol=1e-6)
+
+
+@pytest.mark.parametrize("long_lines", [0, 5])
+def test_grid_segment_pairs_match_strtree_box_query(long_lines):
+    rng = np.random.default_rng(11)
+    P = rng.uniform(0, 2000, (800, 2))
+    Q = P + rng.normal(0, 40, (800, 2))
+    # a few long diagonal segments take the split path (O(length) grid cells)
+    P[:long_lines], Q[:long_lines] = rng.uniform(0, 100, (long_lines, 2)), 1900.0
+    segs = shapely.linestrings(np.stack([P, Q], axis=1))
+    tree = shapely.STRtree(segs)
+    a, b = tree.query(segs)
+    ref = {(i, j) for i, j in zip(a, b) if i < j}
+    ga, gb = network._segment_pairs(P, Q)
+    got = set(zip(ga, gb))
+    assert len(ga) == len(got)  # each pair once
+    if long_lines:  # pieces' boxes are tighter than a long segment's box: a subset that
+        # still holds every pair of segments that really meet
+        a, b = tree.query(segs, predicate="intersects")
+        assert {(i, j) for i, j in zip(a, b) if i < j} <= got < ref
+    else:
+        assert got == ref
+    E = rng.uniform(0, 2000, (200, 2))
+    boxes = shapely.box(*(E - 3).T, *(E + 3).T)
+    qi, si = tree.query(boxes)
+    gq, gs = network._segment_pairs(P, Q, E - 3, E + 3)
+    got = set(zip(gq, gs))
+    assert len(gq) == len(got)
+    if long_lines:
+        qi2, si2 = tree.query(boxes, predicate="intersects")
+        assert set(zip(qi2, si2)) <= got <= set(zip(qi, si))
+    else:
+        assert got == set(zip(qi, si))

@@ -253,15 +253,12 @@ def _levels(roads: pd.DataFrame) -> np.ndarray:
 
 
 def _lexunique(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique rows of an (n, 2) float array: (unique points, inverse)."""
-    order = np.lexsort((pts[:, 1], pts[:, 0]))
-    sp = pts[order]
-    new = np.ones(len(sp), dtype=bool)
-    new[1:] = (sp[1:] != sp[:-1]).any(axis=1)
-    ids_sorted = np.cumsum(new) - 1
-    inverse = np.empty(len(pts), dtype=np.int64)
-    inverse[order] = ids_sorted
-    return sp[new], inverse
+    """Unique rows of an (n, 2) float array: (unique points in order of first
+    appearance, inverse).  Hashes each point as one complex number (pandas
+    factorize, O(n)), about twice as fast as sorting the rows."""
+    z = np.ascontiguousarray(pts, dtype=np.float64) + 0.0  # -0.0 -> 0.0
+    codes, uniq = pd.factorize(z.view(np.complex128).ravel())
+    return np.column_stack([uniq.real, uniq.imag]), codes.astype(np.int64, copy=False)
 
 
 def _cluster(pts: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -308,16 +305,130 @@ def _check_roads(roads: gpd.GeoDataFrame, name: str) -> None:
 # --------------------------------------------------------------------------- noding
 
 
-def _segment_cuts(segs, P, Q, seg_line, seg_k, first, last, lvl, respect_layers):
+def _grid_cells(lo: np.ndarray, hi: np.ndarray, base: np.ndarray, cell: float, ny: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Every grid cell each box touches: (box index, cell key) per (box, cell)."""
+    i0 = ((lo - base) // cell).astype(np.int64)
+    i1 = ((hi - base) // cell).astype(np.int64)
+    w = i1[:, 0] - i0[:, 0] + 1
+    nc = w * (i1[:, 1] - i0[:, 1] + 1)
+    box = np.repeat(np.arange(len(lo)), nc)
+    k = np.arange(len(box)) - np.repeat(np.cumsum(nc) - nc, nc)
+    kw = w[box]
+    key = (i0[box, 0] + k % kw) * ny + i0[box, 1] + k // kw
+    return box, key
+
+
+def _box_join(qlo: np.ndarray, qhi: np.ndarray, lo: np.ndarray | None = None,
+              hi: np.ndarray | None = None, *, cell: float | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of overlapping boxes (touching counts), by a uniform grid hash in numpy.
+
+    With ``lo``/``hi`` omitted, the boxes are joined with themselves and each pair
+    ``(a, b)``, ``a < b``, is returned once; else pairs ``(query, box)``.  This is
+    the box query of :class:`shapely.STRtree` without building a geometry per box:
+    each box is listed in every cell of side ``cell`` it touches, boxes sharing a
+    cell are paired, and a pair is kept only in the cell holding the lower-left
+    corner of the two boxes' intersection (so it is reported once).  ``cell``
+    defaults to half the median box size (at least a quarter of the median query box).
+    """
+    self_join = lo is None
+    if self_join:
+        lo, hi = qlo, qhi
+    if len(qlo) == 0 or len(lo) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if cell is None:  # measured on 0.8M street segments: 0.5x the median is fastest
+        cell = 0.5 * float(np.median((hi - lo).max(axis=1)))
+        if not self_join:
+            cell = max(cell, 0.25 * float(np.median((qhi - qlo).max(axis=1))))
+    allhi = np.maximum(hi.max(axis=0), qhi.max(axis=0))
+    base = np.minimum(lo.min(axis=0), qlo.min(axis=0))
+    span = float((allhi - base).max())
+    cell = max(cell, span / 4096) if cell > 0 else max(span / 64, 1e-9)
+    ny = int((allhi[1] - base[1]) // cell) + 2
+    box, key = _grid_cells(lo, hi, base, cell, ny)
+    order = np.argsort(key, kind="stable")
+    key, box = key[order], box[order]
+    if self_join:
+        m = len(key)
+        run_end = np.r_[np.flatnonzero(np.diff(key)) + 1, m]
+        run_len = np.diff(np.r_[0, run_end])
+        cnt = np.repeat(run_end, run_len) - np.arange(m) - 1
+        ia = np.repeat(np.arange(m), cnt)
+        ib = ia + 1 + np.arange(len(ia)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        a, b, pkey = box[ia], box[ib], key[ia]
+        qlo, qhi = lo, hi
+    else:
+        qbox, qkey = _grid_cells(qlo, qhi, base, cell, ny)
+        start = np.searchsorted(key, qkey, side="left")
+        cnt = np.searchsorted(key, qkey, side="right") - start
+        iq = np.repeat(np.arange(len(qkey)), cnt)
+        ib = np.repeat(start, cnt) + np.arange(len(iq)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        a, b, pkey = qbox[iq], box[ib], qkey[iq]
+    corner = np.maximum(qlo[a], lo[b])
+    ok = (corner[:, 0] <= np.minimum(qhi[a, 0], hi[b, 0])) & \
+         (corner[:, 1] <= np.minimum(qhi[a, 1], hi[b, 1]))
+    ref = ((corner - base) // cell).astype(np.int64)
+    ok &= ref[:, 0] * ny + ref[:, 1] == pkey
+    a, b = a[ok], b[ok]
+    if self_join:
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    return a, b
+
+
+
+def _segment_pairs(P: np.ndarray, Q: np.ndarray, qlo: np.ndarray | None = None,
+                   qhi: np.ndarray | None = None, *, pad: float = 0.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Segments ``P[i]-Q[i]`` whose boxes (grown by ``pad``) overlap: with each other
+    (pairs ``a < b``) or with query boxes ``qlo``/``qhi`` (pairs ``(query, segment)``).
+
+    Segments longer than 8 grid cells are split into pieces for the grid only, so a
+    long diagonal segment is listed in O(length) cells, not O(length²).
+    """
+    lo = np.minimum(P, Q) - pad
+    hi = np.maximum(P, Q) + pad
+    if len(P) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    cell = 0.5 * float(np.median((hi - lo).max(axis=1)))
+    if qlo is not None and len(qlo):
+        cell = max(cell, 0.25 * float(np.median((qhi - qlo).max(axis=1))))
+    span = float((np.maximum(hi.max(axis=0), qhi.max(axis=0) if qhi is not None and len(qhi)
+                             else hi.max(axis=0)) - lo.min(axis=0)).max())
+    cell = max(cell, span / 4096) if cell > 0 else max(span / 64, 1e-9)
+    ext = (hi - lo).max(axis=1)
+    m = np.maximum(np.ceil(ext / (8 * cell)).astype(np.int64), 1)
+    split = bool((m > 1).any())
+    if split:
+        owner = np.repeat(np.arange(len(P)), m)
+        k = np.arange(len(owner)) - np.repeat(np.cumsum(m) - m, m)
+        d = (Q - P)[owner]
+        A = P[owner] + (k / m[owner])[:, None] * d
+        B = P[owner] + ((k + 1) / m[owner])[:, None] * d
+        lo, hi = np.minimum(A, B) - pad, np.maximum(A, B) + pad
+    if qlo is None:
+        a, b = _box_join(lo, hi, cell=cell)
+    else:
+        a, b = _box_join(qlo, qhi, lo, hi, cell=cell)
+    if split:
+        b = owner[b]
+        if qlo is None:
+            a = owner[a]
+            keep = a != b
+            a, b = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+        key = np.unique(a * len(P) + b)
+        a, b = key // len(P), key % len(P)
+    return a, b
+
+
+def _segment_cuts(P, Q, seg_line, seg_k, first, last, lvl, respect_layers):
     """Intersections between segments: (cut positions, cut xy) for both segments of each pair.
 
-    Candidate pairs come from the STRtree (boxes only); the exact test and the
-    intersection point are solved in closed form with numpy.
+    Candidate pairs come from a grid hash of the segment boxes
+    (:func:`_segment_pairs`); the exact test and the intersection point are
+    solved in closed form with numpy.
     """
-    tree = shapely.STRtree(segs)
-    a, b = tree.query(segs)
-    keep = a < b
-    a, b = a[keep], b[keep]
+    a, b = _segment_pairs(P, Q, pad=_END_TOL_M)
     adjacent = (b == a + 1) & (seg_line[a] == seg_line[b])
     a, b = a[~adjacent], b[~adjacent]
     r = Q[a] - P[a]
@@ -437,7 +548,10 @@ def build_graph(
     lvl_feature = _levels(frame) if respect_layers else np.full(len(frame), "0")
 
     geoms = np.asarray(frame.geometry.to_crs(metric).values, dtype=object)
-    parts, part_feat = shapely.get_parts(geoms, return_index=True)
+    if (shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING).any():
+        parts, part_feat = shapely.get_parts(geoms, return_index=True)
+    else:  # no multi-part lines: skip copying every geometry
+        parts, part_feat = geoms, np.arange(len(geoms))
     coords, vline = shapely.get_coordinates(parts, return_index=True)
     coords, vline = _drop_repeats(coords, vline)
 
@@ -463,7 +577,6 @@ def build_graph(
     seg_line = vline[k]
     first = k == starts[seg_line]
     last = (k + 1) == ends[seg_line]
-    segs = shapely.linestrings(np.stack([P, Q], axis=1))
     cut_pos, cut_xy = [np.empty(0)], [np.empty((0, 2))]
     if snap_m > 0:
         # undershoots: endpoints still alone after endpoint snapping
@@ -471,13 +584,12 @@ def build_graph(
         lab, _ = _cluster(coords[ep], 0.0)
         lone = ep[np.bincount(lab)[lab] == 1]
         if len(lone):
-            pos_u, xy_u, moved = _undershoots(coords, lone, segs, P, Q, k, snap_m)
+            pos_u, xy_u, moved = _undershoots(coords, lone, P, Q, k, snap_m)
             if moved:
                 P, Q = coords[k], coords[k + 1]
-                segs = shapely.linestrings(np.stack([P, Q], axis=1))
             cut_pos.append(pos_u)
             cut_xy.append(xy_u)
-    pos_i, xy_i = _segment_cuts(segs, P, Q, seg_line, k, first, last, lvl, respect_layers)
+    pos_i, xy_i = _segment_cuts(P, Q, seg_line, k, first, last, lvl, respect_layers)
     cut_pos.append(pos_i)
     cut_xy.append(xy_i)
     pos = np.concatenate(cut_pos)
@@ -548,10 +660,10 @@ def _line_bounds(coords, vline, part_feat):
     return starts, ends, coords, vline, part_feat, len(part_feat)
 
 
-def _undershoots(coords, lone, segs, P, Q, seg_k, snap_m):
+def _undershoots(coords, lone, P, Q, seg_k, snap_m):
     """Join dangling endpoints to the nearest other segment within ``snap_m``."""
-    tree = shapely.STRtree(segs)
-    qi, si = tree.query(shapely.points(coords[lone]), predicate="dwithin", distance=snap_m)
+    E = coords[lone]
+    qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m)
     vert = lone[qi]
     own = (seg_k[si] == vert) | (seg_k[si] + 1 == vert)
     qi, si, vert = qi[~own], si[~own], vert[~own]
@@ -563,6 +675,12 @@ def _undershoots(coords, lone, segs, P, Q, seg_k, snap_m):
     t = np.clip(np.sum((E - P[si]) * r, axis=1) / l2, 0, 1)
     proj = P[si] + t[:, None] * r
     dist = np.hypot(*(E - proj).T)
+    near = dist <= snap_m  # the grid gave boxes; keep what is really within snap_m
+    if not near.all():
+        qi, si, vert, E, r, l2, t, dist = (
+            x[near] for x in (qi, si, vert, E, r, l2, t, dist))
+        if len(qi) == 0:
+            return np.empty(0), np.empty((0, 2)), False
     order = np.lexsort((dist, qi))
     firsts = order[np.r_[True, qi[order][1:] != qi[order][:-1]]]
     vert, si, t, E = vert[firsts], si[firsts], t[firsts], E[firsts]
