@@ -245,3 +245,21 @@ def test_cli_plan_import_and_overwrite(tmp_path):
     assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
                  "--no-study-area", "--rejected", str(rej)]) == 1
     assert len(pd.read_csv(rej)) == 12
+
+
+@pytest.mark.parametrize("action, terms", [
+    (None, ["土地储备台账", "预收储 → 收储 → 储备", "年度土地储备计划表", "--overwrite"]),
+    ("plan", ["年度土地储备计划表", "合计", "待供应", "--as-of DATE"]),
+    ("import", ["导入地块", "SCHEMATIC", "--study-area-buffer-m", "GCJ-02"]),
+    ("match", ["五个一批", "中国芯 / 智能造 / 创新药", "idle_parcels"]),
+    ("map", ["挂图", "--projects", "样例", "--basemap"]),
+])
+def test_cli_help_reads_for_planners(action, terms, capsys):
+    from zjgis.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["reserve", *([action] if action else []), "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for term in terms:
+        assert term in out, term

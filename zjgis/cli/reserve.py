@@ -1,10 +1,15 @@
-"""``zjgis reserve`` — the land-reserve register: plan table, import, project matching.
+"""``zjgis reserve`` — the land-reserve register: plan table, import, matching, map.
 
 Examples::
 
     zjgis reserve plan --register R.gpkg --year 2025 --out plan.xlsx
     zjgis reserve import --register R.gpkg parcels.shp --create --rejected rejected.csv
     zjgis reserve match --register R.gpkg --projects projects.xlsx --out matches.xlsx
+    zjgis reserve map --register R.gpkg --projects projects.xlsx --year 2025 --out map.html
+
+Each command parses its arguments, calls :mod:`zjgis.landreserve` (and
+:mod:`zjgis.maps` for ``map``) and writes atomically, refusing to replace an
+existing output without ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -21,58 +26,175 @@ from zjgis import io as _io
 from zjgis.errors import ReadError, WriteError
 from zjgis.landreserve import Register, briefing_layers, match_projects, write_plan_excel
 
+_RAW = argparse.RawDescriptionHelpFormatter
+_REGISTER_HELP = "the register: a GeoPackage (.gpkg) made by zjgis (土地储备台账)"
+_LIFECYCLE = "预收储 → 收储 → 储备 → 供应（出让） → 在建 → 投产"
+
+
+def _add(rs: argparse._SubParsersAction, name: str, *, help: str, description: str,
+         examples: str) -> argparse.ArgumentParser:
+    return rs.add_parser(name, help=help, description=description, formatter_class=_RAW,
+                         epilog="examples:\n" + examples)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``reserve`` subcommand group."""
-    p = sub.add_parser("reserve", help="land-reserve register (土地储备): plan, import, match")
-    rs = p.add_subparsers(dest="reserve_command", metavar="ACTION")
+    p = sub.add_parser(
+        "reserve",
+        help="土地储备: land-reserve register — plan table, import, project matching, map",
+        formatter_class=_RAW,
+        description=(
+            "土地储备台账 — the land-reserve parcel register of the science city.\n\n"
+            "One GeoPackage file (.gpkg; open it in QGIS or ArcGIS) holds every parcel with\n"
+            "its land use (2023 用地用海分类), area (公顷, 亩) and lifecycle status\n"
+            f"  {_LIFECYCLE}\n"
+            "and the full history of changes (who, when, before/after).  Record changes\n"
+            "from Python (zjgis.landreserve.Register: add, transition, update); these\n"
+            "commands import parcels and produce the documents for the joint meeting."),
+        epilog=(
+            "examples:\n"
+            "  zjgis reserve import parcels.shp --register R.gpkg --create\n"
+            "  zjgis reserve plan  --register R.gpkg --year 2025 --out 计划表2025.xlsx\n"
+            "  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx --out 匹配.xlsx\n"
+            "  zjgis reserve map   --register R.gpkg --projects 五个一批.xlsx --year 2025 \\\n"
+            "                      --out 储备地块.html\n\n"
+            "Outputs are never overwritten unless you pass --overwrite.  Exit code 0: done;\n"
+            "1: an error (the message says what to fix) or rejected rows on import.\n"
+            "Try it on the generated sample register (accuracy 'sample', nothing real):\n"
+            "  data/sample_register/register.gpkg and projects.csv"),
+    )
+    rs = p.add_subparsers(dest="reserve_command", metavar="ACTION", title="actions")
 
-    plan = rs.add_parser("plan", help="annual reserve plan table (年度土地储备计划表) to Excel")
-    plan.add_argument("--register", required=True, help="register GeoPackage (.gpkg)")
-    plan.add_argument("--year", type=int, required=True, help="plan year, e.g. 2025")
-    plan.add_argument("--out", required=True, help="output .xlsx")
-    plan.add_argument("--by", choices=["street_town", "community"], default="street_town")
-    plan.add_argument("--as-of", default=None, help="plan as the register stood on this date")
-    plan.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    plan = _add(
+        rs, "plan",
+        help="年度土地储备计划表: the annual land-reserve plan table, as Excel",
+        description=(
+            "年度土地储备计划表 — the annual land-reserve plan table, ready to hand out.\n\n"
+            "One row per 街镇 (or 社区 with --by community) and a 合计 row: parcels and area\n"
+            "(公顷, 亩) by status (预收储/收储/储备/供应/在建/投产) and by land use\n"
+            "(工业 10, 科研 0802, 仓储 11, 产业综合用地), the supply planned in YEAR (计划供应)\n"
+            "and, of it, the land not yet supplied (待供应).  Areas are geodesic; the 合计\n"
+            "row equals the register.  Sheet 计划表 has a title row and Chinese headers\n"
+            "with units; sample data is labelled as such in the title."),
+        examples=("  zjgis reserve plan --register R.gpkg --year 2025 --out 计划表2025.xlsx\n"
+                  "  zjgis reserve plan --register R.gpkg --year 2025 --by community \\\n"
+                  "                     --as-of 2024-12-31 --out 计划表.xlsx"))
+    plan.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
+    plan.add_argument("--year", type=int, required=True, metavar="YEAR",
+                      help="plan year (计划年度), e.g. 2025: parcels with supply_year = YEAR "
+                           "form the year's supply")
+    plan.add_argument("--out", required=True, metavar="FILE.xlsx", help="Excel file to write")
+    plan.add_argument("--by", choices=["street_town", "community"], default="street_town",
+                      help="rows: street_town = 街镇 (default), community = 产业社区")
+    plan.add_argument("--as-of", default=None, metavar="DATE",
+                      help="build the table from the register as it stood at the end of "
+                           "DATE (YYYY-MM-DD), e.g. last year's table")
+    plan.add_argument("--overwrite", action="store_true", help="replace FILE.xlsx if it exists")
     plan.set_defaults(func=_plan)
 
-    imp = rs.add_parser("import", help="import parcels (shp/gpkg/geojson/xlsx+WKT)")
-    imp.add_argument("source", help="file to import")
-    imp.add_argument("--register", required=True, help="register GeoPackage (.gpkg)")
-    imp.add_argument("--create", action="store_true", help="create the register if missing")
-    imp.add_argument("--layer", default=None, help="layer (GeoPackage) or sheet (Excel)")
-    imp.add_argument("--wkt-column", default="wkt", help="WKT column of Excel/CSV input")
-    imp.add_argument("--source-crs", default=None,
-                     help="CRS of the input when it does not say (e.g. GCJ-02, EPSG:4490)")
+    imp = _add(
+        rs, "import",
+        help="导入地块: add parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV + WKT",
+        description=(
+            "导入地块 — add parcels to the register, all accepted rows in one transaction\n"
+            "(an interrupted import leaves the register as it was).\n\n"
+            "Each row needs parcel_id, land_use_code (e.g. 100101, 0802, 1101, SH-CYZH)\n"
+            "and status (key such as reserved or the Chinese label such as 储备); name,\n"
+            "street_town, community, supply_year and owner are optional, other columns are\n"
+            "kept as free attributes.  Areas are computed.  Rows with a problem (duplicate\n"
+            "id, overlap with a registered parcel, invalid geometry, unknown status or\n"
+            "code, outside the science city) are rejected and listed with the reason.\n\n"
+            "The science-city boundary used for the check is SCHEMATIC (science_city_2022):\n"
+            "real parcels near its edge may fall outside it; the message suggests a\n"
+            "--study-area-buffer-m, or use --no-study-area."),
+        examples=("  zjgis reserve import 地块.shp --register R.gpkg --create\n"
+                  "  zjgis reserve import 台账.xlsx --layer 地块 --source-crs GCJ-02 \\\n"
+                  "                       --register R.gpkg --rejected 未导入.csv"))
+    imp.add_argument("source", metavar="FILE",
+                     help="parcels: .shp/.zip, .gpkg, .geojson, or .xlsx/.csv with a WKT column")
+    imp.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
+    imp.add_argument("--create", action="store_true",
+                     help="create the register if R.gpkg does not exist yet")
+    imp.add_argument("--layer", default=None, metavar="NAME",
+                     help="layer of a GeoPackage, or sheet of an Excel file")
+    imp.add_argument("--wkt-column", default="wkt", metavar="COLUMN",
+                     help="column with the WKT geometry in Excel/CSV input (default: wkt)")
+    imp.add_argument("--source-crs", default=None, metavar="CRS",
+                     help="coordinate system when the file does not say: GCJ-02 (Amap/高德), "
+                          "BD-09 (Baidu), EPSG:4490 (CGCS2000); default WGS-84")
     imp.add_argument("--no-study-area", action="store_true",
-                     help="do not check that parcels lie in the science city")
+                     help="do not check that the parcels lie in the science city")
     imp.add_argument("--study-area-buffer-m", type=float, default=0.0, metavar="M",
-                     help="tolerance in metres around the science-city boundary")
-    imp.add_argument("--rejected", default=None, help="write rejected rows to this .csv")
-    imp.add_argument("--overwrite", action="store_true", help="replace an existing --rejected file")
+                     help="tolerance in metres around the schematic science-city boundary "
+                          "(default 0)")
+    imp.add_argument("--rejected", default=None, metavar="FILE.csv",
+                     help="also write the rejected rows with their reasons to this CSV")
+    imp.add_argument("--overwrite", action="store_true", help="replace FILE.csv if it exists")
     imp.set_defaults(func=_import)
 
-    match = rs.add_parser("match", help="match 五个一批 projects to available parcels")
-    match.add_argument("--register", required=True, help="register GeoPackage (.gpkg)")
-    match.add_argument("--projects", required=True, help="project list (.csv or .xlsx)")
-    match.add_argument("--out", required=True, help="output .xlsx (3 sheets)")
-    match.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    match = _add(
+        rs, "match",
+        help="项目匹配: match 五个一批 projects to available parcels (让空间等项目)",
+        description=(
+            "项目匹配 — assign available parcels to the projects of the 五个一批 lists\n"
+            "(在建/新建/储备), one parcel per project, so that space waits for projects.\n\n"
+            "Available: parcels 收储 or 储备 on industrial, R&D, warehousing or 产业综合用地.\n"
+            "Score = 0.5 industry fit (the community's and the axis zone's positioning:\n"
+            "中国芯 / 智能造 / 创新药) + 0.3 area fit (the project's 亩 range) + 0.2 distance\n"
+            "to rail; the total score is maximised (assignment problem).  The Excel file\n"
+            "has three sheets: matched (with the score's parts), unmatched_projects and\n"
+            "idle_parcels (each with the reason).\n\n"
+            "Project list columns: project_id, name, status (在建/新建/储备), industry\n"
+            "(integrated_circuits, biomedicine, artificial_intelligence,\n"
+            "advanced_manufacturing …), area_min_mu, area_max_mu, preferred_zone\n"
+            "(optional: 中国芯/智能造/创新药 or north/middle/south)."),
+        examples="  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx "
+                 "--out 匹配.xlsx\n")
+    match.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
+    match.add_argument("--projects", required=True, metavar="FILE",
+                       help="project list, .xlsx or .csv (columns above)")
+    match.add_argument("--out", required=True, metavar="FILE.xlsx", help="Excel file to write")
+    match.add_argument("--overwrite", action="store_true", help="replace FILE.xlsx if it exists")
     match.set_defaults(func=_match)
 
-    mp = rs.add_parser("map", help="briefing map of the parcels by status (+ matched projects)")
-    mp.add_argument("--register", required=True, help="register GeoPackage (.gpkg)")
-    mp.add_argument("--out", required=True, type=Path, help="output .html")
-    mp.add_argument("--projects", default=None, help="project list (.csv or .xlsx) to match")
-    mp.add_argument("--year", type=int, default=None, help="outline the supply planned this year")
-    mp.add_argument("--as-of", default=None, help="map the register as it stood on this date")
-    mp.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm")
+    mp = _add(
+        rs, "map",
+        help="挂图: briefing map of the parcels by status (+ matched projects, planned supply)",
+        description=(
+            "挂图 — the register on the briefing map, as one HTML file that opens without\n"
+            "internet (only basemap tiles are fetched; none with --basemap none).\n\n"
+            f"Parcels are coloured by status ({_LIFECYCLE}),\n"
+            "over the catalog layers (science-city boundary, 街镇, 主轴三区, 产业社区,\n"
+            "stations …).  With --projects, the parcels matched to projects are outlined\n"
+            "in red and headed by the project's name; with --year, the supply planned in\n"
+            "that year is outlined dashed.  Tooltips and the legend state each layer's\n"
+            "accuracy (sample data is labelled 样例)."),
+        examples=("  zjgis reserve map --register R.gpkg --out 储备地块.html\n"
+                  "  zjgis reserve map --register R.gpkg --projects 五个一批.xlsx --year 2025 \\\n"
+                  "                    --basemap amap --out 储备地块.html --png 储备地块.png"))
+    mp.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
+    mp.add_argument("--out", required=True, type=Path, metavar="FILE.html",
+                    help="HTML map to write")
+    mp.add_argument("--projects", default=None, metavar="FILE",
+                    help="五个一批 project list (.xlsx/.csv, as for `reserve match`): "
+                         "match it and show the matched parcels")
+    mp.add_argument("--year", type=int, default=None, metavar="YEAR",
+                    help="outline the parcels planned for supply in YEAR (计划供应)")
+    mp.add_argument("--as-of", default=None, metavar="DATE",
+                    help="map the register as it stood at the end of DATE (YYYY-MM-DD)")
+    mp.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
+                    help="tiles: osm (default), amap = 高德 (layers shifted to GCJ-02), "
+                         "none = blank, fully offline")
     mp.add_argument("--layers", nargs="+", metavar="NAME", default=None,
-                    help="catalog layers drawn under the parcels (default: all)")
-    mp.add_argument("--title", default=None)
-    mp.add_argument("--language", choices=("zh", "en"), default="zh")
-    mp.add_argument("--png", type=Path, default=None, help="also save a static figure")
-    mp.add_argument("--online", action="store_true", help="link Leaflet from its CDN")
-    mp.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+                    help="catalog layers under the parcels (default: all; see `zjgis layers`)")
+    mp.add_argument("--title", default=None, help="map title (default: 张江科学城 土地储备地块)")
+    mp.add_argument("--language", choices=("zh", "en"), default="zh",
+                    help="language of legend, tooltips and title (default zh)")
+    mp.add_argument("--png", type=Path, default=None, metavar="FILE.png",
+                    help="also save a static figure for slides (.png or .pdf)")
+    mp.add_argument("--online", action="store_true",
+                    help="link Leaflet from the internet instead of inlining it (smaller file)")
+    mp.add_argument("--overwrite", action="store_true", help="replace existing output files")
     mp.set_defaults(func=_map)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
