@@ -9,10 +9,15 @@ where they cross).  Sizes are given as the number of edges after noding.
 Cases
 -----
 - ``network.end_to_end[N]``: build_graph + dead_ends with kinds (target 1M < 30 s).
-- ``network.dead_ends_count[1M]``: dead-end count on the already-noded graph
+- ``network.dead_ends_count[1M]``: dead ends on the already-noded graph
   (:func:`zjgis.network.dead_ends` with ``classify=False``), target: ≥ 5× faster
-  than the osmnx way and within 3× of the numpy floor, both measured in the
-  same case and reported as extra figures.
+  than the osmnx way and within 3× of the numpy floor.  The floor is a
+  ``np.bincount`` of edge endpoints and a count of ones — a number only.
+  ``dead_ends`` returns, beyond that count, a GeoDataFrame with node ids,
+  points, name, road class, branch length and junction node (a lock-step
+  numpy walk through degree-2 nodes, proportional to the branches walked).
+  Both are timed best of 5 inside the case; ``ratio_to_floor`` is reported.
+- ``network.dead_ends_kinds[1M]``: the same with kinds (boundary/gap/cul_de_sac).
 - ``network.osmnx_way[N]``: osmnx ``graph_from_gdfs`` + ``count_streets_per_node``.
 - ``network.missing_links[100k, 10k dead ends]``: target < 10 s.
 """
@@ -95,26 +100,44 @@ for _n, _label, _target in ((10_000, "10k", 1.0), (100_000, "100k", 4.0),
                 "dead_ends": len(de), **{k: int(v) for k, v in de["kind"].value_counts().items()}}
 
 
-def _count_compare(g):
-    t = time.perf_counter()
-    de = network.dead_ends(g, classify=False)
-    t_zjgis = time.perf_counter() - t
+def _best(func, n=5):
+    best, out = float("inf"), None
+    for _ in range(n):
+        t = time.perf_counter()
+        out = func()
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def _floor(g):
+    """The floor: a vectorised numpy count of endpoint occurrences (a count only)."""
     u, v = g.edges["u"].to_numpy(), g.edges["v"].to_numpy()
-    t = time.perf_counter()
     occ = np.bincount(np.concatenate([u, v]), minlength=len(g.nodes))
-    floor_count = int((occ == 1).sum())
-    t_floor = time.perf_counter() - t
-    assert floor_count == len(de)
-    return de, t_zjgis, t_floor
+    return int((occ == 1).sum())
 
 
 @case("network.dead_ends_count[1M]", setup=_graph(1_000_000), repeat=3,
-      note="dead_ends(classify=False) on the noded 1M network vs numpy floor; "
-           "see network.osmnx_way[*] for the osmnx way")
+      note="dead_ends(classify=False) on the noded 1M network vs the numpy floor (best of 5 "
+           "each, inside the case); target ratio_to_floor <= 3; see network.osmnx_way[*] for "
+           "the osmnx way")
 def _dead_ends_count(g):
-    de, t_zjgis, t_floor = _count_compare(g)
-    return {"edges": len(g.edges), "dead_ends": len(de), "zjgis_s": round(t_zjgis, 3),
-            "floor_s": round(t_floor, 3), "ratio_to_floor": round(t_zjgis / t_floor, 2)}
+    de, t_zjgis = _best(lambda: network.dead_ends(g, classify=False))
+    floor_count, t_floor = _best(lambda: _floor(g))
+    assert floor_count == len(de)
+    return {"edges": len(g.edges), "dead_ends": len(de), "zjgis_s": round(t_zjgis, 4),
+            "floor_s": round(t_floor, 4), "ratio_to_floor": round(t_zjgis / t_floor, 2),
+            "ratio_target": 3.0, "ratio_met": t_zjgis / t_floor <= 3.0,
+            "floor_measures": "bincount of u,v endpoint occurrences; count of ones",
+            "zjgis_adds": "node ids, points, name, road_class, branch_length_m, junction_node "
+                          "(walk through degree-2 nodes), GeoDataFrame"}
+
+
+@case("network.dead_ends_kinds[1M]", setup=_graph(1_000_000),
+      note="dead_ends with kinds (boundary/gap/cul_de_sac) on the already-noded 1M network")
+def _dead_ends_kinds(g):
+    de = network.dead_ends(g)
+    return {"edges": len(g.edges), "dead_ends": len(de),
+            **{k: int(v) for k, v in de["kind"].value_counts().items()}}
 
 
 def _osmnx_way(g):
@@ -128,13 +151,14 @@ def _osmnx_way(g):
     sc = ox.stats.count_streets_per_node(G)
     count = sum(1 for c in sc.values() if c <= 1)
     t_total = time.perf_counter() - t
-    t = time.perf_counter()
-    de = network.dead_ends(g, classify=False)
-    t_zjgis = time.perf_counter() - t
-    assert count == len(de)
+    de, t_zjgis = _best(lambda: network.dead_ends(g, classify=False))
+    floor_count, t_floor = _best(lambda: _floor(g))
+    assert count == len(de) == floor_count
     return {"edges": len(g.edges), "dead_ends": count, "osmnx_graph_s": round(t_build, 2),
-            "osmnx_total_s": round(t_total, 2), "zjgis_s": round(t_zjgis, 3),
-            "speedup": round(t_total / t_zjgis, 1)}
+            "osmnx_total_s": round(t_total, 2), "zjgis_s": round(t_zjgis, 4),
+            "floor_s": round(t_floor, 4), "speedup_vs_osmnx": round(t_total / t_zjgis, 1),
+            "speedup_target": 5.0, "ratio_to_floor": round(t_zjgis / t_floor, 2),
+            "ratio_target": 3.0}
 
 
 for _n, _label in ((100_000, "100k"), (1_000_000, "1M")):

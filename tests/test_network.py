@@ -254,3 +254,24 @@ def test_grid_segment_pairs_match_strtree_box_query(long_lines):
         assert set(zip(qi2, si2)) <= got <= set(zip(qi, si))
     else:
         assert got == set(zip(qi, si))
+
+
+def test_branch_walk_through_degree_two_nodes_and_long_branch_fallback():
+    roads = frame([
+        [(0, 0), (100, 0)], [(0, 0), (0, 100)], [(0, 0), (-100, 0)],  # junction at origin
+        [(100, 0), (150, 0)], [(150, 0), (150, 80)], [(150, 80), (200, 80)],  # chain of 3
+        [(500, 500), (600, 500)], [(600, 500), (700, 520)],  # isolated road of 2 pieces
+    ], name=list("abcdefgh"))
+    g = network.build_graph(roads)
+    ends = network.dead_ends(g, classify=False).set_index("name")
+    assert ends.loc["f", "branch_length_m"] == pytest.approx(100 + 50 + 80 + 50)
+    origin = int(np.flatnonzero((g.nodes.x == 0) & (g.nodes.y == 0))[0])
+    assert ends.loc["f", "junction_node"] == origin
+    assert ends.loc["b", "branch_length_m"] == pytest.approx(100)
+    assert (ends.loc[["g", "h"], "junction_node"] == -1).all()
+    assert ends.loc["h", "branch_length_m"] == pytest.approx(100 + np.hypot(100, 20))
+    de = np.flatnonzero(g.degree == 1)
+    walked = network._walk_branches(g, de)
+    labelled = network._walk_branches(g, de, max_steps=1)  # finished by chain labelling
+    for x, y in zip(walked, labelled):
+        np.testing.assert_allclose(x, y)

@@ -210,6 +210,16 @@ class RoadGraph:
         along -= np.repeat(along[offsets[:-1]], np.diff(offsets))
         return xy, offsets, along
 
+    @cached_property
+    def _incidence(self) -> np.ndarray:
+        """Per node, the sum of the ids of its incident edges (a self-loop twice).
+
+        At a node of degree 1 it is the node's edge; at a node of degree 2 the
+        other edge is this sum minus the edge one arrived by.
+        """
+        return _incidence_sum(self.edges["u"].to_numpy(), self.edges["v"].to_numpy(),
+                              len(self.nodes))
+
     @property
     def degree(self) -> np.ndarray:
         """Degree of every node (array aligned on ``nodes``)."""
@@ -217,6 +227,12 @@ class RoadGraph:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _incidence_sum(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    ids = np.arange(len(u), dtype=np.float64)  # exact: ids < 2**53
+    w = np.bincount(np.concatenate([u, v]), weights=np.concatenate([ids, ids]), minlength=n)
+    return w.astype(np.int64)
 
 
 def _metric_crs(crs: pyproj.CRS) -> pyproj.CRS:
@@ -634,7 +650,9 @@ def build_graph(
     attrs.update(snap_m=snap_m, respect_layers=respect_layers, input_features=len(frame))
     log.info("noded %s lines -> %s edges, %s nodes (%s dead ends)", f"{len(frame):,}",
              f"{len(edges):,}", f"{n_nodes:,}", f"{int((degree == 1).sum()):,}")
-    return RoadGraph(nodes, edges, matrix, metric, in_crs, attrs)
+    rg = RoadGraph(nodes, edges, matrix, metric, in_crs, attrs)
+    rg.__dict__["_incidence"] = _incidence_sum(u, v, n_nodes)  # graph structure, like degree
+    return rg
 
 
 def _drop_repeats(coords: np.ndarray, vline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1070,7 +1088,7 @@ def dead_ends(
     deg = rg.degree
     de = np.nonzero(deg == 1)[0]
     area, extent = _extent(rg, study_area) if classify else (None, None)
-    pts = rg.nodes.geometry.values[de]
+    pts = rg.nodes.geometry.array.take(de)
     if area is not None:
         inside = shapely.intersects(area, pts)
         if (~inside).any():
@@ -1083,15 +1101,7 @@ def dead_ends(
     else:
         edge_dist = shapely.distance(shapely.boundary(extent), pts)
     edges = rg.edges
-    lab, chain_len = _branches(rg)
-    # the one edge at each dead end
-    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
-    inc_edge = np.full(len(rg.nodes), -1, dtype=np.int64)
-    inc_edge[u] = np.arange(len(u))
-    inc_edge[v] = np.arange(len(v))
-    e_at = inc_edge[de]
-    branch = chain_len[lab[e_at]]
-    junction = _junctions(rg, lab, de, e_at)
+    e_at, branch, junction = _walk_branches(rg, de)
     boundary = edge_dist <= edge_buffer_m
     if classify:
         cand = _candidates(rg, de[~boundary], max_gap_m=max_gap_m,
@@ -1103,12 +1113,16 @@ def dead_ends(
     else:
         near = np.full(len(de), np.nan)
         kind = np.full(len(de), None, dtype=object)
+    kind_zh = np.full(len(de), None, dtype=object)
+    if classify:
+        for k, zh in DEAD_END_KINDS.items():
+            kind_zh[kind == k] = zh
     out = gpd.GeoDataFrame(
         {
             "kind": kind,
-            "kind_zh": pd.Series(kind).map(DEAD_END_KINDS).to_numpy(),
-            "name": edges["name"].iloc[e_at].to_numpy(),
-            "road_class": edges["road_class"].iloc[e_at].to_numpy(),
+            "kind_zh": kind_zh,
+            "name": edges["name"].array.take(e_at),
+            "road_class": edges["road_class"].array.take(e_at),
             "branch_length_m": branch,
             "junction_node": junction,
             "nearest_gap_m": near,
@@ -1116,14 +1130,62 @@ def dead_ends(
         },
         geometry=gpd.array.from_shapely(pts, crs=rg.crs),
         index=pd.Index(de, name="node"),
-    ).to_crs(rg.input_crs)
+        copy=False,
+    )
+    if not rg.input_crs.equals(rg.crs):
+        out = out.to_crs(rg.input_crs)
     out.attrs = {k: v for k, v in rg.attrs.items() if isinstance(v, str | int | float)}
     out.attrs.update(max_gap_m=max_gap_m, edge_buffer_m=edge_buffer_m,
                      min_detour_ratio=min_detour_ratio)
-    counts = out["kind"].value_counts()
-    log.info("%s dead ends: %s", f"{len(out):,}",
-             ", ".join(f"{k} {counts.get(k, 0):,}" for k in DEAD_END_KINDS))
+    if classify:
+        counts = out["kind"].value_counts()
+        log.info("%s dead ends: %s", f"{len(out):,}",
+                 ", ".join(f"{k} {counts.get(k, 0):,}" for k in DEAD_END_KINDS))
+    else:
+        log.info("%s dead ends (not classified)", f"{len(out):,}")
     return out
+
+
+def _walk_branches(rg: RoadGraph, de: np.ndarray, max_steps: int = 256
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From each dead end, walk through degree-2 nodes to the first other node.
+
+    Returns (the edge at each dead end, branch length in metres, the node
+    reached — −1 when it is another dead end).  All dead ends walk in lock
+    step, one edge per numpy step; at a degree-2 node the next edge is the
+    node's incident-edge-id sum minus the edge it came by
+    (:attr:`RoadGraph._incidence`).  Work is proportional to the branches
+    walked, not to the network.  Branches longer than ``max_steps`` edges are
+    finished by labelling every chain of the network (:func:`_branches`).
+    """
+    u = rg.edges["u"].to_numpy()
+    v = rg.edges["v"].to_numpy()
+    length = rg.edges["length_m"].to_numpy()
+    deg = rg.degree
+    inc = rg._incidence
+    e_at = inc[de]
+    e = e_at.copy()
+    cur = de.copy()
+    branch = np.zeros(len(de))
+    junction = np.full(len(de), -1, dtype=np.int64)
+    active = np.arange(len(de))
+    for _ in range(max_steps):
+        if len(active) == 0:
+            break
+        ea, ca = e[active], cur[active]
+        nxt = u[ea] + v[ea] - ca
+        branch[active] += length[ea]
+        go = deg[nxt] == 2
+        stop = active[~go]
+        junction[stop] = np.where(deg[nxt[~go]] == 1, -1, nxt[~go])
+        active, ea, nxt = active[go], ea[go], nxt[go]
+        e[active] = inc[nxt] - ea
+        cur[active] = nxt
+    if len(active):
+        lab, chain_len = _branches(rg)
+        branch[active] = chain_len[lab[e_at[active]]]
+        junction[active] = _junctions(rg, lab, de[active], e_at[active])
+    return e_at, branch, junction
 
 
 def _junctions(rg: RoadGraph, lab: np.ndarray, de: np.ndarray, e_at: np.ndarray) -> np.ndarray:
