@@ -14,7 +14,11 @@ What it draws (deterministic, seed 2024), in UTM 51N then stored as WGS-84:
   streets cross them only at some bridges, so the other crossings end on
   both banks (gap dead ends across a barrier);
 - about 4 % of the local block pieces removed (gaps in the grid) and short
-  cul-de-sac stubs into some blocks;
+  stubs into some blocks (their far ends lie within 200 m of the next street,
+  so they count as ``gap`` dead ends);
+- three walled campuses (superblocks of 2 × 2 to 3 × 2 blocks whose inner streets
+  are left out) reached by one access road each, ending 220-250 m inside, far
+  from any other road: true cul-de-sacs (``cul_de_sac`` dead ends);
 - a 300 m grid of population and jobs points with made-up counts (sample).
 
 Run:  python scripts/make_sample_roads.py  (writes data/sample_roads/*.geojson)
@@ -35,6 +39,13 @@ CENTRE_LONLAT = (121.600, 31.200)
 BLOCK_M = 250.0
 NX, NY = 21, 17  # streets per direction (5 km × 4 km)
 RIVER_HALF_WIDTH_M = 15.0
+#: walled campuses: (first x street, last x street, first y street, last y street), the
+#: access road's entry (side, metres in, then metres of an east branch or 0)
+CAMPUSES = (
+    ((4, 7), (2, 4), ("south", 220.0, 100.0)),
+    ((14, 16), (10, 12), ("west", 230.0, 0.0)),
+    ((8, 11), (4, 6), ("north", 240.0, 0.0)),
+)
 
 
 def main() -> None:
@@ -55,6 +66,8 @@ def main() -> None:
     ]
     river_polys = [r.buffer(RIVER_HALF_WIDTH_M, cap_style="flat") for r in rivers]
     lines, names, classes, bridge = [], [], [], []
+    campus_boxes = [shapely.box(xs[a] + 1, ys[c] + 1, xs[b] - 1, ys[d] - 1)
+                    for (a, b), (c, d), _ in CAMPUSES]
 
     def add_street(coords, name, cls, crosses_at_bridge):
         lines.append(shapely.LineString(coords))
@@ -74,6 +87,8 @@ def main() -> None:
                     continue  # a missing piece: two dead ends facing each other
                 pts = [(a, c), (b, c)] if horizontal else [(c, a), (c, b)]
                 piece = shapely.LineString(pts)
+                if any(piece.intersects(cb) for cb in campus_boxes):
+                    continue  # inside a walled campus: no public street
                 river = next((k for k, rp in enumerate(river_polys) if piece.intersects(rp)),
                              None)
                 if river is not None:
@@ -99,9 +114,17 @@ def main() -> None:
         i, j = rng.integers(0, NX - 1), rng.integers(0, NY - 1)
         sx = xs[i] + BLOCK_M * rng.uniform(0.3, 0.7)
         stub = shapely.LineString([(sx, ys[j]), (sx, ys[j] + BLOCK_M * rng.uniform(0.3, 0.45))])
-        if any(stub.intersects(rp) for rp in river_polys):
+        if any(stub.intersects(rp) for rp in river_polys + campus_boxes):
             continue
         add_street(stub.coords, "样例支路", "service", False)
+    # one access road into each campus, ending far from every other road
+    for n, ((a, b), (c, d), (side, depth, branch)) in enumerate(CAMPUSES):
+        mx, my = (xs[a] + xs[b]) / 2, (ys[c] + ys[d]) / 2
+        start, end = {"south": ((mx, ys[c]), (mx, ys[c] + depth)),
+                      "north": ((mx, ys[d]), (mx, ys[d] - depth)),
+                      "west": ((xs[a], my), (xs[a] + depth, my))}[side]
+        coords = [start, end] + ([(end[0] + branch, end[1])] if branch else [])
+        add_street(coords, f"样例园区路{n + 1}", "service", False)
 
     roads = gpd.GeoDataFrame(
         {"road_id": [f"S{k:04d}" for k in range(len(lines))], "name": names,

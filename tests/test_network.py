@@ -275,3 +275,16 @@ def test_branch_walk_through_degree_two_nodes_and_long_branch_fallback():
     labelled = network._walk_branches(g, de, max_steps=1)  # finished by chain labelling
     for x, y in zip(walked, labelled):
         np.testing.assert_allclose(x, y)
+
+
+def test_sample_network_shows_every_kind_and_is_labelled_sample():
+    import zjgis.io
+
+    roads = zjgis.io.read(network.sample_path("roads"))
+    assert (roads["accuracy"] == "sample").all()
+    ends = network.dead_ends(network.build_graph(roads), max_gap_m=200, edge_buffer_m=500)
+    assert set(ends["kind"]) == set(network.DEAD_END_KINDS)
+    cul = ends[ends["kind"] == "cul_de_sac"]
+    # the campus access roads of scripts/make_sample_roads.py, and nothing else
+    assert sorted(cul["name"]) == ["样例园区路1", "样例园区路2", "样例园区路3"]
+    assert (cul["edge_distance_m"] > 500).all()
