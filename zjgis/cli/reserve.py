@@ -33,8 +33,11 @@ _LIFECYCLE = "预收储 → 收储 → 储备 → 供应（出让） → 在建 
 
 def _add(rs: argparse._SubParsersAction, name: str, *, help: str, description: str,
          examples: str) -> argparse.ArgumentParser:
-    return rs.add_parser(name, help=help, description=description, formatter_class=_RAW,
-                         epilog="examples:\n" + examples)
+    """One action of ``zjgis reserve``: every action works on a register (--register)."""
+    action = rs.add_parser(name, help=help, description=description, formatter_class=_RAW,
+                           epilog="examples:\n" + examples)
+    action.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
+    return action
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -79,7 +82,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         examples=("  zjgis reserve plan --register R.gpkg --year 2025 --out 计划表2025.xlsx\n"
                   "  zjgis reserve plan --register R.gpkg --year 2025 --by community \\\n"
                   "                     --as-of 2024-12-31 --out 计划表.xlsx"))
-    plan.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
     plan.add_argument("--year", type=int, required=True, metavar="YEAR",
                       help="plan year (计划年度), e.g. 2025: parcels with supply_year = YEAR "
                            "form the year's supply")
@@ -112,7 +114,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                   "                       --register R.gpkg --rejected 未导入.csv"))
     imp.add_argument("source", metavar="FILE",
                      help="parcels: .shp/.zip, .gpkg, .geojson, or .xlsx/.csv with a WKT column")
-    imp.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
     imp.add_argument("--create", action="store_true",
                      help="create the register if R.gpkg does not exist yet")
     imp.add_argument("--layer", default=None, metavar="NAME",
@@ -150,7 +151,6 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(optional: 中国芯/智能造/创新药 or north/middle/south)."),
         examples="  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx "
                  "--out 匹配.xlsx\n")
-    match.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
     match.add_argument("--projects", required=True, metavar="FILE",
                        help="project list, .xlsx or .csv (columns above)")
     match.add_argument("--out", required=True, metavar="FILE.xlsx", help="Excel file to write")
@@ -172,7 +172,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         examples=("  zjgis reserve map --register R.gpkg --out 储备地块.html\n"
                   "  zjgis reserve map --register R.gpkg --projects 五个一批.xlsx --year 2025 \\\n"
                   "                    --basemap amap --out 储备地块.html --png 储备地块.png"))
-    mp.add_argument("--register", required=True, metavar="R.gpkg", help=_REGISTER_HELP)
     mp.add_argument("--out", required=True, type=Path, metavar="FILE.html",
                     help="HTML map to write")
     mp.add_argument("--projects", default=None, metavar="FILE",
