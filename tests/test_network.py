@@ -288,3 +288,36 @@ def test_sample_network_shows_every_kind_and_is_labelled_sample():
     # the campus access roads of scripts/make_sample_roads.py, and nothing else
     assert sorted(cul["name"]) == ["样例园区路1", "样例园区路2", "样例园区路3"]
     assert (cul["edge_distance_m"] > 500).all()
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_deadends_refuses_to_replace_a_map_without_overwrite(tmp_path, monkeypatch, capsys):
+    from zjgis.cli.main import main
+
+    roads = str(network.sample_path("roads"))
+    out, html = tmp_path / "ends.gpkg", tmp_path / "map.html"
+    args = ["deadends", roads, "--out", str(out), "--map", str(html)]
+    html.write_text("old map")
+    assert main(args) == 1
+    assert "map.html exists; pass --overwrite" in capsys.readouterr().err
+    assert html.read_text() == "old map" and not out.exists()  # nothing written
+    # a map that appears while the analysis runs is not replaced either: the save
+    # itself refuses (the CLI used to save with overwrite=True)
+    html.unlink()
+    real = network.missing_links
+
+    def racing(*a, **k):
+        html.write_text("someone else's map")
+        return real(*a, **k)
+
+    monkeypatch.setattr(network, "missing_links", racing)
+    assert main(args) == 1
+    assert "map.html" in capsys.readouterr().err
+    assert html.read_text() == "someone else's map"
+    monkeypatch.undo()
+    assert main([*args, "--overwrite"]) == 0
+    assert "断头路" in html.read_text(encoding="utf-8")
+    ends = gpd.read_file(out, layer="dead_ends")
+    assert set(ends["kind"]) == set(network.DEAD_END_KINDS)

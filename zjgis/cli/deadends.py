@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
                              edge_buffer_m=args.edge_buffer_m)
     links = network.missing_links(graph, max_gap_m=args.max_gap_m, barriers=barriers,
                                   study_area=area, edge_buffer_m=args.edge_buffer_m)
-    with io.atomic_write(out, overwrite=True) as tmp:  # both layers or nothing
+    with io.atomic_write(out, overwrite=args.overwrite) as tmp:  # both layers or nothing
         tmp.unlink()
         io.write(ends.reset_index(), tmp, layer="dead_ends")
         io.write(links, tmp, layer="missing_links")
@@ -57,12 +57,12 @@ def _run(args: argparse.Namespace) -> int:
           + ", ".join(f"{k} {counts.get(k, 0)}" for k in network.DEAD_END_KINDS)
           + f"), {len(links)} missing-link candidates -> {out}")
     if args.map:
-        _write_map(ends, links, roads, Path(args.map))
+        _write_map(ends, links, roads, Path(args.map), overwrite=args.overwrite)
         print(f"map -> {args.map}")
     return 0
 
 
-def _write_map(ends, links, roads, path: Path) -> None:
+def _write_map(ends, links, roads, path: Path, *, overwrite: bool) -> None:
     from zjgis import maps
 
     extra = [(roads, {"title": "道路 roads", "color": "#777777", "weight": 1.0})]
@@ -78,4 +78,4 @@ def _write_map(ends, links, roads, path: Path) -> None:
                               "tooltip": ["rank", "name", "gap_m", "detour_ratio",
                                           "crosses_barrier", "priority"]}))
     m = maps.briefing_map(extra=extra, title="断头路与候选连通 Dead ends and missing links")
-    maps.save(m, path, overwrite=True)
+    maps.save(m, path, overwrite=overwrite)  # re-checked here: it may have appeared since
