@@ -1,3 +1,5 @@
+import warnings
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -321,3 +323,64 @@ def test_cli_deadends_refuses_to_replace_a_map_without_overwrite(tmp_path, monke
     assert "断头路" in html.read_text(encoding="utf-8")
     ends = gpd.read_file(out, layer="dead_ends")
     assert set(ends["kind"]) == set(network.DEAD_END_KINDS)
+
+
+# ---------------------------------------------------------------- momepy comparison
+
+
+def momepy_case():
+    """A 2 km × 1.2 km ring of streets with three kinds of dead end (metres, UTM 51N)."""
+    ring = [[(0, 0), (2000, 0)], [(2000, 0), (2000, 1200)], [(2000, 1200), (0, 1200)],
+            [(0, 1200), (0, 0)]]
+    lines = ring + [
+        [(0, 800), (2000, 800)],  # M, an inner east-west street
+        [(300, 0), (300, 500)],  # P: dead end heading north, nothing ahead within 150 m …
+        [(360, 0), (360, 1200)],  # Q: … but a parallel street 60 m to its side
+        # K: a street with a gap; its east part starts with a short kink across the line
+        [(0, 300), (700, 300)], [(780, 260), (800, 340), (2000, 340)],
+        [(1000, 800), (1000, 805)],  # S: a 5 m stub off M pointing at …
+        [(980, 800), (980, 845), (1020, 845), (1020, 800)],  # B: … a loop off M 40 m ahead
+    ]
+    names = ["ring"] * 4 + ["M", "P", "Q", "K_west", "K_east", "S", "B"]
+    return frame(lines, name=names)
+
+
+def test_momepy_extend_lines_differs_where_documented():
+    """momepy.extend_lines vs zjgis on one hand-built network (see the network docstring).
+
+    - P (non-collinear): its only neighbour, Q, runs alongside 60 m away but 460 m by
+      street.  momepy extends a line only straight ahead, so P is left as it is; zjgis
+      calls P a gap and proposes a 60 m link at right angles to P.
+    - S (short detour): 40 m straight ahead lies loop B, reachable in 90 m by street
+      (ratio 2.25 < 3).  momepy extends S onto B; zjgis calls S a cul_de_sac and
+      proposes nothing, because the two are already connected.
+    - K (control): a street broken off 80-90 m short of its continuation, which
+      crosses its line ahead — both tools close it.
+    """
+    momepy = pytest.importorskip("momepy")
+    roads = momepy_case()
+    with warnings.catch_warnings():  # momepy 0.11: "close_gaps moved to neatnet"
+        warnings.simplefilter("ignore", FutureWarning)
+        ext = momepy.extend_lines(roads, tolerance=100)
+    grown = (ext.geometry.length - roads.geometry.length).set_axis(roads["name"])
+    assert grown["P"] == pytest.approx(0)  # nothing straight ahead within 100 m
+    assert grown["S"] == pytest.approx(40, abs=1e-3)  # extended onto the loop
+    assert grown["K_west"] == pytest.approx(90, abs=1e-3)  # onto K_east's kink at x = 790
+
+    g = network.build_graph(roads)
+    ends = network.dead_ends(g, max_gap_m=150, edge_buffer_m=100).set_index("name")
+    assert ends.loc["P", "kind"] == "gap"
+    assert ends.loc["P", "nearest_gap_m"] == pytest.approx(60)
+    assert ends.loc["S", "kind"] == "cul_de_sac"
+    assert (ends.loc[["K_west", "K_east"], "kind"] == "gap").all()
+
+    links = network.missing_links(g, max_gap_m=150, edge_buffer_m=100)
+    # one candidate per dead end: K's two ends each get one (to the other's end and to
+    # the nearest point of its kink), P gets the side link; S none
+    assert sorted(links["name"]) == ["K_east", "K_west", "P"]
+    p = links.set_index("name").loc["P"]
+    assert p["target_name"] == "Q" and p["gap_m"] == pytest.approx(60)
+    assert p["network_m"] == pytest.approx(460)
+    (x0, y0), (x1, y1) = p.geometry.coords
+    assert (y1 - y0, abs(x1 - x0)) == (pytest.approx(0), pytest.approx(60))  # at right angles
+    assert "S" not in set(links["name"])

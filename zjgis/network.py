@@ -47,9 +47,15 @@ point* of any other road within ``max_gap_m`` (not only straight ahead), (2) it
 is kept only when the current network distance between its ends is at least
 ``min_detour_ratio`` times the gap (bounded Dijkstra), so a cul-de-sac whose
 neighbour is round the corner is not reported, and (3) connectors are ranked
-and flagged for barriers rather than applied.  On the Helsinki OSM extract the
-test suite compares both: every dead end momepy extends within the tolerance
-has a zjgis candidate unless its detour ratio is below the threshold.  neatnet
+and flagged for barriers rather than applied.  ``tests/test_network.py::
+test_momepy_extend_lines_differs_where_documented`` checks both on one
+hand-built network: a dead end whose only neighbour runs alongside it (60 m
+away, 460 m by street) is left alone by ``extend_lines`` and gets a zjgis link
+at right angles; a 5 m stub pointing at a loop 40 m ahead that is 90 m away by
+street (ratio 2.25) is extended by momepy and is a zjgis ``cul_de_sac``; an
+ordinary broken street is closed by both.  (Seen while writing that test, not
+asserted: momepy 0.11 tilts its extrapolation by 1e-6 to avoid dividing by
+zero, so an exactly axis-aligned, collinear facing gap is not closed.)  neatnet
 (network simplification) is not installed in this environment; it simplifies
 dual carriageways and intersections and does not propose links, so it was not
 compared.
