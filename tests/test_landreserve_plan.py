@@ -172,12 +172,13 @@ def test_briefing_layers_parcels_supply_and_matches(reg):
                                                        "landreserve_matched"]
     # parcels: every parcel, filled by the Chinese status label in lifecycle order
     assert len(base) == len(p) and list(base.index) == list(p.index)
-    assert (base["状态"] == p["status"].map(STATUS_ZH)).all()
-    assert bs["column"] == "状态" and bs["labels"] == [STATUS_ZH[s] for s in STATUSES]
+    assert (base["status"] == p["status"].map(STATUS_ZH)).all()
+    assert bs["column"] == "status" and bs["labels"] == [STATUS_ZH[s] for s in STATUSES]
+    assert bs["aliases"]["status"] == "状态" and bs["aliases"]["area_mu"] == "面积（亩）"
     assert bs["categories"] == {STATUS_ZH[s]: STATUS_COLOURS[s] for s in STATUSES}
     assert set(bs["tooltip"]) <= set(base.columns) and "accuracy" in bs["tooltip"]
-    assert base.loc[101, "匹配项目"] == "X1 芯片厂" and base.loc[107, "匹配项目"] == "X2"
-    assert pd.isna(base.loc[100, "匹配项目"])
+    assert base.loc[101, "project"] == "X1 芯片厂" and base.loc[107, "project"] == "X2"
+    assert pd.isna(base.loc[100, "project"]) and bs["aliases"]["project"] == "匹配项目"
     assert base.loc[104, "accuracy"] == "sample" and base.attrs["accuracy"] == "sample"
     assert base.attrs["source"] == "r.gpkg"
     # the year's supply: supply_year == 2025, pending = not yet supplied
@@ -186,14 +187,15 @@ def test_briefing_layers_parcels_supply_and_matches(reg):
     assert list(supply.index) == list(due.index)
     assert f"{len(due)} 宗" in ss["title"] and f"其中待供应 {pending} 宗" in ss["title"]
     # matched: headed by the project's name (id when it has none), outlined in red
-    assert list(matched["name"]) == ["芯片厂", "X2"] and list(matched["地块编号"]) == ["P001",
-                                                                                 "P007"]
-    assert list(matched["产业"]) == ["集成电路", "生物医药"]
-    assert list(matched["项目类别（五个一批）"]) == ["新建", "储备"]
-    assert matched["匹配得分（0–1）"].iloc[0] == pytest.approx(0.88)
+    assert list(matched["name"]) == ["芯片厂", "X2"]
+    assert list(matched["parcel_id"]) == ["P001", "P007"]
+    assert list(matched["industry"]) == ["集成电路", "生物医药"]
+    assert list(matched["project_status"]) == ["新建", "储备"]
+    assert matched["score"].iloc[0] == pytest.approx(0.88)
+    assert ms["aliases"]["project_status"] == "项目类别（五个一批）"
     assert ms["color"] == "#d7191c" and ms["fill_opacity"] == 0
     assert set(ms["tooltip"]) <= set(matched.columns)
-    assert "status" in p.columns and "状态" not in p.columns  # input untouched
+    assert set(p["status"]) <= set(STATUSES)  # input untouched: keys, not display labels
 
 
 def test_briefing_layers_english_and_optional_layers(reg):
@@ -202,7 +204,7 @@ def test_briefing_layers_english_and_optional_layers(reg):
                              assignments=pd.DataFrame(columns=["project_id", "parcel_id"]))
     assert len(layers) == 1  # no parcel due in 1990, no match: only the parcels
     base, style = layers[0]
-    assert "Status" in base.columns and style["labels"][0] == "pre-acquisition"
+    assert style["aliases"]["status"] == "Status" and style["labels"][0] == "pre-acquisition"
     assert base.attrs["title_en"] == "Land-reserve parcels by status"
     with pytest.raises(ValidationError, match="language"):
         briefing_layers(p, language="fr")

@@ -260,6 +260,24 @@ def test_extra_layers_with_style_and_choropleth(frames):
     assert "地块状态" in html and "职住比" in html and "储备" in html
     spec, fc = data["extra_8"]
     assert len(spec["styles"]) == 4  # one per class
+    # built-in field labels: status -> 状态
+    assert spec_label(data["parcels"][0], "status") == "状态"
+
+
+def spec_label(spec: dict, column: str) -> str:
+    return spec["labels"][spec["fields"].index(column)]
+
+
+def test_style_aliases_rename_fields_for_display_only(frames):
+    p = parcels(5).assign(supply_year=2025)
+    style = {"title": "地块", "aliases": {"supply_year": "计划供应年份",
+                                                               "status": "<b>状态</b>"}}
+    html = render(maps.briefing_map([], extra=[(p, style)], basemap="none"))
+    spec = layer_data(html)["parcels"][0]
+    assert spec_label(spec, "supply_year") == "计划供应年份"
+    assert "supply_year" in spec["fields"]  # the key stays English
+    assert "<b>状态</b>" not in html  # aliases are text from data: escaped or JSON-encoded
+    assert "supply_year" in p.columns and "计划供应年份" not in p.columns
 
 
 def test_choropleth_classes():

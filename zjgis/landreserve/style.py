@@ -172,7 +172,7 @@ def _display(frame: gpd.GeoDataFrame, columns: dict[str, pd.Series], *, heading:
              language: str, layer: str, title: tuple[str, str], accuracy: pd.Series,
              source: str | None) -> gpd.GeoDataFrame:
     data = {"name": heading.to_numpy(dtype=object)}
-    data |= {_label(k, language): v.to_numpy(dtype=object) for k, v in columns.items()}
+    data |= {k: v.to_numpy(dtype=object) for k, v in columns.items()}
     data["accuracy"] = accuracy.to_numpy(dtype=object)
     out = gpd.GeoDataFrame(data, geometry=frame.geometry.to_numpy(), crs=_crs.WGS84,
                            index=frame.index)
@@ -214,12 +214,13 @@ def briefing_layers(
         ``(frame, style)`` pairs in drawing order: parcels filled by status
         (legend: the status labels in lifecycle order), then the year's supply,
         then the matched parcels (each only when asked for and not empty).
-        The frames are for display: besides ``name`` (the tooltip heading —
-        parcel name, or project name on the matched layer) and ``accuracy``
-        (the accuracy class, e.g. ``sample``, which the map shows in tooltips
-        and legend), their column names are the field labels in ``language``
-        (e.g. ``状态``, ``面积（亩）``).  Use :meth:`Register.parcels` or
-        :func:`map_layer` for analysis.  ``attrs``: ``layer``
+        The frames are for display: ``name`` is the tooltip heading (parcel
+        name, or project name on the matched layer), ``accuracy`` the accuracy
+        class (e.g. ``sample``, shown in tooltips and legend), ``status`` the
+        status label in ``language``; the other columns keep their English keys
+        and the style's ``aliases`` give their display names in ``language``
+        (``status`` → ``状态``, ``area_mu`` → ``面积（亩）``).  Use
+        :meth:`Register.parcels` or :func:`map_layer` for analysis.  ``attrs``: ``layer``
         (``landreserve_parcels`` / ``landreserve_supply`` /
         ``landreserve_matched``), ``title_zh``, ``title_en``, ``accuracy`` (the
         most cautious class present), ``source``.
@@ -273,12 +274,12 @@ def briefing_layers(
                         "supply_year": years, "project": project},
                     heading=heading, layer="landreserve_parcels", title=_TITLES["parcels"],
                     **common)
-    status_col = _label("status", language)
-    tip = [_label(k, language) for k in ("parcel_id", "status", "land_use", "area_mu",
-                                           "project")] + ["accuracy"]
+    aliases = {k: _label(k, language) for k in _FIELDS}
+    status_col = "status"
+    tip = ["parcel_id", "status", "land_use", "area_mu", "project", "accuracy"]
 
     def _tip(frame: gpd.GeoDataFrame, skip: tuple[str, ...] = ()) -> list[str]:
-        hidden = {"name", frame.geometry.name} | {_label(k, language) for k in skip}
+        hidden = {"name", frame.geometry.name, *skip}
         return [c for c in frame.columns if c not in hidden]
     layers.append((base, {
         "column": status_col,
@@ -289,6 +290,7 @@ def briefing_layers(
         "fill_opacity": 0.65,
         "weight": 0.8,
         "color": "#555555",
+        "aliases": aliases,
     }))
     if year is not None:
         due = (years == int(year)).fillna(False).to_numpy(dtype=bool)
@@ -306,7 +308,8 @@ def briefing_layers(
             layers.append((frame, {"title": title[0 if language == "zh" else 1],
                                    "tooltip": _tip(frame),
                                    "color": "#111111", "weight": 2.0, "dash_array": "5 4",
-                                   "fill": True, "fill_opacity": 0.0}))
+                                   "fill": True, "fill_opacity": 0.0,
+                                   "aliases": aliases}))
         else:
             log.info("no parcel planned for supply in %s", year)
     if matched is not None and matched.any():
@@ -339,7 +342,7 @@ def briefing_layers(
         layers.append((frame, {"title": title[0 if language == "zh" else 1],
                                "tooltip": _tip(frame, skip=("area_mu", "distance_to_rail_m")),
                                "color": "#d7191c", "weight": 3.0, "fill": True,
-                               "fill_opacity": 0.0}))
+                               "fill_opacity": 0.0, "aliases": aliases}))
     log.info("land-reserve map layers: %d parcels, %s matched, year %s", n,
              0 if matched is None else int(matched.sum()), year)
     return layers

@@ -405,7 +405,8 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
     head = next((c for c in st.NAME_COLUMNS if c in fields), None)
     if language == "en" and head == "name" and "name_en" in fields:
         head = "name_en"
-    labels = [prep.column_label(str(c), language) for c in fields]
+    aliases = p.style.aliases or {}
+    labels = [aliases.get(str(c)) or prep.column_label(str(c), language) for c in fields]
     if p.style.tooltip is not None:
         tip_cols = list(p.style.tooltip)
     else:

@@ -201,6 +201,9 @@ class Style:
         attribute, else its name).
     tooltip, popup : sequence of str, optional
         Columns shown on hover / click (default: a name column / all columns).
+    aliases : mapping of str to str, optional
+        Display names of columns in tooltips and popups (``{"status": "状态"}``),
+        overriding zjgis's built-in labels; columns keep their English keys.
     show : bool
         Whether the layer is switched on when the map opens.
     """
@@ -222,6 +225,7 @@ class Style:
     title: str | None = None
     tooltip: Sequence[str] | None = None
     popup: Sequence[str] | None = None
+    aliases: Mapping[str, str] | None = None
     show: bool = True
     legend: tuple[LegendEntry, ...] = field(default=(), compare=False)
 
