@@ -236,7 +236,7 @@ def test_grid_segment_pairs_match_strtree_box_query(long_lines):
     tree = shapely.STRtree(segs)
     a, b = tree.query(segs)
     ref = {(i, j) for i, j in zip(a, b) if i < j}
-    ga, gb = network._segment_pairs(P, Q)
+    ga, gb, _, _ = network._segment_pairs(P, Q)
     got = set(zip(ga, gb))
     assert len(ga) == len(got)  # each pair once
     if long_lines:  # pieces' boxes are tighter than a long segment's box: a subset that
@@ -248,7 +248,7 @@ def test_grid_segment_pairs_match_strtree_box_query(long_lines):
     E = rng.uniform(0, 2000, (200, 2))
     boxes = shapely.box(*(E - 3).T, *(E + 3).T)
     qi, si = tree.query(boxes)
-    gq, gs = network._segment_pairs(P, Q, E - 3, E + 3)
+    _, _, gq, gs = network._segment_pairs(P, Q, E - 3, E + 3)
     got = set(zip(gq, gs))
     assert len(gq) == len(got)
     if long_lines:

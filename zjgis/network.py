@@ -401,56 +401,63 @@ def _box_join(qlo: np.ndarray, qhi: np.ndarray, lo: np.ndarray | None = None,
 
 def _segment_pairs(P: np.ndarray, Q: np.ndarray, qlo: np.ndarray | None = None,
                    qhi: np.ndarray | None = None, *, pad: float = 0.0
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Segments ``P[i]-Q[i]`` whose boxes (grown by ``pad``) overlap: with each other
-    (pairs ``a < b``) or with query boxes ``qlo``/``qhi`` (pairs ``(query, segment)``).
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping boxes of segments ``P[i]-Q[i]`` (grown by ``pad``) and query boxes.
 
-    Segments longer than 8 grid cells are split into pieces for the grid only, so a
-    long diagonal segment is listed in O(length) cells, not O(length²).
+    Returns ``(a, b, qi, si)``: segment pairs ``a < b`` whose boxes overlap, and
+    (query, segment) pairs — both from one pass of :func:`_box_join` over the
+    segment and query boxes together.  Segments longer than 8 grid cells are
+    split into pieces for the grid only, so a long diagonal segment is listed in
+    O(length) cells, not O(length²) (its pairs are then those whose pieces'
+    boxes overlap: fewer than its whole box gives, never missing a real meeting).
     """
+    n = len(P)
+    nq = 0 if qlo is None else len(qlo)
+    empty = np.empty(0, np.int64)
+    if n == 0:
+        return empty, empty, empty, empty
     lo = np.minimum(P, Q) - pad
     hi = np.maximum(P, Q) + pad
-    if len(P) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
     cell = 0.5 * float(np.median((hi - lo).max(axis=1)))
-    if qlo is not None and len(qlo):
-        cell = max(cell, 0.25 * float(np.median((qhi - qlo).max(axis=1))))
-    span = float((np.maximum(hi.max(axis=0), qhi.max(axis=0) if qhi is not None and len(qhi)
-                             else hi.max(axis=0)) - lo.min(axis=0)).max())
+    top, bottom = hi.max(axis=0), lo.min(axis=0)
+    if nq:
+        top, bottom = np.maximum(top, qhi.max(axis=0)), np.minimum(bottom, qlo.min(axis=0))
+    span = float((top - bottom).max())
     cell = max(cell, span / 4096) if cell > 0 else max(span / 64, 1e-9)
-    ext = (hi - lo).max(axis=1)
-    m = np.maximum(np.ceil(ext / (8 * cell)).astype(np.int64), 1)
+    m = np.maximum(np.ceil((hi - lo).max(axis=1) / (8 * cell)).astype(np.int64), 1)
     split = bool((m > 1).any())
+    owner = np.arange(n)
     if split:
-        owner = np.repeat(np.arange(len(P)), m)
+        owner = np.repeat(owner, m)
         k = np.arange(len(owner)) - np.repeat(np.cumsum(m) - m, m)
         d = (Q - P)[owner]
         A = P[owner] + (k / m[owner])[:, None] * d
         B = P[owner] + ((k + 1) / m[owner])[:, None] * d
         lo, hi = np.minimum(A, B) - pad, np.maximum(A, B) + pad
-    if qlo is None:
-        a, b = _box_join(lo, hi, cell=cell)
-    else:
-        a, b = _box_join(qlo, qhi, lo, hi, cell=cell)
-    if split:
-        b = owner[b]
-        if qlo is None:
-            a = owner[a]
-            keep = a != b
-            a, b = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-        key = np.unique(a * len(P) + b)
-        a, b = key // len(P), key % len(P)
-    return a, b
+    if nq:
+        lo, hi = np.concatenate([lo, qlo]), np.concatenate([hi, qhi])
+        owner = np.concatenate([owner, n + np.arange(nq)])
+    a, b = _box_join(lo, hi, cell=cell)
+    a, b = owner[a], owner[b]
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    seg = (b < n) & (a != b)
+    qs = (a < n) & (b >= n)
+    a, b, qi, si = a[seg], b[seg], b[qs] - n, a[qs]
+    if split:  # pieces of one segment may meet the same box in several cells
+        key = np.unique(a * n + b)
+        a, b = key // n, key % n
+        key = np.unique(qi * n + si)
+        qi, si = key // n, key % n
+    return a, b, qi, si
 
 
-def _segment_cuts(P, Q, seg_line, seg_k, first, last, lvl, respect_layers):
+def _segment_cuts(a, b, P, Q, seg_line, seg_k, first, last, lvl, respect_layers):
     """Intersections between segments: (cut positions, cut xy) for both segments of each pair.
 
-    Candidate pairs come from a grid hash of the segment boxes
+    Candidate pairs ``a``, ``b`` come from a grid hash of the segment boxes
     (:func:`_segment_pairs`); the exact test and the intersection point are
     solved in closed form with numpy.
     """
-    a, b = _segment_pairs(P, Q, pad=_END_TOL_M)
     adjacent = (b == a + 1) & (seg_line[a] == seg_line[b])
     a, b = a[~adjacent], b[~adjacent]
     r = Q[a] - P[a]
@@ -600,18 +607,24 @@ def build_graph(
     first = k == starts[seg_line]
     last = (k + 1) == ends[seg_line]
     cut_pos, cut_xy = [np.empty(0)], [np.empty((0, 2))]
+    lone = np.empty(0, dtype=np.int64)
     if snap_m > 0:
         # undershoots: endpoints still alone after endpoint snapping
         ep = np.concatenate([starts, ends])
         lab, _ = _cluster(coords[ep], 0.0)
         lone = ep[np.bincount(lab)[lab] == 1]
-        if len(lone):
-            pos_u, xy_u, moved = _undershoots(coords, lone, P, Q, k, snap_m)
-            if moved:
-                P, Q = coords[k], coords[k + 1]
-            cut_pos.append(pos_u)
-            cut_xy.append(xy_u)
-    pos_i, xy_i = _segment_cuts(P, Q, seg_line, k, first, last, lvl, respect_layers)
+    # one grid pass finds segment pairs to intersect and segments near lone endpoints;
+    # the boxes are grown by the most an undershoot may move a vertex (snap_m / 1000)
+    E = coords[lone]
+    a, b, qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m,
+                                  pad=_END_TOL_M + (snap_m * 1e-3 if len(lone) else 0.0))
+    if len(lone):
+        pos_u, xy_u, moved = _undershoots(coords, lone, qi, si, P, Q, k, snap_m)
+        if moved:
+            P, Q = coords[k], coords[k + 1]
+        cut_pos.append(pos_u)
+        cut_xy.append(xy_u)
+    pos_i, xy_i = _segment_cuts(a, b, P, Q, seg_line, k, first, last, lvl, respect_layers)
     cut_pos.append(pos_i)
     cut_xy.append(xy_i)
     pos = np.concatenate(cut_pos)
@@ -684,10 +697,11 @@ def _line_bounds(coords, vline, part_feat):
     return starts, ends, coords, vline, part_feat, len(part_feat)
 
 
-def _undershoots(coords, lone, P, Q, seg_k, snap_m):
-    """Join dangling endpoints to the nearest other segment within ``snap_m``."""
-    E = coords[lone]
-    qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m)
+def _undershoots(coords, lone, qi, si, P, Q, seg_k, snap_m):
+    """Join dangling endpoints to the nearest other segment within ``snap_m``.
+
+    ``qi``, ``si``: pairs (position in ``lone``, segment) whose boxes meet.
+    """
     vert = lone[qi]
     own = (seg_k[si] == vert) | (seg_k[si] + 1 == vert)
     qi, si, vert = qi[~own], si[~own], vert[~own]
