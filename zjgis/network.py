@@ -275,9 +275,11 @@ def _levels(roads: pd.DataFrame) -> np.ndarray:
 
 
 def _lexunique(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unique rows of an (n, 2) float array: (unique points in order of first
-    appearance, inverse).  Hashes each point as one complex number (pandas
-    factorize, O(n)), about twice as fast as sorting the rows."""
+    """Unique rows of an (n, 2) float array: (unique points, inverse).
+
+    Unique points come in order of first appearance.  Each point is hashed as one
+    complex number (pandas factorize, O(n)), about twice as fast as sorting rows.
+    """
     z = np.ascontiguousarray(pts, dtype=np.float64) + 0.0  # -0.0 -> 0.0
     codes, uniq = pd.factorize(z.view(np.complex128).ravel())
     return np.column_stack([uniq.real, uniq.imag]), codes.astype(np.int64, copy=False)
@@ -1243,7 +1245,7 @@ def missing_links(
     catchment_m: float = 500.0,
     barrier_factor: float = 0.5,
 ) -> gpd.GeoDataFrame:
-    """Candidate links that would close gaps at dead ends, ranked by priority.
+    r"""Candidate links that would close gaps at dead ends, ranked by priority.
 
     Parameters
     ----------
@@ -1300,17 +1302,17 @@ def missing_links(
 
     .. math::
 
-        P = \\frac{d_\\mathrm{net} - g}{g}
-            \\left(1 + \\frac{L_\\mathrm{branch}}{1000}\\right)
-            \\left(1 + \\frac{W}{1000}\\right) \\, f_\\mathrm{barrier}
+        P = \frac{d_\mathrm{net} - g}{g}
+            \left(1 + \frac{L_\mathrm{branch}}{1000}\right)
+            \left(1 + \frac{W}{1000}\right) \, f_\mathrm{barrier}
 
-    where :math:`d_\\mathrm{net}` is the current network distance between the
+    where :math:`d_\mathrm{net}` is the current network distance between the
     connector's ends (the search limit when none was found — a lower bound),
     :math:`g` the gap (so the first factor is metres of trip saved per metre
-    built), :math:`L_\\mathrm{branch}` the length of the dead-end branch in
+    built), :math:`L_\mathrm{branch}` the length of the dead-end branch in
     metres (how much network the link opens up), :math:`W` the weight within
     ``catchment_m`` (people or jobs; 0 without ``weights``) and
-    :math:`f_\\mathrm{barrier}` = ``barrier_factor`` for connectors that cross a
+    :math:`f_\mathrm{barrier}` = ``barrier_factor`` for connectors that cross a
     barrier, else 1.
     """
     rg = _as_graph(roads_or_graph)
