@@ -1,7 +1,6 @@
 import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 from shapely.geometry import LineString as L
 from shapely.geometry import Point, box
 
