@@ -32,3 +32,27 @@ def test_unknown_command_is_a_usage_error():
     with pytest.raises(SystemExit) as exc:
         main(["no-such-command"])
     assert exc.value.code == 2
+
+
+def test_refuse_existing_names_the_file_and_respects_overwrite(tmp_path):
+    from zjgis.cli._common import refuse_existing
+    from zjgis.errors import WriteError
+
+    there = tmp_path / "plan.xlsx"
+    there.write_bytes(b"old")
+    refuse_existing([None, tmp_path / "new.html"], overwrite=False)  # nothing exists: fine
+    refuse_existing([there], overwrite=True)
+    with pytest.raises(WriteError, match=r"plan\.xlsx exists; pass --overwrite"):
+        refuse_existing([tmp_path / "new.html", there], overwrite=False)
+    assert there.read_bytes() == b"old"
+
+
+def test_coverage_refuses_an_existing_csv_output(tmp_path, capsys):
+    from zjgis import network
+
+    out = tmp_path / "cov.gpkg"
+    out.with_suffix(".zones.csv").write_text("keep me")
+    code = main(["coverage", str(network.sample_path("population_jobs")), "--out", str(out)])
+    assert code == 1
+    assert "cov.zones.csv exists" in capsys.readouterr().err
+    assert out.with_suffix(".zones.csv").read_text() == "keep me" and not out.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zjgis.errors import WriteError
+from zjgis.cli._common import refuse_existing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,10 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from zjgis import maps
 
-    for path in (args.out, args.png):
-        if path is not None and path.exists() and not args.overwrite:
-            msg = f"{path} exists; pass --overwrite to replace it"
-            raise WriteError(msg)
+    refuse_existing([args.out, args.png], overwrite=args.overwrite)
     options = {"language": args.language, "subtitle": args.subtitle}
     if args.title:
         options["title"] = args.title

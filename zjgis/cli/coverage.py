@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from zjgis import io, transit
-from zjgis.errors import WriteError
+from zjgis.cli._common import refuse_existing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,10 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     csv = out.with_suffix(".zones.csv")
-    for path in (out, csv):
-        if path.exists() and not args.overwrite:
-            msg = f"{path} exists; pass --overwrite to replace it"
-            raise WriteError(msg)
+    refuse_existing([out, csv], overwrite=args.overwrite)
     read = lambda p: io.read(p) if p else None  # noqa: E731
     distances = [float(x) for x in args.distances_m.split(",") if x.strip()]
     result = transit.station_coverage(
@@ -48,12 +45,12 @@ def _run(args: argparse.Namespace) -> int:
         distances_m=distances, population_column=args.population_column,
         jobs_column=args.jobs_column)
     zones = result.zones
-    with io.atomic_write(out, overwrite=True) as tmp:  # both layers or nothing
+    with io.atomic_write(out, overwrite=args.overwrite) as tmp:  # both layers or nothing
         tmp.unlink()
         io.write(result.areas, tmp, layer="areas")
         if zones.geometry.notna().any():
             io.write(zones, tmp, layer="zones")
     io.write_text(zones.drop(columns=zones.geometry.name).to_csv(index=True), csv,
-                  overwrite=True)
+                  overwrite=args.overwrite)
     print(f"{result!r} -> {out}, {csv}")
     return 0

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from zjgis import io, network
-from zjgis.errors import WriteError
+from zjgis.cli._common import refuse_existing
 
 _KIND_COLOURS = {"boundary": "#9e9e9e", "cul_de_sac": "#1f78b4", "gap": "#e31a1c"}
 
@@ -36,10 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    for path in (out, Path(args.map) if args.map else None):
-        if path is not None and path.exists() and not args.overwrite:
-            msg = f"{path} exists; pass --overwrite to replace it"
-            raise WriteError(msg)
+    refuse_existing([out, args.map], overwrite=args.overwrite)
     roads = io.read(args.roads, layer=args.layer)
     area = io.read(args.study_area) if args.study_area else None
     barriers = io.read(args.barriers) if args.barriers else None

@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from zjgis.errors import ReadError, WriteError
+from zjgis.cli._common import refuse_existing
+from zjgis.errors import ReadError
 
 #: Colours of the balance classes on maps (housing = blue, balanced = green, jobs = orange).
 CLASS_COLOURS = {
@@ -101,10 +102,7 @@ def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
 def _run(args: argparse.Namespace) -> int:
     from zjgis import io, jobshousing
 
-    for path in (args.out, args.map):
-        if path is not None and path.exists() and not args.overwrite:
-            msg = f"{path} exists; pass --overwrite to replace it"
-            raise WriteError(msg)
+    refuse_existing([args.out, args.map], overwrite=args.overwrite)
     zones = io.read(args.zones)
     if args.zone_id in zones.columns:
         zones[args.zone_id] = zones[args.zone_id].astype(str)

@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from zjgis import io as _io
+from zjgis.cli._common import refuse_existing
 from zjgis.errors import ReadError, WriteError
 from zjgis.landreserve import Register, briefing_layers, match_projects, write_plan_excel
 
@@ -204,8 +205,7 @@ def _open(path: str, **options) -> Register:
 
 def _plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise WriteError(f"{out} exists; pass --overwrite to replace it")
+    refuse_existing([out], overwrite=args.overwrite)
     with _open(args.register, study_area=None) as reg:
         table = reg.plan_table(args.year, by=args.by, as_of=args.as_of)
     write_plan_excel(table, out, overwrite=args.overwrite)
@@ -219,8 +219,7 @@ def _import(args: argparse.Namespace) -> int:
     reg_path = Path(args.register)
     opts: dict[str, Any] = ({"study_area": None} if args.no_study_area
                             else {"study_area_buffer_m": args.study_area_buffer_m})
-    if args.rejected and Path(args.rejected).exists() and not args.overwrite:
-        raise WriteError(f"{args.rejected} exists; pass --overwrite to replace it")
+    refuse_existing([args.rejected], overwrite=args.overwrite)
     if not reg_path.exists():
         if not args.create:
             raise ReadError(f"{reg_path}: no register; pass --create to make one")
@@ -234,7 +233,8 @@ def _import(args: argparse.Namespace) -> int:
     for row in report.rejected.head(20).itertuples():
         print(f"  rejected row {row.row} ({row.parcel_id}): {row.reason}")
     if args.rejected:
-        _io.write_text(report.rejected.to_csv(index=False), args.rejected, overwrite=True)
+        _io.write_text(report.rejected.to_csv(index=False), args.rejected,
+                       overwrite=args.overwrite)
     return 0 if report.rejected.empty else 1
 
 
@@ -249,8 +249,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 def _match(args: argparse.Namespace) -> int:
     out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise WriteError(f"{out} exists; pass --overwrite to replace it")
+    refuse_existing([out], overwrite=args.overwrite)
     projects = _read_table(args.projects)
     with _open(args.register, study_area=None) as reg:
         result = match_projects(projects, reg)
@@ -262,13 +261,6 @@ def _match(args: argparse.Namespace) -> int:
             result.idle_parcels.to_excel(xl, sheet_name="idle_parcels", index=False)
     print(f"{out}: {result}")
     return 0
-
-
-def _refuse_existing(paths: Sequence[Path | None], overwrite: bool) -> None:
-    for path in paths:
-        if path is not None and Path(path).exists() and not overwrite:
-            msg = f"{path} exists; pass --overwrite to replace it"
-            raise WriteError(msg)
 
 
 def reserve_map_parts(
@@ -316,7 +308,7 @@ def _map(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise WriteError(f"{out}: the map is an HTML file; use the .html suffix")
-    _refuse_existing([out, args.png], args.overwrite)
+    refuse_existing([out, args.png], overwrite=args.overwrite)
     projects = _read_table(args.projects) if args.projects else None
     with _open(args.register, study_area=None) as reg:
         parcels = reg.parcels() if args.as_of is None else reg.as_of(args.as_of)
