@@ -117,6 +117,16 @@ def normalize_frame(name: str) -> Frame:
     Case, hyphens, underscores, colons and spaces are ignored, so ``"gcj02"``,
     ``"GCJ_02"`` and ``"Gcj-02"`` all mean GCJ-02; ``"EPSG:4326"`` means WGS-84.
 
+    Parameters
+    ----------
+    name : str
+        A frame name or alias (``"amap"``, ``"gaode"`` → GCJ-02; ``"baidu"`` → BD-09).
+
+    Returns
+    -------
+    str
+        ``"WGS-84"``, ``"GCJ-02"`` or ``"BD-09"``.
+
     Raises
     ------
     CRSError
@@ -177,6 +187,16 @@ def out_of_china(lon, lat) -> np.ndarray:
 
     The rectangle is 73.66–135.05 °E, 3.86–53.55 °N (as in ``coordTransform``).
     Points outside it are never shifted.
+
+    Parameters
+    ----------
+    lon, lat : float or array-like
+        Longitudes and latitudes in degrees (any of the three frames), same shape.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The input's shape.
     """
     lon, lat = _arrays(lon, lat)
     return ~((lon > 73.66) & (lon < 135.05) & (lat > 3.86) & (lat < 53.55))
@@ -303,6 +323,31 @@ def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Convert BD-09 lon/lat arrays to WGS-84 (through GCJ-02, both steps exact)."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
+
+_LONLAT_PARAMS = """
+
+    Parameters
+    ----------
+    lon, lat : float or array-like
+        Longitudes and latitudes in degrees in the source frame, same shape
+        (scalars give 0-d arrays).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Longitudes and latitudes in degrees in the target frame, float64, the
+        input's shape.  Points outside China's rectangle (:func:`out_of_china`)
+        are returned unchanged.
+
+    Raises
+    ------
+    ValueError
+        ``lon`` and ``lat`` differ in shape.
+"""
+
+for _f in (wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09,
+           bd09_to_wgs84):
+    _f.__doc__ = (_f.__doc__ or "").rstrip() + _LONLAT_PARAMS
 
 _CONVERTERS = {
     ("WGS-84", "GCJ-02"): wgs84_to_gcj02,
@@ -444,6 +489,11 @@ def to_metric(gdf, *, crs: str | pyproj.CRS = METRIC, name: str | None = None):
     name : str, optional
         Layer name used in error messages.
 
+    Returns
+    -------
+    geopandas.GeoDataFrame or geopandas.GeoSeries
+        A projected copy (the input is not changed), same index.
+
     Raises
     ------
     CRSError
@@ -518,7 +568,25 @@ def geodesic_area(gdf, *, name: str | None = None) -> pd.DataFrame:
 
 
 def geodesic_length(gdf, *, name: str | None = None) -> pd.Series:
-    """Geodesic length in metres of lines (perimeter for polygons) on the WGS-84 ellipsoid."""
+    """Geodesic length in metres of lines (perimeter for polygons) on the WGS-84 ellipsoid.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or geopandas.GeoSeries
+        Lines or polygons in any CRS (reprojected to EPSG:4326 for the computation).
+    name : str, optional
+        Layer name used in error messages.
+
+    Returns
+    -------
+    pandas.Series
+        ``length_m`` on the input's index; points and missing geometries get 0.
+
+    Raises
+    ------
+    CRSError
+        If ``gdf`` has no CRS.
+    """
     series = _lonlat_geoms(gdf, name)
     values = [
         _GEOD.geometry_length(g) if g is not None and not g.is_empty else 0.0

@@ -170,6 +170,14 @@ def detect_encoding(path: PathLike, layer: str | None = None) -> str:
     only if the ``.dbf`` bytes decode with it; without a ``.cpg`` the bytes
     decide between UTF-8 and GB18030 (which covers GBK and GB2312).
 
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.shp``/``.dbf``, a ``.zip`` holding a shapefile, or a text file
+        (CSV, GeoJSON).
+    layer : str, optional
+        The shapefile inside a zip that holds several.
+
     Returns
     -------
     str
@@ -448,7 +456,22 @@ def read(
 
 
 def geometry_report(gdf: gpd.GeoDataFrame, *, id_column: str | None = None) -> pd.DataFrame:
-    """Table of invalid, empty and missing geometries: feature, position, id, reason."""
+    """Table of invalid, empty and missing geometries.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Any layer.
+    id_column : str, optional
+        A column whose value identifies each feature in the report (e.g. ``parcel_id``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``feature`` (index label), ``position`` (0-based row), ``id`` and
+        ``reason`` (:func:`shapely.is_valid_reason`, or missing/empty
+        geometry); empty when all geometries are valid.
+    """
     return geometry_problems(gdf, id_column=id_column)
 
 
@@ -542,14 +565,34 @@ def _current_umask() -> int:
 
 
 def write_bytes(data: bytes, path: PathLike, *, overwrite: bool = True) -> Path:
-    """Write bytes to ``path`` atomically (see :func:`atomic_write`)."""
+    """Write bytes to ``path`` atomically (see :func:`atomic_write`).
+
+    Parameters
+    ----------
+    data : bytes
+        The content.
+    path : str or path-like
+        The file; its folder must exist.
+    overwrite : bool
+        When False and ``path`` exists, raise instead of replacing it.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Raises
+    ------
+    WriteError
+        The file exists and ``overwrite`` is False, or the folder is missing.
+    """
     with atomic_write(path, overwrite=overwrite) as tmp:
         tmp.write_bytes(data)
     return Path(path)
 
 
 def write_text(text: str, path: PathLike, *, overwrite: bool = True) -> Path:
-    """Write UTF-8 text to ``path`` atomically (see :func:`atomic_write`)."""
+    """Write UTF-8 text to ``path`` atomically; parameters as :func:`write_bytes`."""
     return write_bytes(text.encode("utf-8"), path, overwrite=overwrite)
 
 
