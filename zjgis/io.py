@@ -234,8 +234,11 @@ def _check_mojibake(gdf: pd.DataFrame, label: str) -> None:
         values = gdf[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue
-        for pos, value in enumerate(values.to_numpy()):
-            if not isinstance(value, str) or not _LATIN1_RUN.search(value):
+        # vectorised screen first: only strings with a run of Latin-1 letters are decoded
+        suspects = values.astype("string").str.contains(_LATIN1_RUN, na=False).to_numpy(bool)
+        for pos in np.flatnonzero(suspects):
+            value = values.iloc[pos]
+            if not isinstance(value, str):
                 continue
             try:
                 fixed = value.encode("latin-1").decode("gb18030")
