@@ -7,6 +7,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+import warnings
 from collections.abc import Sequence
 
 import zjgis
@@ -42,11 +43,22 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     logging.getLogger("zjgis").setLevel(level)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print warnings as one plain line for planners (no source file or code line)."""
+    print(f"zjgis: warning: {message} [{category.__name__}]", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 zjgis error, 2 usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _dispatch(parser, args)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
