@@ -25,6 +25,11 @@ __all__ = [
     "require_not_empty",
     "geometry_problems",
     "feature_label",
+    "listing",
+    "require_finite_coords",
+    "require_lonlat_range",
+    "require_counts",
+    "require_positive",
 ]
 
 _MAX_LISTED = 5
@@ -40,10 +45,25 @@ def feature_label(df: pd.DataFrame, pos: int, id_column: str | None = None) -> s
     return label
 
 
-def _listing(labels: Sequence[str]) -> str:
-    shown = ", ".join(labels[:_MAX_LISTED])
-    more = len(labels) - _MAX_LISTED
+def listing(labels: Sequence[object], *, most: int = _MAX_LISTED) -> str:
+    """Join the first ``most`` labels and say how many more there are.
+
+    The one place zjgis writes "a, b, c, d, e and 12 more" into a message.
+
+    Examples
+    --------
+    >>> listing(["R-1", "R-2"])
+    'R-1, R-2'
+    >>> listing([f"R-{i}" for i in range(8)])
+    'R-0, R-1, R-2, R-3, R-4 and 3 more'
+    """
+    labels = [str(x) for x in labels]
+    shown = ", ".join(labels[:most])
+    more = len(labels) - most
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+_listing = listing  # old private name
 
 
 def require_not_empty(gdf: pd.DataFrame, name: str) -> None:
@@ -168,3 +188,166 @@ def geometry_problems(gdf, *, id_column: str | None = None) -> pd.DataFrame:
         }
     )
     return out
+
+
+def _coords_per_feature(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All coordinates (x, y) and, for each, the position of its feature."""
+    ok = ~shapely.is_missing(geoms)
+    idx = np.nonzero(ok)[0]
+    if idx.size == 0:
+        return np.empty((0, 2)), np.empty(0, dtype=np.intp)
+    coords, which = shapely.get_coordinates(geoms[idx], return_index=True)
+    return coords, idx[which]
+
+
+def require_finite_coords(gdf, name: str, *, id_column: str | None = None) -> None:
+    """Raise :class:`GeometryError` naming features with NaN or infinite coordinates.
+
+    GEOS, pyproj and scipy each treat a NaN vertex differently (silently
+    dropped, a null geometry, a crash), so zjgis refuses it at the door.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString
+    >>> roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (float("nan"), 1)])])
+    >>> require_finite_coords(roads, "roads.gpkg")
+    Traceback (most recent call last):
+    ...
+    zjgis.errors.GeometryError: roads.gpkg: 1 feature(s) have NaN or infinite coordinates — feature 0. Fix or drop those vertices (e.g. in QGIS: Vertex tool) and read the file again
+    """
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    coords, which = _coords_per_feature(geoms)
+    bad_v = ~np.isfinite(coords).all(axis=1)
+    if bad_v.any():
+        bad = np.unique(which[bad_v])
+        labels = [feature_label(gdf, int(i), id_column) for i in bad]
+        msg = (f"{name}: {len(bad)} feature(s) have NaN or infinite coordinates — "
+               f"{listing(labels)}. Fix or drop those vertices (e.g. in QGIS: Vertex tool) "
+               f"and read the file again")
+        problems = pd.DataFrame({"feature": gdf.index[bad], "position": bad,
+                                 "reason": "NaN or infinite coordinate"})
+        raise _geometry_error(msg, problems)
+
+
+def require_lonlat_range(gdf, name: str, *, id_column: str | None = None) -> None:
+    """Refuse coordinates that cannot be lon/lat when the layer says it is geographic.
+
+    Catches metres labelled EPSG:4326 (x ≈ 380 000) and swapped lat/lon
+    (latitude 121.6) with a message that names the likely cause.  Layers in a
+    projected CRS are checked against the CRS's area of use instead.
+    """
+    crs = getattr(gdf, "crs", None)
+    if crs is None or len(gdf) == 0:
+        return
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    coords, which = _coords_per_feature(geoms)
+    finite = np.isfinite(coords).all(axis=1)
+    coords, which = coords[finite], which[finite]
+    if coords.size == 0:
+        return
+    if crs.is_geographic:
+        x, y = coords[:, 0], coords[:, 1]
+        bad_v = (np.abs(x) > 180) | (np.abs(y) > 90)
+        if not bad_v.any():
+            return
+        bad = np.unique(which[bad_v])
+        labels = [feature_label(gdf, int(i), id_column) for i in bad]
+        xs, ys = x[bad_v], y[bad_v]
+        if (np.abs(xs) > 1000).any() or (np.abs(ys) > 1000).any():
+            cause = (f"x up to {np.nanmax(np.abs(xs)):,.0f}, y up to {np.nanmax(np.abs(ys)):,.0f} "
+                     f"look like metres, not degrees: name the projected CRS the file is in "
+                     f"with source_crs= (Shanghai: EPSG:4528 or EPSG:4549 CGCS2000 Gauss–Krüger, "
+                     f"EPSG:32651 UTM 51N)")
+        else:
+            cause = ("latitudes beyond ±90° look like lat/lon swapped: put longitude first "
+                     "(x = lon ≈ 121.6, y = lat ≈ 31.2)")
+        msg = (f"{name}: {len(bad)} feature(s) lie outside the lon/lat range of "
+               f"{crs.to_string()} — {listing(labels)}; {cause}")
+        problems = pd.DataFrame({"feature": gdf.index[bad], "position": bad,
+                                 "reason": "coordinate outside lon/lat range"})
+        err = CRSError(msg)
+        err.problems = problems  # type: ignore[attr-defined]
+        raise err
+    aou = crs.area_of_use
+    if aou is None:
+        return
+    try:
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform(coords[:, 0], coords[:, 1])
+    except Exception:  # pragma: no cover - exotic CRS
+        return
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    tol = 2.0  # degrees: areas of use are conservative; only refuse the plainly wrong
+    bad_v = ~np.isfinite(lon) | (lon < aou.west - tol) | (lon > aou.east + tol) | (
+        lat < aou.south - tol) | (lat > aou.north + tol)
+    if bad_v.any():
+        bad = np.unique(which[bad_v])
+        labels = [feature_label(gdf, int(i), id_column) for i in bad]
+        msg = (f"{name}: {len(bad)} feature(s) lie outside the area where {crs.to_string()} "
+               f"is valid ({aou.name}) — {listing(labels)}; the file is probably in another "
+               f"CRS: name it with source_crs=")
+        raise CRSError(msg)
+
+
+def require_counts(df: pd.DataFrame, column: str, name: str, *, what: str | None = None,
+                   id_column: str | None = None) -> np.ndarray:
+    """Return ``df[column]`` as float after checking it is a usable count.
+
+    One rule for every analysis: a count (jobs, workers, population, dwellings)
+    must be present, numeric, finite and not negative.  A missing value is an
+    error (never silently 0), naming the rows and the fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_counts(pd.DataFrame({"jobs": [3, 4]}), "jobs", "zones")
+    array([3., 4.])
+    >>> require_counts(pd.DataFrame({"jobs": [3, None]}), "jobs", "zones")
+    Traceback (most recent call last):
+    ...
+    zjgis.errors.ValidationError: zones: jobs is missing in 1 row(s) — row 1; fill them (0 where there are none) or drop those rows
+    """
+    what = what or column
+    require_columns(df, [column], name)
+    raw = df[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    labels = (df[id_column].astype(str) if id_column and id_column in df.columns
+              else pd.Series([f"row {i}" for i in range(len(df))], index=df.index))
+    not_numeric = values.isna() & raw.notna()
+    if not_numeric.any():
+        msg = (f"{name}: {what} is not numeric in {int(not_numeric.sum())} row(s) — "
+               f"{listing(list(labels[not_numeric]))}")
+        raise ValidationError(msg)
+    missing = raw.isna()
+    if missing.any():
+        msg = (f"{name}: {what} is missing in {int(missing.sum())} row(s) — "
+               f"{listing(list(labels[missing]))}; fill them (0 where there are none) "
+               f"or drop those rows")
+        raise ValidationError(msg)
+    arr = values.to_numpy(dtype=float)
+    inf = ~np.isfinite(arr)
+    if inf.any():
+        msg = f"{name}: {what} is infinite in row(s) {listing(list(labels[inf]))}"
+        raise ValidationError(msg)
+    neg = arr < 0
+    if neg.any():
+        msg = (f"{name}: {what} must not be negative — {int(neg.sum())} row(s): "
+               f"{listing(list(labels[neg]))}")
+        raise ValidationError(msg)
+    return arr
+
+
+def require_positive(value: float, name: str, *, unit: str = "") -> float:
+    """Raise :class:`ValidationError` unless ``value`` is a finite number > 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        msg = f"{name} must be a number{f' in {unit}' if unit else ''}, got {value!r}"
+        raise ValidationError(msg) from None
+    if not np.isfinite(v) or v <= 0:
+        msg = f"{name} must be a positive number{f' in {unit}' if unit else ''}, got {value!r}"
+        raise ValidationError(msg)
+    return v
