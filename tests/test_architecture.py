@@ -1,9 +1,12 @@
-"""One-way dependencies between zjgis modules (STYLE.md §3).
+"""One-way dependencies between zjgis modules (DESIGN.md, STYLE.md §3).
 
-core (errors, _log, _version → crs → _validate → io) → layers →
-{ analyses (network → transit; jobshousing; raster → landreserve) ‖ maps } → cli.
+core (errors, _log, _version, _data, _fonts → crs → _validate → schema → io → _csgraph)
+→ layers → { analyses (network → transit, network → jobshousing; raster → landreserve)
+‖ maps } → scenario → cli.
 A module may import only modules to its left; analyses and maps never import
-each other.  The test parses imports with ``ast`` (nothing is executed).
+each other; no file imports a file that (directly or through others) imports it
+back, inside a package too.  The test parses imports with ``ast`` (nothing is
+executed).
 """
 
 from __future__ import annotations
@@ -21,23 +24,29 @@ RANK = {
     "zjgis.errors": 0,
     "zjgis._log": 0,
     "zjgis._data": 0,
+    "zjgis._fonts": 0,
     "zjgis.crs": 1,
     "zjgis._validate": 2,
+    "zjgis.schema": 2.5,
     "zjgis.io": 3,
+    "zjgis._csgraph": 3.5,
     "zjgis.layers": 4,
     "zjgis.network": 5,
     "zjgis.transit": 6,
-    "zjgis.jobshousing": 5,
+    "zjgis.jobshousing": 6,
     "zjgis.raster": 5,
     "zjgis.landreserve": 6,
     "zjgis.maps": 5,
+    "zjgis.scenario": 8,
     "zjgis.cli": 9,
     "zjgis": 10,  # the package __init__ may re-export anything
 }
 ANALYSES = {"zjgis.network", "zjgis.transit", "zjgis.jobshousing", "zjgis.raster",
             "zjgis.landreserve"}
-# allowed edges inside the analyses: network -> transit, raster -> landreserve
-ANALYSIS_EDGES = {("zjgis.transit", "zjgis.network"), ("zjgis.landreserve", "zjgis.raster")}
+# allowed edges inside the analyses: network -> transit, network -> jobshousing,
+# raster -> landreserve
+ANALYSIS_EDGES = {("zjgis.transit", "zjgis.network"), ("zjgis.jobshousing", "zjgis.network"),
+                  ("zjgis.landreserve", "zjgis.raster")}
 
 
 def group_of(module: str) -> str:
@@ -50,18 +59,18 @@ def group_of(module: str) -> str:
     return "zjgis"
 
 
-def module_name(path: Path) -> str:
-    rel = path.relative_to(PKG.parent).with_suffix("")
+def module_name(path: Path, pkg: Path | None = None) -> str:
+    rel = path.relative_to((pkg or PKG).parent).with_suffix("")
     parts = list(rel.parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, pkg: Path | None = None) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
-    mod = module_name(path)
+    mod = module_name(path, pkg)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("zjgis"))
@@ -78,7 +87,9 @@ def imports_of(path: Path) -> set[str]:
                 # from zjgis import layers -> the submodule; from zjgis import x -> root
                 found.update(f"zjgis.{alias.name}" for alias in node.names)
             elif target.startswith("zjgis."):
-                found.add(target)
+                # from zjgis.maps import style -> zjgis.maps.style when that is a file
+                # (resolve() picks the longest name that is a module)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -97,7 +108,10 @@ def violations() -> list[str]:
                     bad.append(f"{module_name(path)} imports the package root ({target}); "
                                "import the submodule it needs")
                 continue
-            if src in ANALYSES and dst == "zjgis.maps" or src == "zjgis.maps" and dst in ANALYSES:
+            if src == "zjgis.scenario" and dst == "zjgis.maps":
+                bad.append(f"{module_name(path)} imports {target}: scenario composes analyses "
+                           "and never draws")
+            elif src in ANALYSES and dst == "zjgis.maps" or src == "zjgis.maps" and dst in ANALYSES:
                 bad.append(f"{module_name(path)} imports {target}: analyses and maps must not "
                            "import each other")
             elif src in ANALYSES and dst in ANALYSES:
@@ -132,3 +146,57 @@ def test_checker_catches_a_rightward_import(tmp_path, monkeypatch):
 @pytest.mark.parametrize("path", sorted(PKG.rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
 def test_every_module_is_ranked(path):
     assert group_of(module_name(path)) in RANK
+
+
+def module_files(pkg: Path) -> dict[str, Path]:
+    """Every module of the package, dotted name -> file."""
+    return {module_name(p, pkg): p for p in sorted(pkg.rglob("*.py"))}
+
+
+def resolve(target: str, modules: dict[str, Path]) -> str | None:
+    """The module file an import binds: ``zjgis.network.dead_ends`` -> ``zjgis.network``
+    when ``dead_ends`` is a name in the package, ``zjgis.network.links`` when it is a file."""
+    parts = target.split(".")
+    for i in range(len(parts), 0, -1):
+        key = ".".join(parts[:i])
+        if key in modules:
+            return key
+    return None
+
+
+def import_cycles(pkg: Path | None = None) -> list[list[str]]:
+    """Import cycles between files (strongly connected components of size > 1, and
+    self-imports), found with Tarjan's algorithm through networkx."""
+    import networkx as nx
+
+    pkg = pkg or PKG
+    modules = module_files(pkg)
+    g = nx.DiGraph()
+    g.add_nodes_from(modules)
+    for mod, path in modules.items():
+        for target in imports_of(path, pkg):
+            dst = resolve(target, modules)
+            if dst is None or dst == mod:
+                continue
+            # importing a package's submodule from inside that package does not run
+            # anything new: the parent package is already being imported
+            g.add_edge(mod, dst)
+    return [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+
+
+def test_no_import_cycles_between_files():
+    cycles = import_cycles()
+    assert cycles == [], (
+        "import cycles between files (inside a package, import the sibling file, "
+        f"not the package __init__): {cycles}")
+
+
+def test_cycle_checker_can_fail(tmp_path):
+    fake = tmp_path / "zjgis"
+    (fake / "network").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "network" / "__init__.py").write_text("from zjgis.network.links import f\n")
+    (fake / "network" / "links.py").write_text("from zjgis.network import g\n")
+    (fake / "network" / "graph.py").write_text("import zjgis.network.links\n")
+    cycles = import_cycles(fake)
+    assert cycles == [["zjgis.network", "zjgis.network.links"]]
