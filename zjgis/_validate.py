@@ -210,7 +210,10 @@ def require_finite_coords(gdf, name: str, *, id_column: str | None = None) -> No
     --------
     >>> import geopandas as gpd
     >>> from shapely import LineString
-    >>> roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (float("nan"), 1)])])
+    >>> import numpy as np
+    >>> with np.errstate(invalid="ignore"):
+    ...     line = LineString([(0, 0), (float("nan"), 1)])
+    >>> roads = gpd.GeoDataFrame(geometry=[line])
     >>> require_finite_coords(roads, "roads.gpkg")
     Traceback (most recent call last):
     ...
