@@ -263,3 +263,63 @@ def test_reads_real_gcj02_district_file(shared_data):
     r = ref[ref["district"] == name].to_crs(crs.METRIC).geometry.iloc[0]
     iou = lambda p, q: p.intersection(q).area / p.union(q).area  # noqa: E731
     assert iou(b, r) > 0.97 > iou(a, r)
+
+
+# --------------------------------------------------------------------------- plain tables
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "gbk"])
+def test_read_table_csv_encodings(tmp_path, codec):
+    p = tmp_path / "projects.csv"
+    p.write_bytes("项目名称,用地需求(亩),project_id\n集成电路,30,007\n".encode(codec))
+    t = io.read_table(p, dtype={"project_id": str})
+    assert list(t.columns) == ["项目名称", "用地需求(亩)", "project_id"]  # no BOM in the header
+    assert t["项目名称"].tolist() == ["集成电路"]
+    assert t["project_id"].tolist() == ["007"]
+    assert t.attrs["source_path"] == str(p)
+
+
+def test_read_table_excel_and_sheets(tmp_path):
+    p = tmp_path / "projects.xlsx"
+    with pd.ExcelWriter(p) as xw:
+        first = pd.DataFrame({"项目名称": ["A"], "用地需求(亩)": [12.5]})
+        first.to_excel(xw, sheet_name="清单", index=False)
+        pd.DataFrame({"x": [1, 2]}).to_excel(xw, sheet_name="other", index=False)
+    assert io.read_table(p)["用地需求(亩)"].tolist() == [12.5]
+    assert len(io.read_table(p, sheet="other")) == 2
+    assert len(io.read_table(p, sheet=1)) == 2
+    with pytest.raises(ReadError, match="no sheet 'nope'; the workbook has 清单, other"):
+        io.read_table(p, sheet="nope")
+
+
+@pytest.mark.parametrize("name, content, match", [
+    ("empty.csv", b"", "empty.csv: the file is empty"),
+    ("blank.csv", b"\n\n", "blank.csv: the file has no header"),
+    ("trunc.csv", b'a,b\n1,"2\n3', "trunc.csv: not a readable CSV table"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "broken.xlsx: not a readable Excel"),
+    ("half.xlsx", None, "half.xlsx: not a readable Excel"),
+    ("a.dbf", b"x", "unsupported table type '.dbf'"),
+])
+def test_read_table_broken_files_are_read_errors(tmp_path, name, content, match):
+    p = tmp_path / name
+    if content is None:  # a real workbook cut in half (an interrupted download)
+        pd.DataFrame({"x": range(100)}).to_excel(tmp_path / "full.xlsx", index=False)
+        raw = (tmp_path / "full.xlsx").read_bytes()
+        content = raw[: len(raw) // 2]
+    p.write_bytes(content)
+    with pytest.raises(ReadError, match=match):
+        io.read_table(p)
+    with pytest.raises(ReadError):
+        io.read_table(tmp_path / "missing.csv")
+
+
+def test_read_of_empty_and_truncated_csv_is_a_read_error(tmp_path):
+    p = tmp_path / "points.csv"
+    p.write_bytes(b"")
+    with pytest.raises(ReadError, match="points.csv: the file is empty"):
+        io.read(p, source_crs="WGS-84")
+    p.write_bytes(b'lon,lat,name\n121.6,31.2,"a\n121.7')
+    with pytest.raises(ReadError, match="points.csv: not a readable CSV"):
+        io.read(p, source_crs="WGS-84")
+    with pytest.raises(ReadError, match="is a folder"):
+        io.read(tmp_path)

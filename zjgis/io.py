@@ -48,7 +48,7 @@ import shapely
 
 from zjgis import crs as _crs
 from zjgis._log import get_logger
-from zjgis._validate import geometry_problems
+from zjgis._validate import geometry_problems, listing
 from zjgis.errors import (
     CRSError,
     EncodingError,
@@ -59,6 +59,7 @@ from zjgis.errors import (
 
 __all__ = [
     "read",
+    "read_table",
     "write",
     "atomic_write",
     "write_bytes",
@@ -293,11 +294,7 @@ def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoD
 def _read_csv(
     path: Path, *, encoding: str, lonlat: Sequence[str], label: str
 ) -> gpd.GeoDataFrame:
-    try:
-        df = pd.read_csv(path, encoding=encoding)
-    except UnicodeDecodeError as exc:
-        msg = f"{label}: not valid {encoding} text ({exc.reason} at byte {exc.start})"
-        raise EncodingError(msg) from None
+    df = _csv_frame(path, encoding=encoding, label=label)
     lon_col, lat_col = lonlat
     if lon_col in df.columns and lat_col in df.columns:
         lon = pd.to_numeric(df[lon_col], errors="coerce")
@@ -331,6 +328,137 @@ def _read_csv(
             raise ReadError(msg) from None
         df = df.drop(columns=[wkt_col])
     return gpd.GeoDataFrame(df, geometry=geometry, crs=None)
+
+
+_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
+
+
+def _sniff_empty(path: Path, label: str) -> None:
+    """Raise :class:`ReadError` for a 0-byte (or whitespace-only) file."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        msg = f"{label}: cannot read ({exc.strerror})"
+        raise ReadError(msg) from None
+    if size == 0:
+        msg = f"{label}: the file is empty (0 bytes); export it again from the source program"
+        raise ReadError(msg)
+
+
+def _csv_frame(path: Path, *, encoding: str, label: str, dtype=None) -> pd.DataFrame:
+    """``pandas.read_csv`` with every pandas/codec failure turned into a zjgis error."""
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding  # Excel writes a BOM
+    try:
+        return pd.read_csv(path, encoding=codec, dtype=dtype)
+    except UnicodeDecodeError as exc:
+        msg = f"{label}: not valid {encoding} text ({exc.reason} at byte {exc.start})"
+        raise EncodingError(msg) from None
+    except pd.errors.EmptyDataError:
+        msg = f"{label}: the file has no header row and no data; export it again"
+        raise ReadError(msg) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        msg = (f"{label}: not a readable CSV table ({str(exc).strip()}); check the file is "
+               "complete (not truncated) and uses commas between columns")
+        raise ReadError(msg) from None
+
+
+def read_table(
+    path: PathLike,
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    dtype: dict[str, type] | type | None = None,
+) -> pd.DataFrame:
+    r"""Read a plain table (CSV or Excel) as a DataFrame, with zjgis errors.
+
+    The one reader for planners' tables without geometry (project lists,
+    enterprise tables, OD matrices, parcel lists with WKT before they become
+    geodata): the register, matching and job–housing all read through it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv``/``.txt`` (UTF-8, UTF-8 with BOM as Excel saves it, or GBK/GB18030,
+        detected with :func:`detect_encoding`) or ``.xlsx``/``.xlsm``/``.xls``.
+    sheet : str or int, optional
+        Excel sheet name or 0-based position; default the first sheet.
+        Ignored for CSV.
+    encoding : str, optional
+        Force the CSV text encoding (``"gbk"``, ``"utf-8"`` …).
+    dtype : dict or type, optional
+        Passed to pandas, e.g. ``{"project_id": str}`` to keep leading zeros.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attrs``: ``source_path`` and ``encoding`` (``"xlsx"`` for Excel).
+
+    Raises
+    ------
+    ReadError
+        Missing, empty (0 bytes), truncated or corrupt file, an Excel file that
+        is not a workbook (``BadZipFile``), an unknown sheet, or an unsupported suffix.
+    EncodingError
+        CSV text that is neither UTF-8 nor GBK/GB18030.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "projects.csv"
+    >>> _ = p.write_bytes("项目名称,用地需求(亩)\n芯片厂,30\n".encode("gbk"))
+    >>> t = read_table(p)
+    >>> t.attrs["encoding"], list(t.columns), int(t.iloc[0, 1])
+    ('gb18030', ['项目名称', '用地需求(亩)'], 30)
+    """
+    path = Path(path)
+    label = str(path)
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise ReadError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder, not a table file"
+        raise ReadError(msg)
+    suffix = path.suffix.lower()
+    if suffix not in _TABLE_SUFFIXES:
+        msg = (f"{path}: unsupported table type {suffix!r}; zjgis reads tables from "
+               ".csv, .txt, .xlsx, .xlsm and .xls")
+        raise ReadError(msg)
+    _sniff_empty(path, label)
+    if suffix in (".csv", ".txt"):
+        enc = _normalize_encoding(encoding) if encoding is not None else detect_encoding(path)
+        df = _csv_frame(path, encoding=enc, label=label, dtype=dtype)
+    else:
+        enc = "xlsx"
+        df = _excel_frame(path, sheet=sheet, label=label, dtype=dtype)
+    df.attrs["source_path"] = str(path)
+    df.attrs["encoding"] = enc
+    log.info("%s: read table of %d rows × %d columns", label, len(df), len(df.columns))
+    return df
+
+
+def _excel_frame(path: Path, *, sheet: str | int | None, label: str, dtype=None) -> pd.DataFrame:
+    try:
+        book = pd.ExcelFile(path)
+    except ImportError as exc:
+        msg = f"{label}: reading Excel needs openpyxl ({exc}); pip install openpyxl"
+        raise ReadError(msg) from None
+    except Exception as exc:  # BadZipFile, InvalidFileException, XLRDError, OSError …
+        msg = (f"{label}: not a readable Excel workbook ({type(exc).__name__}: {exc}); open it "
+               "in Excel/WPS and save it again as .xlsx")
+        raise ReadError(msg) from None
+    with book:
+        names = list(book.sheet_names)
+        if sheet is None:
+            sheet = 0
+        if isinstance(sheet, int) and not 0 <= sheet < len(names) or (
+                isinstance(sheet, str) and sheet not in names):
+            msg = f"{label}: no sheet {sheet!r}; the workbook has {listing(names)}"
+            raise ReadError(msg)
+        try:
+            return pd.read_excel(book, sheet_name=sheet, dtype=dtype)
+        except Exception as exc:  # corrupt sheet XML, bad dtype …
+            msg = f"{label}: sheet {sheet!r} cannot be read ({type(exc).__name__}: {exc})"
+            raise ReadError(msg) from None
 
 
 def read(
@@ -396,6 +524,9 @@ def read(
     if not path.exists():
         msg = f"{path}: no such file"
         raise ReadError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder; name the file inside it"
+        raise ReadError(msg)
     suffix = path.suffix.lower()
     if suffix not in _VECTOR_SUFFIXES:
         msg = (
@@ -403,6 +534,7 @@ def read(
             ".geojson, .gpkg, .shp, .zip (shapefile), .fgb and .csv"
         )
         raise ReadError(msg)
+    _sniff_empty(path, label)
 
     forced = encoding is not None
     if forced:
