@@ -16,7 +16,13 @@ for official areas), ``sample`` (generated for tests and demos).
 
 from __future__ import annotations
 
-from zjgis.layers._registry import ACCURACY_CLASSES, INDUSTRY_KEYS, SPECS, LayerSpec
+from zjgis.layers._registry import (
+    ACCURACY_CLASSES,
+    INDUSTRY_KEYS,
+    SPECS,
+    LayerSpec,
+    worst_accuracy,
+)
 from zjgis.layers.catalog import (
     LAYER_DIR_ENV,
     clear_cache,
@@ -47,4 +53,5 @@ __all__ = [
     "load",
     "reset",
     "use",
+    "worst_accuracy",
 ]

@@ -9,12 +9,50 @@ in ``data/boundaries/PROVENANCE.md``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "INDUSTRY_KEYS"]
+__all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "INDUSTRY_KEYS", "worst_accuracy"]
 
 #: Accuracy classes, from best to worst.
 ACCURACY_CLASSES = ("official", "derived", "schematic", "sample")
+
+
+def worst_accuracy(values: Iterable[object]) -> str | None:
+    """Return the worst accuracy class among ``values`` (THE ranking of the classes).
+
+    A result made from several inputs is as good as its worst input:
+    ``official`` < ``derived`` < ``schematic`` < ``sample``
+    (:data:`ACCURACY_CLASSES`, best first).
+
+    Parameters
+    ----------
+    values : iterable
+        Accuracy classes, e.g. a frame's ``accuracy`` column or the
+        ``attrs["accuracy"]`` of the layers that went into a result.  Missing
+        values (``None``, NaN) and text that is not an accuracy class are
+        ignored.
+
+    Returns
+    -------
+    str or None
+        The worst class present, or ``None`` when no value is a known class.
+
+    Examples
+    --------
+    >>> from zjgis.layers import worst_accuracy
+    >>> worst_accuracy(["derived", "official", "schematic"])
+    'schematic'
+    >>> worst_accuracy(["official", None, "derived"])
+    'derived'
+    >>> worst_accuracy(["sample", "official"])
+    'sample'
+    >>> worst_accuracy([]) is None
+    True
+    """
+    rank = {name: i for i, name in enumerate(ACCURACY_CLASSES)}
+    found = [rank[v] for v in values if isinstance(v, str) and v in rank]
+    return ACCURACY_CLASSES[max(found)] if found else None
 
 #: Industry keys used in ``industrial_communities.industries`` with their display names.
 INDUSTRY_KEYS = {

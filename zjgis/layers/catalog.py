@@ -41,7 +41,7 @@ from zjgis._data import data_path
 from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_geom_types, require_not_empty
 from zjgis.errors import ReadError, SchematicDataWarning, ValidationError
-from zjgis.layers._registry import ACCURACY_CLASSES, SPECS, LayerSpec
+from zjgis.layers._registry import ACCURACY_CLASSES, SPECS, LayerSpec, worst_accuracy
 
 __all__ = [
     "LAYER_DIR_ENV",
@@ -250,7 +250,7 @@ def _read_and_normalize(src: _Source) -> gpd.GeoDataFrame:
             declared = values.pop()
         elif values and values <= set(ACCURACY_CLASSES):
             # mixed per-feature classes: the layer is as good as its worst feature
-            declared = max(values, key=ACCURACY_CLASSES.index)
+            declared = worst_accuracy(values)
     if declared is None:
         declared = "official"
         log.info("%s: no accuracy declared; assuming 'official' (a replacement file)", label)
