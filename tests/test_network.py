@@ -11,6 +11,7 @@ from shapely.geometry import Point, Polygon
 
 from zjgis import network
 from zjgis.errors import CRSError, GeometryError
+from zjgis.network import _candidates, _noding, _paths
 
 UTM = "EPSG:32651"
 
@@ -92,7 +93,7 @@ def test_bounded_tile_distances_match_networkx():
     src = rng.integers(0, len(g.nodes), 200)
     dst = rng.integers(0, len(g.nodes), 200)
     limit = 700.0
-    got = network._pair_distances(g, src, dst, limit)
+    got = _paths._pair_distances(g, src, dst, limit)
     G = nx.Graph()
     G.add_weighted_edges_from(zip(g.edges.u, g.edges.v, g.edges.length_m))
     for s, t, d in zip(src, dst, got):
@@ -216,7 +217,7 @@ def test_numpy_projection_matches_shapely():
                             respect_layers=False)
     pts = rng.uniform(0, 1000, (300, 2))
     edge = rng.integers(0, len(g.edges), 300)
-    along, xy, dist = network._project(g, pts, edge)
+    along, xy, dist = _candidates._project(g, pts, edge)
     geoms = g.edge_geoms[edge]
     ref_along = shapely.line_locate_point(geoms, shapely.points(pts))
     ref_xy = shapely.get_coordinates(shapely.line_interpolate_point(geoms, ref_along))
@@ -236,7 +237,7 @@ def test_grid_segment_pairs_match_strtree_box_query(long_lines):
     tree = shapely.STRtree(segs)
     a, b = tree.query(segs)
     ref = {(i, j) for i, j in zip(a, b) if i < j}
-    ga, gb, _, _ = network._segment_pairs(P, Q)
+    ga, gb, _, _ = _noding._segment_pairs(P, Q)
     got = set(zip(ga, gb))
     assert len(ga) == len(got)  # each pair once
     if long_lines:  # pieces' boxes are tighter than a long segment's box: a subset that
@@ -248,7 +249,7 @@ def test_grid_segment_pairs_match_strtree_box_query(long_lines):
     E = rng.uniform(0, 2000, (200, 2))
     boxes = shapely.box(*(E - 3).T, *(E + 3).T)
     qi, si = tree.query(boxes)
-    _, _, gq, gs = network._segment_pairs(P, Q, E - 3, E + 3)
+    _, _, gq, gs = _noding._segment_pairs(P, Q, E - 3, E + 3)
     got = set(zip(gq, gs))
     assert len(gq) == len(got)
     if long_lines:
@@ -273,8 +274,8 @@ def test_branch_walk_through_degree_two_nodes_and_long_branch_fallback():
     assert (ends.loc[["g", "h"], "junction_node"] == -1).all()
     assert ends.loc["h", "branch_length_m"] == pytest.approx(100 + np.hypot(100, 20))
     de = np.flatnonzero(g.degree == 1)
-    walked = network._walk_branches(g, de)
-    labelled = network._walk_branches(g, de, max_steps=1)  # finished by chain labelling
+    walked = _paths._walk_branches(g, de)
+    labelled = _paths._walk_branches(g, de, max_steps=1)  # finished by chain labelling
     for x, y in zip(walked, labelled):
         np.testing.assert_allclose(x, y)
 
