@@ -217,7 +217,7 @@ def require_finite_coords(gdf, name: str, *, id_column: str | None = None) -> No
     >>> require_finite_coords(roads, "roads.gpkg")
     Traceback (most recent call last):
     ...
-    zjgis.errors.GeometryError: roads.gpkg: 1 feature(s) have NaN or infinite coordinates — feature 0. Fix or drop those vertices (e.g. in QGIS: Vertex tool) and read the file again
+    zjgis.errors.GeometryError: roads.gpkg: 1 feature(s) have NaN or infinite coordinates — feature 0...
     """
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     coords, which = _coords_per_feature(geoms)
@@ -311,7 +311,7 @@ def require_counts(df: pd.DataFrame, column: str, name: str, *, what: str | None
     >>> require_counts(pd.DataFrame({"jobs": [3, None]}), "jobs", "zones")
     Traceback (most recent call last):
     ...
-    zjgis.errors.ValidationError: zones: jobs is missing in 1 row(s) — row 1; fill them (0 where there are none) or drop those rows
+    zjgis.errors.ValidationError: zones: jobs is missing in 1 row(s) — row 1; fill them...
     """
     what = what or column
     require_columns(df, [column], name)
