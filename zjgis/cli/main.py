@@ -49,7 +49,12 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 zjgis error, 2 usage)."""
+    """Run the command line; return the exit code.
+
+    0 ok, 1 bad input or file (one line on stderr, no traceback), 2 usage,
+    3 partly done (``reserve import``: some rows rejected), 70 internal error,
+    130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
@@ -67,6 +72,19 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except ZjgisError as exc:
         print(f"zjgis: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file that is missing, unreadable or unwritable
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"zjgis: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("zjgis: interrupted; files being written were left as they were", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in zjgis, not bad input: one line, the trace on -v
+        if args.verbose:
+            raise
+        print(f"zjgis: internal error ({type(exc).__name__}: {exc}); this is a bug in zjgis. "
+              "Run again with -v for the traceback and report it", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":  # pragma: no cover
