@@ -1,0 +1,61 @@
+"""Shared private helpers of :mod:`zjgis.jobshousing`: zone ids, counts, dask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zjgis._log import get_logger
+from zjgis._validate import listing, require_columns, require_counts
+from zjgis.errors import ValidationError
+
+log = get_logger("zjgis.jobshousing")
+
+
+def _is_dask(obj: Any) -> bool:
+    """True for dask / dask-geopandas collections (checked without importing dask)."""
+    return type(obj).__module__.split(".")[0] in ("dask", "dask_geopandas", "dask_expr")
+
+
+
+def _import_dask() -> Any:
+    try:
+        import dask
+        import dask.dataframe  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - the test environment has dask
+        msg = ("this needs dask: install the 'scale' extra, pip install 'zjgis[scale]' "
+               "(dask[dataframe,distributed], dask-geopandas)")
+        raise ImportError(msg) from exc
+    return dask
+
+
+
+def _zone_ids(zones: pd.DataFrame, zone_id: str | None, name: str = "zones") -> pd.Index:
+    """The zone ids (column ``zone_id`` or the index), checked for uniqueness and gaps."""
+    if zone_id is None:
+        ids = pd.Index(zones.index)
+    else:
+        require_columns(zones, [zone_id], name)
+        ids = pd.Index(zones[zone_id].to_numpy())
+    if ids.hasnans:
+        msg = f"{name}: {int(ids.isna().sum())} zone(s) have no id ({zone_id or 'index'})"
+        raise ValidationError(msg)
+    if not ids.is_unique:
+        dup = sorted(set(map(str, ids[ids.duplicated()])))
+        msg = f"{name}: duplicate zone ids in {zone_id or 'the index'} — {listing(dup)}"
+        raise ValidationError(msg)
+    return ids
+
+
+
+def _counts(values: pd.Series, what: str, name: str) -> np.ndarray:
+    """Counts as float64 under THE missing-count policy (:func:`zjgis._validate.require_counts`).
+
+    Missing, non-numeric, infinite or negative values raise a ValidationError
+    naming the rows by their index label; nothing becomes 0.
+    """
+    labels = [str(x) for x in values.index]
+    frame = pd.DataFrame({"value": values.to_numpy(), "row": labels})
+    return require_counts(frame, "value", name, what=what, id_column="row")
