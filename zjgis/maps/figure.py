@@ -19,10 +19,12 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 
+from zjgis import _fonts
 from zjgis import crs as zcrs
 from zjgis import io as zio
+from zjgis._fonts import MissingFontWarning
 from zjgis._log import get_logger
-from zjgis.errors import ValidationError, ZjgisWarning
+from zjgis.errors import ValidationError
 from zjgis.maps import _prepare as prep
 from zjgis.maps import style as st
 
@@ -44,19 +46,12 @@ _INSTALL_HINT = (
 )
 
 
-class MissingFontWarning(ZjgisWarning):
-    """No CJK font is installed: Chinese labels of figures would show as boxes."""
-
-
 def cjk_font() -> str | None:
-    """Return the family name of an installed CJK font, or None (see module notes)."""
-    from matplotlib import font_manager
+    """Return the family of the CJK font figures use: bundled Noto Sans SC unless one is named.
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
-    return None
+    See :mod:`zjgis._fonts` (``ZJGIS_CJK_FONT``, ``use_cjk_font``); None if none exists.
+    """
+    return _fonts.cjk_family()
 
 
 def _font_or_warn() -> str | None:
