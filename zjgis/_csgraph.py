@@ -15,7 +15,8 @@ from zjgis.errors import ValidationError
 __all__ = ["adjacency"]
 
 
-def adjacency(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> sparse.csr_matrix:
+def adjacency(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int, *,
+              directed: bool = False) -> sparse.csr_matrix:
     """Symmetric ``n`` × ``n`` CSR matrix of an undirected edge list.
 
     Parameters
@@ -26,6 +27,8 @@ def adjacency(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> spars
         Cost of each edge (metres, seconds …); must be finite and >= 0.
     n : int
         Number of nodes.
+    directed : bool
+        Keep each edge as ``u → v`` only (default False: symmetric).
 
     Returns
     -------
@@ -74,9 +77,12 @@ def adjacency(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int) -> spars
                f"(first: edge {first}, weight {weight[first]}); costs must be finite and >= 0")
         raise ValidationError(msg)
     ok = u != v
-    i = np.concatenate([u[ok], v[ok]]).astype(np.int64)
-    j = np.concatenate([v[ok], u[ok]]).astype(np.int64)
-    w = np.concatenate([weight[ok], weight[ok]])
+    if directed:  # one entry u -> v per edge (directed graphs, e.g. osmnx one-ways)
+        i, j, w = u[ok].astype(np.int64), v[ok].astype(np.int64), weight[ok]
+    else:
+        i = np.concatenate([u[ok], v[ok]]).astype(np.int64)
+        j = np.concatenate([v[ok], u[ok]]).astype(np.int64)
+        w = np.concatenate([weight[ok], weight[ok]])
     key = i * n + j
     order = np.argsort(key, kind="stable")
     key, w = key[order], w[order]
