@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 from zjgis import crs as _crs
+from zjgis._csgraph import adjacency
 from zjgis._validate import listing, require_crs
 from zjgis.errors import CRSError, ValidationError
 from zjgis.jobshousing._common import _zone_ids, log
+from zjgis.network import RoadGraph
 
 __all__ = ["cost_matrix"]
 
@@ -19,13 +24,12 @@ __all__ = ["cost_matrix"]
 _DISK_MEAN = 128.0 / (45.0 * math.pi)  # mean distance of two random points in a unit disk
 
 
-
 def cost_matrix(
     zones: Any,
     *,
     zone_id: str | None = None,
     method: Literal["euclidean", "network"] = "euclidean",
-    graph: Any = None,
+    graph: RoadGraph | nx.Graph | None = None,
     weight: str = "length",
     intrazonal: Literal["disk", "zero"] | float = "disk",
 ) -> pd.DataFrame:
@@ -43,15 +47,17 @@ def cost_matrix(
         cost on ``graph`` between the graph nodes nearest to each centroid
         (Dijkstra, :func:`scipy.sparse.csgraph.dijkstra`), plus the straight
         access and egress legs to those nodes when ``weight == "length"``.
-    graph : networkx.Graph, optional
-        Road graph for ``method="network"``, osmnx-style: nodes with ``x``,
-        ``y`` in a projected CRS in metres (``graph.graph["crs"]``), edges with
-        the ``weight`` attribute.  Build it with ``zjgis.network`` or osmnx
-        (project it with ``osmnx.project_graph``); this module does not import
-        ``zjgis.network``.  For travel times from another model, pass your own
-        matrix to :func:`commute` instead.
+    graph : zjgis.network.RoadGraph or networkx.Graph, optional
+        Road graph for ``method="network"``: a :class:`~zjgis.network.RoadGraph`
+        (from :func:`zjgis.network.build_graph`, in the zones' CRS), or an
+        osmnx-style networkx graph: nodes with ``x``, ``y`` in a projected CRS
+        in metres (``graph.graph["crs"]``), edges with the ``weight``
+        attribute (project it with ``osmnx.project_graph``).  Directed graphs
+        keep their one-ways.  For travel times from another model, pass your
+        own matrix to :func:`commute` instead.
     weight : str
-        Edge attribute used as cost (``"length"`` in metres, or e.g.
+        Edge attribute used as cost (``"length"`` in metres — ``length_m`` on
+        a RoadGraph, which is what ``"length"`` means there — or e.g.
         ``"travel_time"`` in seconds).
     intrazonal : {"disk", "zero"} or float
         Cost of commuting within a zone (the diagonal).  ``"disk"`` (default):
@@ -69,9 +75,11 @@ def cost_matrix(
     Raises
     ------
     CRSError
-        Zones or graph without a CRS; a graph in degrees.
+        Zones or graph without a CRS; a graph in degrees; a RoadGraph built
+        from roads in another CRS than the zones.
     ValidationError
-        Duplicate zone ids, unknown ``method`` or ``intrazonal``.
+        Duplicate zone ids, unknown ``method`` or ``intrazonal``; edges
+        without the ``weight`` column (the message lists the ones present).
 
     Notes
     -----
@@ -108,7 +116,8 @@ def cost_matrix(
     np.fill_diagonal(c, diag)
     out = pd.DataFrame(c, index=ids, columns=ids)
     out.index.name, out.columns.name = "home", "work"
-    out.attrs["unit"] = "m" if (method == "euclidean" or weight == "length") else weight
+    metres = method == "euclidean" or weight in ("length", "length_m")
+    out.attrs["unit"] = "m" if metres else weight
     out.attrs["method"] = method
     return out
 
@@ -116,20 +125,73 @@ def cost_matrix(
 
 def _network_costs(zones: Any, graph: Any, weight: str) -> np.ndarray:
     """Shortest-path costs between the graph nodes nearest to the zone centroids."""
-    from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
     from scipy.spatial import cKDTree
 
     if graph is None:
-        msg = ("cost='network' needs graph= (a road graph with node x/y and edge lengths, "
-               "e.g. from zjgis.network or osmnx) — or pass a precomputed cost matrix")
+        msg = ("cost='network' needs graph= (a zjgis.network.RoadGraph, or a networkx road "
+               "graph with node x/y and edge lengths, e.g. from osmnx) — or pass a "
+               "precomputed cost matrix")
         raise ValidationError(msg)
+    if isinstance(graph, RoadGraph):
+        gcrs, nxy, csr, weight_used = _roadgraph_arrays(zones, graph, weight)
+    elif hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "graph"):
+        gcrs, nxy, csr, weight_used = _networkx_arrays(graph, weight)
+    else:
+        msg = (f"graph must be a zjgis.network.RoadGraph or a networkx graph, got "
+               f"{type(graph).__name__}")
+        raise ValidationError(msg)
+    n = len(nxy)
+    cent = zones.geometry.to_crs(gcrs).centroid
+    cxy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()])
+    snap, nearest = cKDTree(nxy).query(cxy)
+    uniq, inv = np.unique(nearest, return_inverse=True)
+    dist = dijkstra(csr, directed=True, indices=uniq)[:, uniq]
+    cost = dist[np.ix_(inv, inv)]
+    if weight_used in ("length", "length_m"):
+        cost = cost + snap[:, None] + snap[None, :]
+    log.info("network costs between %d zones on a graph of %d nodes", len(zones), n)
+    return cost
+
+
+def _missing_weight(weight: str, present: list[str], where: str) -> ValidationError:
+    msg = (f"{where} has no edge column {weight!r} for weight=; it has: "
+           f"{listing(sorted(map(str, present)), most=12) or 'no attributes'} — pass "
+           f"weight= one of those (metres: 'length_m' on a zjgis RoadGraph, 'length' on "
+           f"an osmnx graph)")
+    return ValidationError(msg)
+
+
+def _roadgraph_arrays(zones: Any, graph: RoadGraph, weight: str):
+    """Node coordinates and the csgraph matrix of a :class:`~zjgis.network.RoadGraph`."""
+    zcrs = require_crs(zones, "zones")
+    if not zcrs.equals(graph.input_crs) and not zcrs.equals(graph.crs):
+        msg = (f"zones are in {zcrs.to_string()} but the road graph was built from roads in "
+               f"{graph.input_crs.to_string()}; reproject one of them (gdf.to_crs(...)) "
+               f"before combining them")
+        raise CRSError(msg)
+    edges = graph.edges
+    column = "length_m" if weight == "length" and "length" not in edges.columns else weight
+    if column not in edges.columns:
+        present = [c for c in edges.columns if c != edges.geometry.name]
+        raise _missing_weight(weight, present, "the RoadGraph")
+    if len(graph.nodes) == 0:
+        msg = "the road graph has no nodes"
+        raise ValidationError(msg)
+    w = pd.to_numeric(edges[column], errors="coerce").to_numpy(dtype="float64")
+    nxy = graph.nodes[["x", "y"]].to_numpy(dtype="float64")
+    csr = adjacency(edges["u"].to_numpy(), edges["v"].to_numpy(), w, len(nxy))
+    return graph.crs, nxy, csr, column
+
+
+def _networkx_arrays(graph: Any, weight: str):
+    """Node coordinates and the csgraph matrix of an osmnx-style networkx graph."""
+    import pyproj
+
     gcrs = graph.graph.get("crs")
     if gcrs is None:
         msg = "the road graph has no CRS (graph.graph['crs']); set it to the CRS of x/y"
         raise CRSError(msg)
-    import pyproj
-
     gcrs = pyproj.CRS.from_user_input(gcrs)
     if not gcrs.is_projected:
         msg = (f"the road graph is in {gcrs.to_string()} (degrees); project it to metres first "
@@ -145,35 +207,26 @@ def _network_costs(zones: Any, graph: Any, weight: str) -> np.ndarray:
     except KeyError:
         msg = "every node of the road graph needs 'x' and 'y' coordinates"
         raise ValidationError(msg) from None
+    edges = list(graph.edges(data=True))
+    column = weight
+    if (weight == "length" and edges and "length" not in edges[0][2]
+            and "length_m" in edges[0][2]):
+        column = "length_m"  # RoadGraph.graph and other zjgis graphs carry length_m
     rows, cols, vals = [], [], []
-    for u, v, data in graph.edges(data=True):
-        if weight not in data:
-            msg = f"edge ({u}, {v}) of the road graph has no {weight!r} attribute"
-            raise ValidationError(msg)
+    for u, v, data in edges:
+        if column not in data:
+            raise _missing_weight(weight, list(data), f"edge ({u}, {v}) of the road graph")
         rows.append(pos[u])
         cols.append(pos[v])
-        vals.append(float(data[weight]))
-    n = len(nodes)
-    r, c, w = np.asarray(rows), np.asarray(cols), np.asarray(vals)
-    if not graph.is_directed():
-        r, c, w = np.concatenate([r, c]), np.concatenate([c, r]), np.concatenate([w, w])
-    # keep the cheapest of parallel edges: sort by cost, drop later duplicates
-    order = np.lexsort((w, c, r))
-    r, c, w = r[order], c[order], w[order]
-    keep = np.ones(len(r), dtype=bool)
-    keep[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    csr = coo_matrix((w[keep], (r[keep], c[keep])), shape=(n, n)).tocsr()
-    cent = zones.geometry.to_crs(gcrs).centroid
-    cxy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()])
-    snap, nearest = cKDTree(nxy).query(cxy)
-    uniq, inv = np.unique(nearest, return_inverse=True)
-    dist = dijkstra(csr, directed=True, indices=uniq)[:, uniq]
-    cost = dist[np.ix_(inv, inv)]
-    if weight == "length":
-        cost = cost + snap[:, None] + snap[None, :]
-    log.info("network costs between %d zones on a graph of %d nodes", len(zones), n)
-    return cost
-
+        vals.append(data[column])
+    try:
+        w = np.asarray(vals, dtype="float64")
+    except (TypeError, ValueError):
+        msg = f"edge attribute {column!r} of the road graph must be numeric"
+        raise ValidationError(msg) from None
+    csr = adjacency(np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), w,
+                    len(nodes), directed=graph.is_directed())
+    return gcrs, nxy, csr, column
 
 
 def _cost_from(
