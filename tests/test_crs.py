@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
+
 import geopandas as gpd
 import numpy as np
+import pyproj
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyproj import Geod
 from shapely import LineString, MultiPolygon, Point, Polygon, box
 
 from zjgis import crs
-from zjgis.errors import CRSError
+from zjgis.errors import CRSError, GeometryError
 
 ct = pytest.importorskip("coordTransform", reason="independent reference implementation")
 
@@ -161,7 +166,7 @@ def test_geodesic_area_units():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.floats(0.001, 0.05), st.floats(0.001, 0.05), st.floats(0.0, 1.0))
+@given(st.floats(0.001, 0.05), st.floats(0.001, 0.05), st.floats(0.01, 0.99))
 def test_geodesic_area_is_additive(w, h, frac):
     x0, y0 = 121.5, 31.1
     whole = box(x0, y0, x0 + w, y0 + h)
@@ -177,3 +182,111 @@ def test_geodesic_area_is_additive(w, h, frac):
 def test_geodesic_length():
     line = gpd.GeoSeries([LineString([(121.5, 31.0), (121.5, 31.1)])], crs="EPSG:4326")
     assert crs.geodesic_length(line).iloc[0] == pytest.approx(11_090, rel=0.005)
+
+
+# ---------------------------------------------------------------- areas: orientation, bow-ties
+# Expected values come from pyproj.Geod directly, on rings oriented by hand
+# (counter-clockwise shells count positive, clockwise holes negative).
+
+_G = Geod(ellps="WGS84")
+
+
+def _ring_area(coords, *, ccw=True):
+    """pyproj's signed area of one ring, forced to the given orientation by hand."""
+    xy = np.asarray(coords)[:-1] if tuple(coords[0]) == tuple(coords[-1]) else np.asarray(coords)
+    a, _ = _G.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+    if (a > 0) != ccw:
+        a, _ = _G.polygon_area_perimeter(xy[::-1, 0], xy[::-1, 1])
+    return a
+
+
+def _km_box(x0, y0, *, ccw):
+    # ≈ 1 km x 1 km at 31.2 N: 0.0105 deg of longitude, 0.009 deg of latitude
+    return box(x0, y0, x0 + 0.0105, y0 + 0.009, ccw=ccw)
+
+
+def test_multipolygon_of_mixed_orientations_is_not_zero():
+    a = _km_box(121.60, 31.20, ccw=True)
+    b = _km_box(121.62, 31.20, ccw=False)
+    assert not shapely.is_ccw(b.exterior)  # the case pyproj alone sums to 0
+    multi = MultiPolygon([a, b])
+    assert multi.is_valid
+    expected = _ring_area(a.exterior.coords) + _ring_area(b.exterior.coords)
+    assert expected == pytest.approx(2 * 999_300, rel=1e-3)
+    got = crs.geodesic_area(gpd.GeoSeries([multi], crs="EPSG:4326"))["area_m2"].iloc[0]
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_hole_drawn_like_its_shell_is_subtracted():
+    shell = _km_box(121.60, 31.20, ccw=True)
+    hole = box(121.6025, 31.2025, 121.6050, 31.2050, ccw=True)  # same way as the shell
+    poly = Polygon(shell.exterior.coords, [hole.exterior.coords])
+    assert poly.is_valid
+    expected = _ring_area(shell.exterior.coords) - _ring_area(hole.exterior.coords)
+    got = crs.geodesic_area(gpd.GeoSeries([poly], crs="EPSG:4326"))["area_m2"].iloc[0]
+    assert got == pytest.approx(expected, rel=1e-9)
+    wrong = abs(_G.geometry_area_perimeter(poly)[0])  # what the absolute value gave
+    assert abs(wrong - expected) > 50_000
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=st.floats(0.0005, 0.05), h=st.floats(0.0005, 0.05), hole=st.floats(0.1, 0.8),
+       flip_shell=st.booleans(), flip_hole=st.booleans(), flip_part=st.booleans())
+def test_area_does_not_depend_on_ring_orientation(w, h, hole, flip_shell, flip_hole,
+                                                  flip_part):
+    x0, y0 = 121.55, 31.15
+    shell = box(x0, y0, x0 + w, y0 + h, ccw=not flip_shell)
+    inner = box(x0 + w * (1 - hole) / 2, y0 + h * (1 - hole) / 2,
+                x0 + w * (1 + hole) / 2, y0 + h * (1 + hole) / 2, ccw=flip_hole)
+    other = box(x0 + 2 * w, y0, x0 + 3 * w, y0 + h, ccw=not flip_part)
+    geom = MultiPolygon([Polygon(shell.exterior.coords, [inner.exterior.coords]), other])
+    expected = (_ring_area(shell.exterior.coords) - _ring_area(inner.exterior.coords)
+                + _ring_area(other.exterior.coords))
+    got = crs.geodesic_area(gpd.GeoSeries([geom], crs="EPSG:4326"))["area_m2"].iloc[0]
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_bowtie_is_refused_or_measured_after_repair():
+    x, y, d = 121.6, 31.2, 0.002
+    bow = Polygon([(x, y), (x + d, y + d), (x + d, y), (x, y + d)])
+    g = gpd.GeoDataFrame({"id": ["P1", "P2"]}, geometry=[_km_box(121.62, 31.2, ccw=True), bow],
+                         crs="EPSG:4326")
+    assert abs(_G.geometry_area_perimeter(bow)[0]) < 1.0  # pyproj alone: the lobes cancel
+    with pytest.raises(GeometryError, match=r"parcels: 1 invalid polygon\(s\).*feature 1.*"
+                                            r"Self-intersection"):
+        crs.geodesic_area(g, name="parcels")
+    fixed = crs.geodesic_area(g, repair=True)
+    # the two triangles of the bow-tie, meeting at the crossing point (x + d/2, y + d/2)
+    c = (x + d / 2, y + d / 2)
+    lobes = (_ring_area([(x, y), (x + d, y), c]) + _ring_area([(x + d, y + d), (x, y + d), c]))
+    assert fixed["area_m2"].iloc[1] == pytest.approx(lobes, rel=1e-6)
+    assert fixed.attrs["repaired_geometries"] == 1
+
+
+def test_lines_points_and_missing_have_no_area():
+    closed = LineString([(121.6, 31.2), (121.61, 31.2), (121.61, 31.21), (121.6, 31.2)])
+    g = gpd.GeoSeries([closed, LineString([(121.6, 31.2), (121.61, 31.21)]), Point(121.6, 31.2),
+                       None, Polygon()], crs="EPSG:4326")
+    assert crs.geodesic_area(g)["area_m2"].tolist() == [0.0] * 5
+
+
+@pytest.mark.parametrize("case", ["nan", "metres_as_4326", "swapped"])
+def test_area_refuses_coordinates_that_are_not_lonlat(case):
+    square = _km_box(121.6, 31.2, ccw=True)
+    if case == "nan":
+        with np.errstate(invalid="ignore"):
+            geom = Polygon([(121.6, 31.2), (np.nan, 31.2), (121.61, 31.21), (121.6, 31.21)])
+    elif case == "metres_as_4326":
+        geom = box(380_000, 3_450_000, 381_000, 3_451_000)
+    else:
+        geom = shapely.transform(square, lambda c: c[:, ::-1])
+    g = gpd.GeoSeries([square, geom], crs="EPSG:4326")
+    with pytest.raises(GeometryError, match="feature 1"):
+        crs.geodesic_area(g)
+
+
+def test_utm51n_scale_factor_in_the_docs_is_pyprojs():
+    factors = pyproj.Proj(crs.METRIC).get_factors(121.6, 31.2)
+    assert round(factors.meridional_scale, 5) == 0.99982
+    source = inspect.getsource(crs)
+    assert "0.99982" in source and "0.018 %" in source and "0.015 %" not in source

@@ -78,8 +78,9 @@ WGS84 = "EPSG:4326"
 #: It differs from WGS-84 by centimetres: zjgis treats them as equal at map scale.
 CGCS2000 = "EPSG:4490"
 #: Default metric CRS for the science city: UTM zone 51N.  Its central meridian
-#: is 123 °E; at 121.6 °E, 31.2 °N the point scale factor is 0.99985 (15 cm per
-#: km), small against planning accuracy, and areas are reported geodesically.
+#: is 123 °E; at 121.6 °E, 31.2 °N the point scale factor is 0.99982 (pyproj
+#: ``Proj("EPSG:32651").get_factors``: lengths 0.018 % or 18 cm per km short,
+#: areas 0.036 %), small against planning accuracy, and areas are reported geodesically.
 METRIC = "EPSG:32651"
 #: One 亩 (mu) in square metres (10000 / 15).
 MU_M2 = 10000.0 / 15.0
@@ -527,7 +528,29 @@ def _lonlat_geoms(gdf, name: str | None):
     return series
 
 
-def geodesic_area(gdf, *, name: str | None = None) -> pd.DataFrame:
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def _polygon_parts(geom) -> list:
+    """The polygons inside ``geom`` (a Polygon, MultiPolygon or a collection of them)."""
+    kind = geom.geom_type
+    if kind == "Polygon":
+        return [geom]
+    if kind == "MultiPolygon" or kind == "GeometryCollection":
+        out = []
+        for part in geom.geoms:
+            out.extend(_polygon_parts(part))
+        return out
+    return []
+
+
+def _feature_names(index: pd.Index, positions: np.ndarray) -> str:
+    labels = [f"feature {index[int(i)]!r}" for i in positions[:5]]
+    more = len(positions) - 5
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.DataFrame:
     """Geodesic areas on the WGS-84 ellipsoid in m², km², ha and 亩.
 
     Parameters
@@ -536,27 +559,93 @@ def geodesic_area(gdf, *, name: str | None = None) -> pd.DataFrame:
         Polygons in any CRS (reprojected to EPSG:4326 for the computation).
     name : str, optional
         Layer name used in error messages.
+    repair : bool
+        Measure invalid polygons (a bow-tie, a ring that crosses itself) after
+        :func:`shapely.make_valid` instead of refusing them; the number
+        repaired is in ``result.attrs["repaired_geometries"]`` and logged.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``area_m2``, ``area_km2``, ``area_ha``, ``area_mu`` on the input's
-        index (1 亩 = 10000/15 m²).  Non-polygons and missing geometries get 0.
+        index (1 亩 = 10000/15 m²).  Points, lines (a LineString has no area,
+        closed or not) and missing or empty geometries get 0.
+
+    Raises
+    ------
+    CRSError
+        No CRS.
+    GeometryError
+        An invalid polygon (unless ``repair=True``): its area is not defined —
+        a bow-tie's two lobes cancel to 0 m².  Or a coordinate that is NaN or
+        not a longitude/latitude (metres labelled EPSG:4326, lat/lon swapped).
 
     Notes
     -----
     Uses :meth:`pyproj.Geod.geometry_area_perimeter` (Karney 2013), accurate to
-    millimetres; the absolute value is taken so ring orientation does not matter.
+    millimetres.  pyproj's area is signed by ring orientation, so every part is
+    first oriented (:func:`shapely.orient_polygons`: shells counter-clockwise,
+    holes clockwise): a MultiPolygon mixing orientations, or a hole drawn the
+    same way as its shell, gets its true area.
+
+    Examples
+    --------
+    A 1 km² box in Zhangjiang drawn clockwise, and a MultiPolygon of it and a
+    counter-clockwise box (pyproj alone would give the MultiPolygon 0 m²):
+
+    >>> import geopandas as gpd
+    >>> from shapely import MultiPolygon, box
+    >>> a = box(121.60, 31.20, 121.6105, 31.209, ccw=False)
+    >>> b = box(121.62, 31.20, 121.6305, 31.209)
+    >>> g = gpd.GeoSeries([a, MultiPolygon([a, b])], crs="EPSG:4326")
+    >>> geodesic_area(g)["area_km2"].round(3).tolist()
+    [0.999, 1.997]
     """
+    from zjgis.errors import GeometryError
+
+    label = name or "layer"
     series = _lonlat_geoms(gdf, name)
-    area = np.array(
-        [
-            abs(_GEOD.geometry_area_perimeter(g)[0]) if g is not None and not g.is_empty else 0.0
-            for g in series.values
-        ],
-        dtype="float64",
-    )
-    return pd.DataFrame(
+    geoms = np.asarray(series.values, dtype=object)
+    n = len(geoms)
+    area = np.zeros(n, dtype="float64")
+    present = ~shapely.is_missing(geoms)
+    present[present] = ~shapely.is_empty(geoms[present])
+    kinds = np.array([g.geom_type if ok else "" for g, ok in zip(geoms, present, strict=True)],
+                     dtype=object)
+    polygonal = present & np.isin(kinds, [*_POLYGONAL, "GeometryCollection"])
+    idx = np.flatnonzero(polygonal)
+    parts = geoms[idx]
+    valid = shapely.is_valid(parts) if idx.size else np.zeros(0, dtype=bool)
+    repaired = 0
+    if idx.size and not valid.all():
+        bad = idx[~valid]
+        if not repair:
+            reasons = [shapely.is_valid_reason(g) for g in parts[~valid][:5]]
+            msg = (f"{label}: {bad.size} invalid polygon(s) have no defined area — "
+                   f"{_feature_names(series.index, bad)} ({'; '.join(reasons)}). Repair them "
+                   f"(QGIS: Fix geometries; zjgis.io.read(..., repair=True)) or pass repair=True")
+            err = GeometryError(msg)
+            err.problems = pd.DataFrame({"feature": series.index[bad], "position": bad,  # type: ignore[attr-defined]
+                                         "reason": [shapely.is_valid_reason(g)
+                                                    for g in parts[~valid]]})
+            raise err
+        parts = parts.copy()
+        parts[~valid] = shapely.make_valid(parts[~valid])
+        repaired = int((~valid).sum())
+        log.info("%s: measured %d invalid polygon(s) after make_valid", label, repaired)
+    if idx.size:
+        oriented = shapely.orient_polygons(parts, exterior_cw=False)
+        for pos, geom in zip(idx, oriented, strict=True):
+            area[pos] = sum(_GEOD.geometry_area_perimeter(p)[0] for p in _polygon_parts(geom))
+    bad = np.flatnonzero(~np.isfinite(area))
+    if bad.size:
+        where = _feature_names(series.index, bad)
+        msg = (f"{label}: {bad.size} feature(s) have coordinates that are NaN, infinite or not "
+               f"longitude/latitude in {series.crs.to_string()} — {where}"
+               f". Fix those vertices, or name the CRS the file is really in (metres from a "
+               f"projected CRS labelled EPSG:4326, or lat/lon swapped)")
+        raise GeometryError(msg)
+    out = pd.DataFrame(
         {
             "area_m2": area,
             "area_km2": area / 1e6,
@@ -565,6 +654,9 @@ def geodesic_area(gdf, *, name: str | None = None) -> pd.DataFrame:
         },
         index=series.index,
     )
+    if repair:
+        out.attrs["repaired_geometries"] = repaired
+    return out
 
 
 def geodesic_length(gdf, *, name: str | None = None) -> pd.Series:
