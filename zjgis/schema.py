@@ -310,9 +310,13 @@ def aliases(table: str) -> dict[str, str]:
     ('land_use_code', 'parcel_id')
     """
     out: dict[str, str] = {}
-    for f in _table(table):
+    fields = _table(table)
+    for f in fields:
         for name in (f.name, *f.aliases):
-            for form in (name, *_truncations(name)):
+            out.setdefault(_norm(name), f.name)
+    for f in fields:  # truncated forms never shadow a full name ("enterprise")
+        for name in (f.name, *f.aliases):
+            for form in _truncations(name):
                 out.setdefault(_norm(form), f.name)
     return out
 
