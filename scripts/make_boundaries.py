@@ -41,7 +41,7 @@ SHARED = ROOT.parent / "shared"
 DATA = SHARED / "data"
 SEEDS = SHARED / "seeds"
 OUT = ROOT / "data" / "boundaries"
-BUILD_DATE = "2026-11-25"
+BUILD_DATE = "2026-12-01"
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0), via geoBoundaries gbOpen CHN ADM3"
 SEED_000 = "seeds/000_ec62f4b2e27ebc50.txt (浦府〔2022〕210号, 张江科学城扩区提质三年行动方案)"
@@ -345,83 +345,99 @@ def voronoi_cells(points_m: list[tuple[float, float]], extent) -> list:
     return out
 
 
-def _stem(name: str) -> str:
-    for suffix in ("新村街道", "路街道", "街道", "新镇", "镇"):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)]
-    return name
-
-
-def town_anchors(stations: pd.DataFrame, district_poly) -> pd.DataFrame:
-    """Pudong 街道/镇 with a rail station named after them (name stem), anchor = mean position."""
-    towns = pd.read_csv(DATA / "admin" / "shanghai_streets_towns_2023.csv", dtype=str)
-    towns = towns[(towns.district_code == "310115") & towns.kind.isin(["街道", "镇"])]
-    st = stations[stations.source_id == "amap_2025"].drop_duplicates("station")
-    inside = shapely.contains_xy(district_poly, st.lon.to_numpy(), st.lat.to_numpy())
-    st = st[inside]
-    rows = []
-    for _, t in towns.iterrows():
-        stem = _stem(t["name"])
-        m = st[st.station.str.startswith(stem)]
-        if m.empty:
-            continue
-        rows.append({"name": t["name"], "code": t["code"], "kind": t["kind"],
-                     "anchor_stations": "、".join(sorted(m.station)),
-                     "lon": m.lon.mean(), "lat": m.lat.mean()})
-    return pd.DataFrame(rows)
-
-
 N_STREETS_TOWNS = 11  # seed 000: 整合扩区范围11个街镇的空间资源
+OSM_UNITS = "data/admin/shanghai_streets_towns_osm_2026-08-19.geojson"
+OSM_UNITS_ATTRIBUTION = ("© OpenStreetMap contributors (ODbL 1.0), admin_level=8 relations of the "
+                         "2026-08-19 extract, via FelixVVu/jinke b0a7026")
+#: THE replaceable rule that picks the "11 streets/towns" of the 220 km² expansion.  No source
+#: we have names them (seed 000 gives only the number); this is zjgis's rule, not an official
+#: list.  Change it here (or load the bureau's list with layers.use) and rebuild.
+EXPANSION_RULE = ("zjgis rule, not the official list: the 11 Pudong units with the largest "
+                  "geodesic area inside the schematic science_city_2022 outline")
+#: Pudong's 2025-11-14 adjustment of town lines (Pudong government notice 2025/325/348121).
+PUDONG_2025_NOTE = ("Pudong moved several town lines on 2025-11-14 (北蔡–张江, 金桥–张江, "
+                    "周家渡–上钢新村, 川沙–祝桥, 北蔡–康桥); OSM may not follow them; OSM "
+                    "boundaries are not legal boundaries")
+
+
+def osm_units() -> gpd.GeoDataFrame:
+    """The 46 OSM street/town polygons of 浦东新区 and 普陀区 joined to the NBS 2023 codes.
+
+    The join is on district + name: the upstream file's ``official_control_code_2023`` swaps
+    万里街道 and 真如镇街道 against the NBS table (china-division 2.7.0, confirmed by the
+    village codes: 310107022 holds 南大街/北大街居委会 of 真如镇街道).
+    """
+    g = gpd.read_file(SHARED / OSM_UNITS)
+    g = g[g["district"].isin(["浦东新区", "普陀区"])].copy()
+    assert (g["osm_name"] == g["official_control_name_2023"]).all()
+    codes = pd.read_csv(DATA / "admin" / "shanghai_streets_towns_2023.csv", dtype=str)
+    codes = codes[["code", "name", "kind", "district_name", "district_code"]]
+    m = g.merge(codes, left_on=["district", "official_control_name_2023"],
+                right_on=["district_name", "name"], how="left", validate="one_to_one")
+    assert m["code"].notna().all(), m.loc[m["code"].isna(), "osm_name"].tolist()
+    m["upstream_code"] = m["official_control_code_2023"].str[:9]
+    m = gpd.GeoDataFrame(m, geometry="geometry", crs=zcrs.WGS84)
+    return m.sort_values("code").reset_index(drop=True)
 
 
 def make_streets_towns() -> None:
-    st = stations_wgs()
-    pdg = pudong()
-    anchors = town_anchors(st, pdg)
-    pts = gpd.GeoSeries(gpd.points_from_xy(anchors.lon, anchors.lat), crs=zcrs.WGS84)
-    pts_m = [(p.x, p.y) for p in pts.to_crs(zcrs.METRIC)]
-    cells_m = voronoi_cells(pts_m, to_metric(pdg))
-    sc22_m = to_metric(load_out("science_city_2022").geometry.iloc[0])
-    clipped = [shapely.intersection(c, sc22_m) for c in cells_m]
-    anchors["overlap_km2"] = [c.area / 1e6 for c in clipped]
-    anchors["geometry"] = [to_wgs(c) for c in clipped]
-    anchors = anchors.sort_values("overlap_km2", ascending=False)
-    chosen = anchors.head(N_STREETS_TOWNS).copy()
-    left_out = anchors.iloc[N_STREETS_TOWNS:]
-    left_out = left_out[left_out.overlap_km2 > 0]
-    chosen = chosen.sort_values("code")
+    units = osm_units()
+    n_pd = int((units.district == "浦东新区").sum())
+    n_pt = int((units.district == "普陀区").sum())
+    assert (n_pd, n_pt) == (36, 10), (n_pd, n_pt)
+    sc17 = load_out("science_city_2017").geometry.iloc[0]
+    sc22 = load_out("science_city_2022").geometry.iloc[0]
+    area = area_km2(units.geometry)
+    in17 = area_km2([shapely.intersection(g, sc17) for g in units.geometry])
+    in22 = area_km2([shapely.intersection(g, sc22) for g in units.geometry])
+    pudong_mask = (units.district == "浦东新区").to_numpy()
+    order = np.argsort(-np.where(pudong_mask, in22, -1.0), kind="stable")
+    chosen = np.zeros(len(units), dtype=bool)
+    chosen[order[:N_STREETS_TOWNS]] = True
     out = gpd.GeoDataFrame(
         {
-            "name": chosen.name, "code": chosen.code, "kind": chosen.kind,
-            "district": "浦东新区",
-            "anchor_stations": chosen.anchor_stations,
-            "membership": "derived: one of the 11 units whose schematic cell overlaps the "
-                          "schematic 2022 area most (not the official list)",
-            "accuracy": "schematic",
-            "source": "names and codes: NBS 2023 (china-division 2.7.0); geometry: Voronoi cell "
-                      "of rail stations named after the unit, clipped to science_city_2022",
+            "name": units["name"], "code": units["code"], "kind": units["kind"],
+            "district": units["district"], "district_code": units["district_code"],
+            "osm_relation_id": units["osm_relation_id_source"].astype(str),
+            "area_km2": np.round(area, 3),
+            "area_in_2017_km2": np.where(pudong_mask, np.round(in17, 3), np.nan),
+            "share_in_2017": np.where(pudong_mask, np.round(in17 / area, 4), np.nan),
+            "area_in_2022_km2": np.where(pudong_mask, np.round(in22, 3), np.nan),
+            "share_in_2022": np.where(pudong_mask, np.round(in22 / area, 4), np.nan),
+            "expansion_11": chosen,
+            "expansion_rule": np.where(chosen, EXPANSION_RULE, ""),
+            "accuracy": "derived",
+            "source": "OpenStreetMap admin_level=8 (2026-08-19), not a legal boundary; "
+                      "codes NBS 2023",
         },
-        geometry=list(chosen.geometry), crs=zcrs.WGS84,
-    ).reset_index(drop=True)
+        geometry=list(units.geometry), crs=zcrs.WGS84,
+    )
+    left_out = out[~out.expansion_11 & (out.area_in_2022_km2 > 0.05)]
     save("streets_towns", out, meta={
-        "accuracy": "schematic",
-        "source": "names/codes: NBS 2023 statistical division codes (china-division 2.7.0); "
-                  "which 11 units and their shapes are derived by zjgis (schematic): the action "
-                  "plan (seed 000) names no units and no 街镇 boundaries were found",
-        "licence": "codes MIT/WTFPL; geometry zjgis (MIT) from Amap-derived station positions "
-                   "and OSM district edge (ODbL 1.0, © OpenStreetMap contributors)",
+        "accuracy": "derived",
+        "source": "OpenStreetMap street/town (街道/镇) relations, admin_level=8, extract of "
+                  "2026-08-19 (via FelixVVu/jinke); all 36 units of 浦东新区 and 10 of 普陀区, "
+                  "joined to the NBS 2023 statistical codes (china-division 2.7.0). "
+                  f"{PUDONG_2025_NOTE}. expansion_11 is a replaceable zjgis rule, not official",
+        "licence": f"ODbL 1.0 — {OSM_UNITS_ATTRIBUTION}; codes MIT/WTFPL",
         "date": BUILD_DATE,
-        "source_files": ["data/admin/shanghai_streets_towns_2023.csv", "data/transit/stations.csv",
-                         SEED_000],
-        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
-        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
-        "method": "anchors = mean position of stations whose name starts with the unit's name "
-                  f"stem ({len(anchors)} of 36 Pudong 街道/镇 have one); Voronoi cells over "
-                  "浦东新区; keep the 11 with the largest overlap with science_city_2022; clip",
+        "source_files": [OSM_UNITS, "data/admin/shanghai_streets_towns_2023.csv",
+                         "science_city_2017", "science_city_2022"],
+        "source_crs": "WGS-84",
+        "coordinate_conversions": [],
+        "method": "copied (no simplification), joined to the NBS codes on district + name, "
+                  "rounded to 1e-6°; area_km2 geodesic; share_in_2017/2022 = geodesic area "
+                  "inside science_city_2017/2022 ÷ area_km2 (Pudong only)",
+        "expansion_rule": EXPANSION_RULE,
+        "expansion_11": [f"{r.name} ({r.code}, {r.area_in_2022_km2:.2f} km² inside)"
+                         for r in out[out.expansion_11].itertuples()],
         "not_included_but_overlapping": [
-            f"{r.name} ({r.code}, {r.overlap_km2:.1f} km²)" for r in left_out.itertuples()],
-        "units_without_anchor": "街镇 without a station named after them (e.g. 合庆镇, 高行镇) "
-                                "cannot be placed and are absorbed by neighbouring cells",
+            f"{r.name} ({r.code}, {r.area_in_2022_km2:.2f} km² inside)"
+            for r in left_out.sort_values("area_in_2022_km2", ascending=False).itertuples()],
+        "code_note": "the upstream file's official_control_code_2023 swaps 万里街道 (NBS "
+                     "310107021) and 真如镇街道 (NBS 310107022); zjgis joins on the name and "
+                     "keeps the NBS code",
+        "pudong_2025_adjustment": PUDONG_2025_NOTE,
     })
 
 

@@ -64,7 +64,7 @@ def test_load_contract(name):
 
 
 def test_schematic_layers_say_so_on_every_feature():
-    for name in ("science_city_2017", "science_city_2022", "streets_towns",
+    for name in ("science_city_2022",
                  "industrial_communities", "axis", "axis_zones", "putuo_subparks",
                  "hitech_parks"):
         gdf = layers.load(name)
@@ -168,12 +168,62 @@ def test_putuo_subparks_names_blocks_and_industries_from_seed():
     assert p.loc["武宁科技园", "industries_zh"] == "智能电工、智慧交通"
 
 
-def test_streets_towns_are_real_nbs_units():
+def test_streets_towns_are_the_real_osm_units_with_nbs_codes(shared_data):
     t = layers.load("streets_towns")
-    assert len(t) == 11
-    assert t["code"].str.match(r"^310115\d{3}$").all()
-    assert "张江镇" in set(t["name"])
+    assert (t["accuracy"] == "derived").all() and t.attrs["accuracy"] == "derived"
+    assert "ODbL" in t.attrs["licence"] and "OpenStreetMap contributors" in t.attrs["licence"]
+    # every NBS 2023 街道/镇 of 浦东新区 (36) and 普陀区 (10), once, with its code
+    import pandas as pd
+
+    nbs = pd.read_csv(shared_data / "admin" / "shanghai_streets_towns_2023.csv", dtype=str)
+    nbs = nbs[nbs["district_code"].isin(["310115", "310107"]) & nbs["kind"].isin(["街道", "镇"])]
+    assert len(nbs) == 46
+    assert sorted(zip(t["code"], t["name"])) == sorted(zip(nbs["code"], nbs["name"]))
+    assert (t["district"] == "浦东新区").sum() == 36 and (t["district"] == "普陀区").sum() == 10
     assert t.set_index("name").loc["张江镇", "code"] == "310115125"
+    assert t.set_index("name").loc["真如镇街道", "code"] == "310107022"  # NBS, not upstream's
+    # the geometry is OSM's, unchanged beyond the 1e-6° rounding: same area as the source
+    src = gpd.read_file(shared_data / "admin" / "shanghai_streets_towns_osm_2026-08-19.geojson")
+    src = src.set_index("osm_name").loc[t["name"]]
+    geod = pyproj_area(src.geometry)
+    assert np.allclose(t["area_km2"], geod, rtol=1e-4, atol=6e-4)  # column rounded to 1e-3
+    # 11 flagged by the documented rule, all in Pudong, never called official
+    sel = t[t["expansion_11"]]
+    assert len(sel) == 11 and (sel["district"] == "浦东新区").all()
+    assert sel["expansion_rule"].str.contains("not the official list").all()
+    assert "张江镇" in set(sel["name"])
+    assert t["share_in_2022"].between(0, 1).sum() == 36  # Pudong only
+    assert t.loc[t["district"] == "普陀区", "share_in_2022"].isna().all()
+
+
+def pyproj_area(geoms) -> np.ndarray:
+    """Geodesic area, km², by pyproj.Geod directly (independent of zjgis.crs)."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    return np.array([abs(geod.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms])
+
+
+@pytest.mark.parametrize(("district", "iou_min"), [("浦东新区", 0.95), ("普陀区", 0.99)])
+def test_streets_towns_union_equals_the_osm_district(district, iou_min):
+    t = layers.load("streets_towns")
+    d = layers.load("districts").set_index("name")
+    union = shapely.union_all(t.loc[t["district"] == district].to_crs(crs.METRIC).geometry.values)
+    whole = d.loc[[district]].to_crs(crs.METRIC).geometry.iloc[0]
+    iou = union.intersection(whole).area / union.union(whole).area
+    assert iou >= iou_min
+    # the units never reach far beyond the district: ≥ 99 % of their area lies inside it
+    assert union.intersection(whole).area / union.area > 0.99
+    assert layers.UNION_IOU_MIN[district] == iou_min
+
+
+def test_streets_towns_shares_by_brute_force():
+    t = layers.load("streets_towns").set_index("name")
+    sc17 = layers.load("science_city_2017").geometry.iloc[0]
+    z = t.loc["张江镇"]
+    inside = pyproj_area([z.geometry.intersection(sc17)])[0]
+    assert z["share_in_2017"] == pytest.approx(inside / pyproj_area([z.geometry])[0], abs=2e-4)
+    assert t.loc["陆家嘴街道", "share_in_2017"] == 0
 
 
 def test_communities_are_named_generically_and_industries_are_known_keys():
@@ -275,8 +325,9 @@ def test_use_replaces_a_layer_and_catalog_reports_it(tmp_path):
     # check() runs on the replacement: the shipped layers drawn for the old (200 m larger)
     # boundary now reach >= 200 m outside it, and the check says so
     result = layers.check().set_index(["check", "layer"])
-    assert not result.loc[("within", "streets_towns"), "passed"]
-    assert 190 < result.loc[("within", "streets_towns"), "measured"] < 1000  # corners: more
+    # (communities were drawn 30 m inside the old boundary: >= 170 m outside the new one)
+    assert not result.loc[("within", "industrial_communities"), "passed"]
+    assert 160 < result.loc[("within", "industrial_communities"), "measured"] < 1000
     assert result.loc[("within", "science_city_2022"), "passed"]  # still inside 浦东新区
     layers.reset("science_city_2022")
     assert layers.list_layers().set_index("name").loc["science_city_2022", "origin"] == \

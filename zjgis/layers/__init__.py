@@ -34,7 +34,7 @@ from zjgis.layers.catalog import (
     reset,
     use,
 )
-from zjgis.layers.check import OFFICIAL_AREAS_KM2, OFFICIAL_COUNTS, check
+from zjgis.layers.check import OFFICIAL_AREAS_KM2, OFFICIAL_COUNTS, UNION_IOU_MIN, check
 
 __all__ = [
     "ACCURACY_CLASSES",
@@ -44,6 +44,7 @@ __all__ = [
     "LayerSpec",
     "OFFICIAL_AREAS_KM2",
     "OFFICIAL_COUNTS",
+    "UNION_IOU_MIN",
     "check",
     "clear_cache",
     "data_dir",

@@ -107,7 +107,7 @@ SPECS: dict[str, LayerSpec] = {
         LayerSpec("science_city_2022", "张江科学城（扩区后，约220平方公里）",
                   "Zhangjiang Science City, expanded 2022 (~220 km²)", "boundary", _POLY,
                   ("name",), "name"),
-        LayerSpec("streets_towns", "扩区范围街镇", "Streets and towns of the expanded area",
+        LayerSpec("streets_towns", "浦东新区、普陀区街镇", "Streets and towns of Pudong and Putuo",
                   "admin", _POLY, ("name", "code"), "name"),
         LayerSpec("industrial_communities", "产业社区", "Industrial communities", "community",
                   _POLY, ("community_id", "name", "street_town", "industries", "industries_zh"),

@@ -23,26 +23,34 @@ from zjgis._validate import geometry_problems
 from zjgis.errors import ValidationError
 from zjgis.layers import catalog
 
-__all__ = ["check", "OFFICIAL_AREAS_KM2", "OFFICIAL_COUNTS"]
+__all__ = ["check", "OFFICIAL_AREAS_KM2", "OFFICIAL_COUNTS", "UNION_IOU_MIN"]
 
 log = get_logger(__name__)
 
-#: Areas stated by the texts, km²: (layer, feature filter, figure, source).
-OFFICIAL_AREAS_KM2: dict[str, tuple[str, str | None, float, str]] = {
-    "science_city_2017": ("science_city_2017", None, 95.0,
-                          "2017 plan: 约95 km² (文汇报 2017-09-18: 约94)"),
+#: Areas stated by the texts, km²: (layer, feature filter, figure or (low, high) range, source).
+OFFICIAL_AREAS_KM2: dict[str, tuple[str, str | None, float | tuple[float, float], str]] = {
+    "science_city_2017": ("science_city_2017", None, (94.0, 95.0),
+                          "2017 plan: 约95 km² (2017 批复); 文汇报 2017-09-18: 约94 km²"),
     "science_city_2022": ("science_city_2022", None, 220.0, "seed 000: 扩大至约220 km²"),
     "putuo_subparks": ("putuo_subparks", None, 10.08, "seed 002: 规划总面积约10.08 km²"),
     "innovation_source": ("axis_zones", "innovation_source", 25.0,
                           "core park 四至, 规划面积25 km² (secondary source)"),
 }
-#: Feature counts stated by the texts: layer -> (count, source).
+#: Feature counts stated by the texts: layer (optionally ``layer[bool column]``, counting the
+#: features where the column is true, or ``layer{column=value}``) -> (count, source).
 OFFICIAL_COUNTS: dict[str, tuple[int, str]] = {
-    "streets_towns": (11, "seed 000: 扩区范围11个街镇"),
+    "streets_towns{district=浦东新区}": (36, "NBS 2023 codes: 浦东新区 12 街道 + 24 镇"),
+    "streets_towns{district=普陀区}": (10, "NBS 2023 codes: 普陀区 8 街道 + 2 镇"),
+    "streets_towns[expansion_11]": (11, "seed 000: 扩区范围11个街镇 (which ones: a zjgis rule)"),
     "industrial_communities": (15, "seed 000: 15 个产业社区"),
     "putuo_subparks": (14, "seed 002: 14 个子园"),
     "hitech_parks": (22, "一区22园"),
 }
+#: Street/town units whose union must equal their district (layer ``districts``): district ->
+#: smallest intersection-over-union.  Both are OSM, of different dates (geoBoundaries 2017,
+#: the units 2026-08-19); 浦东新区 differs along the coast (tidal flats drawn differently,
+#: 55 km² of 1 441, all > 10 km from the science city), 普陀区 by 0.25 km².
+UNION_IOU_MIN: dict[str, float] = {"浦东新区": 0.95, "普陀区": 0.99}
 
 
 class _Rows:
@@ -146,7 +154,7 @@ def check(
     -------
     pandas.DataFrame
         One row per check: ``check`` (valid_geometry, within, no_overlap,
-        area, count, load), ``layer``, ``passed`` (bool), ``detail``
+        area, count, union, load), ``layer``, ``passed`` (bool), ``detail``
         (sentence), ``measured`` (float), ``expected`` (text with the
         tolerance), ``unit``.
 
@@ -155,7 +163,9 @@ def check(
     *within*: the largest distance of a feature's vertices from the
     containing polygon, planar in EPSG:32651.  *area*: geodesic area on the
     WGS-84 ellipsoid (:func:`zjgis.crs.geodesic_area`), passed when
-    ``|measured / stated - 1| <= area_tolerance``.
+    ``|measured / stated - 1| <= area_tolerance`` (for a stated range, against
+    its nearer end).  *union*: intersection over union of the street/town
+    units of a district with that district (:data:`UNION_IOU_MIN`).
     """
     given = dict(layers or {})
     rows = _Rows()
@@ -217,7 +227,6 @@ def check(
     pairs = [
         ("science_city_2017", "science_city_2022", sc22),
         ("science_city_2022", "浦东新区", pudong),
-        ("streets_towns", "science_city_2022", sc22),
         ("industrial_communities", "science_city_2022", sc22),
         ("axis", "science_city_2022", sc22),
         ("axis_zones", "science_city_2022", sc22),
@@ -259,18 +268,46 @@ def check(
             gdf = gdf[gdf["zone"] == zone]
         tol = area_tolerance * (2 if key == "innovation_source" else 1)
         area = float(_crs.geodesic_area(gdf, name=name)["area_km2"].sum())
-        ok = abs(area / stated - 1) <= tol
+        low, high = stated if isinstance(stated, tuple) else (stated, stated)
+        nearest = min(max(area, low), high)
+        ok = abs(area / nearest - 1) <= tol
+        figure = f"{low:g}–{high:g}" if low != high else f"{low:g}"
         rows.add("area", name if zone is None else f"{name}[{zone}]", ok,
-                 f"geodesic {area:.2f} km² vs {stated:g} km² stated ({source}); "
-                 f"{(area / stated - 1) * 100:+.1f} %", area,
-                 f"{stated:g} ± {tol * 100:.0f} %", "km2")
+                 f"geodesic {area:.2f} km² vs {figure} km² stated ({source}); "
+                 f"{(area / nearest - 1) * 100:+.1f} %", area,
+                 f"{figure} ± {tol * 100:.0f} %", "km2")
 
-    for name, (count, source) in OFFICIAL_COUNTS.items():
+    for key, (count, source) in OFFICIAL_COUNTS.items():
+        name, _, rest = key.partition("[") if "[" in key else key.partition("{")
         gdf = get(name)
         if gdf is None:
             continue
-        rows.add("count", name, len(gdf) == count, f"{len(gdf)} features; {source}",
-                 float(len(gdf)), str(count), "features")
+        if rest:
+            selector = rest.rstrip("]}")
+            column, _, value = selector.partition("=")
+            if column not in gdf.columns:
+                continue  # a replacement without the selection column: nothing to count
+            mask = gdf[column].astype(str) == value if value else gdf[column].fillna(False)
+            n = int(mask.astype(bool).sum())
+        else:
+            n = len(gdf)
+        rows.add("count", key, n == count, f"{n} features; {source}", float(n), str(count),
+                 "features")
+
+    towns = get("streets_towns")
+    if towns is not None and districts is not None and "district" in towns.columns:
+        for dname, iou_min in UNION_IOU_MIN.items():
+            sel = towns[towns["district"] == dname]
+            whole = poly_of("districts", lambda d, n=dname: d["name"] == n, f"named {dname}")
+            if sel.empty or whole is None:
+                continue
+            union = shapely.union_all(np.asarray(_metric(sel, "streets_towns").geometry.values))
+            inter = float(shapely.area(shapely.intersection(union, whole)))
+            iou = inter / float(shapely.area(shapely.union(union, whole)))
+            rows.add("union", f"streets_towns{{district={dname}}}", iou >= iou_min,
+                     f"union of {len(sel)} units vs {dname} of districts: IoU {iou:.4f}, "
+                     f"{float(shapely.area(shapely.symmetric_difference(union, whole))) / 1e6:.2f}"
+                     " km² differ", iou, f">= {iou_min:g}", "IoU")
 
     out = pd.DataFrame(rows.rows, columns=["check", "layer", "passed", "detail", "measured",
                                            "expected", "unit"])
