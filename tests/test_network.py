@@ -10,7 +10,7 @@ from shapely.geometry import LineString as L
 from shapely.geometry import Point, Polygon
 
 from zjgis import network
-from zjgis.errors import CRSError, GeometryError
+from zjgis.errors import CRSError, GeometryError, ValidationError
 from zjgis.network import _candidates, _noding, _paths
 
 UTM = "EPSG:32651"
@@ -293,39 +293,6 @@ def test_sample_network_shows_every_kind_and_is_labelled_sample():
     assert (cul["edge_distance_m"] > 500).all()
 
 
-# ---------------------------------------------------------------- CLI
-
-
-def test_cli_deadends_refuses_to_replace_a_map_without_overwrite(tmp_path, monkeypatch, capsys):
-    from zjgis.cli.main import main
-
-    roads = str(network.sample_path("roads"))
-    out, html = tmp_path / "ends.gpkg", tmp_path / "map.html"
-    args = ["deadends", roads, "--out", str(out), "--map", str(html)]
-    html.write_text("old map")
-    assert main(args) == 1
-    assert "map.html exists; pass --overwrite" in capsys.readouterr().err
-    assert html.read_text() == "old map" and not out.exists()  # nothing written
-    # a map that appears while the analysis runs is not replaced either: the save
-    # itself refuses (the CLI used to save with overwrite=True)
-    html.unlink()
-    real = network.missing_links
-
-    def racing(*a, **k):
-        html.write_text("someone else's map")
-        return real(*a, **k)
-
-    monkeypatch.setattr(network, "missing_links", racing)
-    assert main(args) == 1
-    assert "map.html" in capsys.readouterr().err
-    assert html.read_text() == "someone else's map"
-    monkeypatch.undo()
-    assert main([*args, "--overwrite"]) == 0
-    assert "断头路" in html.read_text(encoding="utf-8")
-    ends = gpd.read_file(out, layer="dead_ends")
-    assert set(ends["kind"]) == set(network.DEAD_END_KINDS)
-
-
 # ---------------------------------------------------------------- momepy comparison
 
 
@@ -385,3 +352,36 @@ def test_momepy_extend_lines_differs_where_documented():
     (x0, y0), (x1, y1) = p.geometry.coords
     assert (y1 - y0, abs(x1 - x0)) == (pytest.approx(0), pytest.approx(60))  # at right angles
     assert "S" not in set(links["name"])
+
+
+# ---------------------------------------------------------------- one graph, one search
+
+
+def test_missing_links_reuses_dead_ends_and_shares_one_default():
+    roads = gpd.read_file(network.sample_path("roads"))
+    g = network.build_graph(roads)
+    assert network.build_graph(g) is g  # every function takes a graph as well as roads
+    ends = network.dead_ends(g)
+    assert ends.attrs["max_gap_m"] == network.MAX_GAP_M
+    links = network.missing_links(g, dead_ends=ends)
+    pd.testing.assert_frame_equal(links, network.missing_links(g))  # same defaults
+    pd.testing.assert_frame_equal(links, network.missing_links(roads, dead_ends=ends))
+    gaps = set(ends.index[ends["kind"] == "gap"])
+    assert set(links["dead_end_node"]) <= gaps
+    # a dead end's link search does not run again: a frame whose gap rows are cut keeps
+    # exactly the links of the gaps left
+    fewer = ends[ends["kind"] != "gap"].copy()
+    fewer.attrs = ends.attrs
+    assert len(network.missing_links(g, dead_ends=fewer)) == 0
+    with pytest.raises(ValidationError, match="max_gap_m=200 but max_gap_m=300"):
+        network.missing_links(g, dead_ends=ends, max_gap_m=300)
+    with pytest.raises(ValidationError, match="study_area"):
+        network.missing_links(g, dead_ends=ends, study_area=gpd.GeoSeries(
+            [Polygon([(0, 0), (1, 0), (1, 1)])], crs=UTM))
+    other = network.build_graph(frame([[(0, 0), (100, 0)], [(50, 0), (50, 80)]]))
+    with pytest.raises(ValidationError, match="not dead ends of this graph"):
+        network.missing_links(other, dead_ends=ends)
+    bare = ends.copy()
+    bare.attrs = {}
+    with pytest.raises(ValidationError, match="attrs"):
+        network.missing_links(g, dead_ends=bare)

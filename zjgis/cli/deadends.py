@@ -1,4 +1,8 @@
-"""``zjgis deadends`` — dead ends (断头路) and missing links of a road network."""
+"""``zjgis deadends`` — dead ends (断头路) and missing links of a road network.
+
+Thin: parse the arguments, run :func:`zjgis.network.dead_ends_and_links` once
+(one graph, one candidate search), write both layers, report.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from pathlib import Path
 
 from zjgis import io, network
 from zjgis.cli._common import refuse_existing
-
-_KIND_COLOURS = {"boundary": "#9e9e9e", "cul_de_sac": "#1f78b4", "gap": "#e31a1c"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,11 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--study-area", help="polygon file: report dead ends inside it only")
     p.add_argument("--barriers", help="rivers / rail / expressways (lines or polygons)")
     p.add_argument("--snap-m", type=float, default=1.0, help="snap endpoints closer (m)")
-    p.add_argument("--max-gap-m", type=float, default=200.0, help="gap search radius (m)")
-    p.add_argument("--edge-buffer-m", type=float, default=500.0,
+    p.add_argument("--max-gap-m", type=float, default=network.MAX_GAP_M,
+                   help="gap search radius (m), for dead ends and links alike")
+    p.add_argument("--edge-buffer-m", type=float, default=network.EDGE_BUFFER_M,
                    help="dead ends this close to the data's edge are 'boundary' (m)")
     p.add_argument("--out", required=True, help="output GeoPackage (.gpkg)")
     p.add_argument("--map", help="also write a briefing map (HTML)")
+    p.add_argument("--basemap", choices=["osm", "amap", "none"], default="osm",
+                   help="map background: OpenStreetMap, Amap/高德 (GCJ-02) or none")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     p.set_defaults(func=_run)
 
@@ -41,10 +46,9 @@ def _run(args: argparse.Namespace) -> int:
     area = io.read(args.study_area) if args.study_area else None
     barriers = io.read(args.barriers) if args.barriers else None
     graph = network.build_graph(roads, snap_m=args.snap_m)
-    ends = network.dead_ends(graph, study_area=area, max_gap_m=args.max_gap_m,
-                             edge_buffer_m=args.edge_buffer_m)
-    links = network.missing_links(graph, max_gap_m=args.max_gap_m, barriers=barriers,
-                                  study_area=area, edge_buffer_m=args.edge_buffer_m)
+    ends, links = network.dead_ends_and_links(
+        graph, study_area=area, max_gap_m=args.max_gap_m, edge_buffer_m=args.edge_buffer_m,
+        barriers=barriers)
     with io.atomic_write(out, overwrite=args.overwrite) as tmp:  # both layers or nothing
         tmp.unlink()
         io.write(ends.reset_index(), tmp, layer="dead_ends")
@@ -54,25 +58,11 @@ def _run(args: argparse.Namespace) -> int:
           + ", ".join(f"{k} {counts.get(k, 0)}" for k in network.DEAD_END_KINDS)
           + f"), {len(links)} missing-link candidates -> {out}")
     if args.map:
-        _write_map(ends, links, roads, Path(args.map), overwrite=args.overwrite)
+        from zjgis import maps
+
+        m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads),
+                              title="断头路与候选连通 Dead ends and missing links",
+                              basemap=args.basemap)
+        maps.save(m, Path(args.map), overwrite=args.overwrite)  # refuses a map made meanwhile
         print(f"map -> {args.map}")
     return 0
-
-
-def _write_map(ends, links, roads, path: Path, *, overwrite: bool) -> None:
-    from zjgis import maps
-
-    extra = [(roads, {"title": "道路 roads", "color": "#777777", "weight": 1.0})]
-    for kind, colour in _KIND_COLOURS.items():
-        sub = ends[ends["kind"] == kind].reset_index()
-        if len(sub):
-            extra.append((sub, {"title": f"{network.DEAD_END_KINDS[kind]} {kind}",
-                                "color": colour, "fill_color": colour, "radius": 5.0,
-                                "tooltip": ["node", "name", "kind", "branch_length_m"]}))
-    if len(links):
-        extra.append((links, {"title": "候选连通 missing links", "color": "#ff7f00",
-                              "weight": 3.0, "dash_array": "6 4",
-                              "tooltip": ["rank", "name", "gap_m", "detour_ratio",
-                                          "crosses_barrier", "priority"]}))
-    m = maps.briefing_map(extra=extra, title="断头路与候选连通 Dead ends and missing links")
-    maps.save(m, path, overwrite=overwrite)  # re-checked here: it may have appeared since

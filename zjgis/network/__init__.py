@@ -18,6 +18,8 @@ Public API
 :func:`missing_links`
     Candidate connectors with gap length, network distance, detour ratio,
     barrier crossing flag and priority.
+:func:`dead_ends_and_links`
+    Both in one pass (what ``zjgis deadends`` runs).
 :func:`sample_path`
     Files of the shipped SAMPLE network.
 
@@ -25,7 +27,8 @@ Layout
 ------
 ``graph`` (:class:`RoadGraph`, :func:`build_graph`), ``_noding`` (private noding
 kernels), ``_paths`` (private shortest paths and branch walking),
-``_candidates`` (private gap search), ``deadends``, ``links``, ``sample``.
+``_candidates`` (private gap search), ``deadends``, ``links``, ``report`` (map
+layers), ``sample``.
 Each imports only the ones before it in that list.
 
 References
@@ -40,16 +43,23 @@ Examples
 >>> import zjgis.network as zn
 >>> graph = zn.build_graph(gpd.read_file(zn.sample_path("roads")))
 >>> ends = zn.dead_ends(graph)
->>> links = zn.missing_links(graph)
->>> int((ends["kind"] == "gap").sum()), len(links) > 0
-(42, True)
+>>> links = zn.missing_links(graph, dead_ends=ends)
+>>> set(links["dead_end_node"]) <= set(ends.index[ends["kind"] == "gap"])
+True
 """
 
 from __future__ import annotations
 
-from zjgis.network.deadends import DEAD_END_KINDS, dead_ends
+from zjgis.network.deadends import (
+    DEAD_END_KINDS,
+    EDGE_BUFFER_M,
+    MAX_GAP_M,
+    MIN_DETOUR_RATIO,
+    dead_ends,
+)
 from zjgis.network.graph import RoadGraph, as_graph, build_graph
-from zjgis.network.links import missing_links
+from zjgis.network.links import dead_ends_and_links, missing_links
+from zjgis.network.report import KIND_COLOURS, briefing_layers
 from zjgis.network.sample import sample_path
 
 __all__ = [
@@ -58,6 +68,12 @@ __all__ = [
     "as_graph",
     "dead_ends",
     "missing_links",
+    "dead_ends_and_links",
     "DEAD_END_KINDS",
+    "MAX_GAP_M",
+    "MIN_DETOUR_RATIO",
+    "EDGE_BUFFER_M",
     "sample_path",
+    "briefing_layers",
+    "KIND_COLOURS",
 ]

@@ -14,13 +14,14 @@ from zjgis.network._noding import _NODE_TOL_M
 from zjgis.network._paths import _pair_distances
 from zjgis.network.graph import RoadGraph
 
+_CAND_COLUMNS = ["source", "edge", "along_m", "gap_m", "network_m", "target_node", "tx", "ty"]
+
 
 def _candidates(rg: RoadGraph, sources: np.ndarray, *, max_gap_m: float,
                 min_detour_ratio: float) -> pd.DataFrame:
     """Every (dead end, other road) pair within ``max_gap_m`` whose detour ratio is large."""
-    cols = ["source", "edge", "along_m", "gap_m", "network_m", "target_node", "tx", "ty"]
     if len(sources) == 0:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=_CAND_COLUMNS)
     xy = rg.nodes[["x", "y"]].to_numpy()
     sxy = xy[sources]
     boxes = shapely.box(sxy[:, 0] - max_gap_m, sxy[:, 1] - max_gap_m,

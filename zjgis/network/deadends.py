@@ -25,14 +25,23 @@ from scipy.spatial import ConvexHull, QhullError
 
 from zjgis import _validate
 from zjgis._log import get_logger
-from zjgis.errors import GeometryError
-from zjgis.network._candidates import _candidates
+from zjgis.errors import GeometryError, ValidationError
+from zjgis.network._candidates import _CAND_COLUMNS, _candidates
 from zjgis.network._paths import _walk_branches
-from zjgis.network.graph import RoadGraph, as_graph
+from zjgis.network.graph import RoadGraph, _check_layer, as_graph
 
-__all__ = ["DEAD_END_KINDS", "dead_ends"]
+__all__ = ["DEAD_END_KINDS", "MAX_GAP_M", "MIN_DETOUR_RATIO", "EDGE_BUFFER_M", "dead_ends"]
 
 log = get_logger("zjgis.network")
+
+#: Default gap search radius (metres, straight line), shared by :func:`dead_ends`
+#: and :func:`~zjgis.network.missing_links` so that links start only at dead
+#: ends called ``gap``.
+MAX_GAP_M = 200.0
+#: Default network distance / gap above which a nearby road is a gap.
+MIN_DETOUR_RATIO = 3.0
+#: Default distance (metres) from the data's edge within which a dead end is ``boundary``.
+EDGE_BUFFER_M = 500.0
 
 DEAD_END_KINDS: dict[str, str] = {
     "boundary": "边界截断",
@@ -45,9 +54,9 @@ def dead_ends(
     roads_or_graph: gpd.GeoDataFrame | RoadGraph,
     *,
     study_area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    max_gap_m: float = 200.0,
-    edge_buffer_m: float = 500.0,
-    min_detour_ratio: float = 3.0,
+    max_gap_m: float = MAX_GAP_M,
+    edge_buffer_m: float = EDGE_BUFFER_M,
+    min_detour_ratio: float = MIN_DETOUR_RATIO,
     classify: bool = True,
 ) -> gpd.GeoDataFrame:
     """Dead ends (断头路) of a road network, with branch length and kind.
@@ -62,7 +71,8 @@ def dead_ends(
     max_gap_m : float
         A dead end with another road within this straight distance (metres)
         that is at least ``min_detour_ratio`` times farther through the network
-        is a ``gap``.
+        is a ``gap``.  Default :data:`MAX_GAP_M` (200 m), the same as
+        :func:`~zjgis.network.missing_links`.
     edge_buffer_m : float
         Dead ends within this distance (metres) of the data's edge are
         ``boundary`` (the road goes on beyond the data; osmnx buffers its
@@ -97,7 +107,25 @@ def dead_ends(
        (bounded Dijkstra up to ``min_detour_ratio * max_gap_m``);
     3. ``cul_de_sac`` otherwise.
     """
-    rg = as_graph(roads_or_graph)
+    return _classify(as_graph(roads_or_graph), study_area=study_area, max_gap_m=max_gap_m,
+                     edge_buffer_m=edge_buffer_m, min_detour_ratio=min_detour_ratio,
+                     classify=classify)[0]
+
+
+def _classify(rg: RoadGraph, *, study_area, max_gap_m: float, edge_buffer_m: float,
+              min_detour_ratio: float, classify: bool = True
+              ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """:func:`dead_ends` and the gap candidates it found (``source`` = dead-end node).
+
+    The candidates are those of :func:`~zjgis.network._candidates._candidates`
+    for every dead end that is not ``boundary``; :func:`missing_links` reuses
+    them instead of searching again.
+    """
+    _validate.require_positive(max_gap_m, "max_gap_m", unit="m")
+    _validate.require_positive(min_detour_ratio, "min_detour_ratio")
+    if not edge_buffer_m >= 0:
+        msg = f"edge_buffer_m must be >= 0 metres, got {edge_buffer_m}"
+        raise ValidationError(msg)
     deg = rg.degree
     de = np.nonzero(deg == 1)[0]
     area, extent = _extent(rg, study_area) if classify else (None, None)
@@ -116,6 +144,7 @@ def dead_ends(
     edges = rg.edges
     e_at, branch, junction = _walk_branches(rg, de)
     boundary = edge_dist <= edge_buffer_m
+    cand = pd.DataFrame(columns=_CAND_COLUMNS)
     if classify:
         cand = _candidates(rg, de[~boundary], max_gap_m=max_gap_m,
                            min_detour_ratio=min_detour_ratio)
@@ -156,7 +185,7 @@ def dead_ends(
                  ", ".join(f"{k} {counts.get(k, 0):,}" for k in DEAD_END_KINDS))
     else:
         log.info("%s dead ends (not classified)", f"{len(out):,}")
-    return out
+    return out, cand
 
 
 def _extent(rg: RoadGraph, study_area) -> tuple[Any, Any]:
@@ -182,9 +211,7 @@ def _hull(xy: np.ndarray):
 
 def _area_geometry(study_area, metric: pyproj.CRS):
     if isinstance(study_area, gpd.GeoDataFrame | gpd.GeoSeries):
-        _validate.require_crs(study_area, "study_area")
-        _validate.require_not_empty(study_area, "study_area")
-        _validate.require_geom_types(study_area, ("Polygon", "MultiPolygon"), "study_area")
+        _check_layer(study_area, "study_area", ("Polygon", "MultiPolygon"))
         return shapely.union_all(study_area.to_crs(metric).geometry.values)
     msg = ("study_area must be a GeoDataFrame or GeoSeries of polygons with a CRS "
            f"(got {type(study_area).__name__})")

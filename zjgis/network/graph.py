@@ -211,29 +211,62 @@ def _levels(roads: pd.DataFrame) -> np.ndarray:
     return key.astype(str)
 
 
+def _check_coords(gdf, name: str) -> None:
+    """NaN/inf vertices and coordinates impossible in the layer's CRS are refused by name.
+
+    For a projected CRS the full check (a transform of every vertex to lon/lat)
+    runs only when a corner of the layer's bounding box falls outside the CRS's
+    area of use, so a valid city-scale layer costs one bounds computation.
+    """
+    _validate.require_finite_coords(gdf, name)
+    crs = gdf.crs
+    if crs is not None and not crs.is_geographic and crs.area_of_use is not None and len(gdf):
+        x0, y0, x1, y1 = (float(b) for b in gdf.total_bounds)
+        try:
+            tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+            lon, lat = tr.transform([x0, x0, x1, x1], [y0, y1, y0, y1])
+        except pyproj.exceptions.ProjError:  # pragma: no cover - exotic CRS
+            lon, lat = [np.nan], [np.nan]
+        aou, tol = crs.area_of_use, 1.0
+        lon, lat = np.asarray(lon), np.asarray(lat)
+        if (np.isfinite(lon).all() and np.isfinite(lat).all()
+                and (lon >= aou.west - tol).all() and (lon <= aou.east + tol).all()
+                and (lat >= aou.south - tol).all() and (lat <= aou.north + tol).all()):
+            return
+    _validate.require_lonlat_range(gdf, name)
+
+
+def _check_layer(gdf, name: str, geom_types: tuple[str, ...], hint: str | None = None, *,
+                 allow_empty: bool = False) -> None:
+    """The door of every network input layer: type, rows, CRS, geometry, coordinates."""
+    if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
+        msg = f"{name} must be a GeoDataFrame with a CRS, got {type(gdf).__name__}"
+        raise GeometryError(msg)
+    if not allow_empty:
+        _validate.require_not_empty(gdf, name)
+    _validate.require_crs(gdf, name)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        labels = [_validate.feature_label(gdf, i) for i in np.nonzero(missing)[0]]
+        msg = (f"{name}: {len(labels)} feature(s) have no geometry — "
+               f"{_validate.listing(labels)}; drop them ({name}[~{name}.geometry.is_empty]) "
+               "first")
+        raise GeometryError(msg)
+    _validate.require_geom_types(gdf, geom_types, name, hint=hint)
+    _check_coords(gdf, name)
+
+
 def _check_roads(roads: gpd.GeoDataFrame, name: str) -> None:
     if not isinstance(roads, gpd.GeoDataFrame | gpd.GeoSeries):
         msg = f"{name} must be a GeoDataFrame of road centrelines, got {type(roads).__name__}"
         raise GeometryError(msg)
-    _validate.require_not_empty(roads, name)
-    _validate.require_crs(roads, name)
-    geoms = np.asarray(roads.geometry.values, dtype=object)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        bad = np.nonzero(missing)[0]
-        labels = [_validate.feature_label(roads, i) for i in bad[:5]]
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        msg = (f"{name}: {len(bad)} feature(s) have no geometry — {', '.join(labels)}{more}; "
-               "drop them (roads[~roads.geometry.is_empty]) before building the graph")
-        raise GeometryError(msg)
-    _validate.require_geom_types(
-        roads, ("LineString", "MultiLineString"), name,
-        hint="Export road centrelines (lines), not road surfaces or junction points",
-    )
+    _check_layer(roads, name, ("LineString", "MultiLineString"),
+                 hint="Export road centrelines (lines), not road surfaces or junction points")
 
 
 def build_graph(
-    roads: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame | RoadGraph,
     *,
     snap_m: float = 1.0,
     respect_layers: bool = True,
@@ -244,8 +277,11 @@ def build_graph(
 
     Parameters
     ----------
-    roads : geopandas.GeoDataFrame
-        LineString/MultiLineString road centrelines in any CRS.  Optional
+    roads : geopandas.GeoDataFrame or RoadGraph
+        LineString/MultiLineString road centrelines in any CRS.  A
+        :class:`RoadGraph` is returned as it is (when built with the same
+        ``snap_m`` and ``respect_layers``), so every network function can be
+        handed either.  Optional
         columns ``layer`` (integer), ``bridge`` and ``tunnel`` (OSM style
         ``yes``/``no``) give the vertical level; ``name`` and a class column
         (``road_class``, ``highway``, ``class``, ``fclass``, ``type``) are kept.
@@ -280,6 +316,13 @@ def build_graph(
     Snapping is single-linkage: a chain of endpoints each within ``snap_m`` of
     the next collapses to one node at their centroid.
     """
+    if isinstance(roads, RoadGraph):
+        for key, value in (("snap_m", snap_m), ("respect_layers", respect_layers)):
+            if key in roads.attrs and roads.attrs[key] != value:
+                msg = (f"build_graph: the RoadGraph given was built with {key}="
+                       f"{roads.attrs[key]!r}, not {value!r}; build it again from the roads")
+                raise ValidationError(msg)
+        return roads
     _check_roads(roads, "roads")
     if snap_m < 0:
         msg = f"snap_m must be >= 0 metres, got {snap_m}"

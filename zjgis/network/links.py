@@ -46,22 +46,24 @@ import shapely
 
 from zjgis import _validate
 from zjgis._log import get_logger
+from zjgis.errors import ValidationError
 from zjgis.network._candidates import _candidates
-from zjgis.network.deadends import dead_ends
-from zjgis.network.graph import RoadGraph, as_graph
+from zjgis.network.deadends import EDGE_BUFFER_M, MAX_GAP_M, MIN_DETOUR_RATIO, _classify
+from zjgis.network.graph import RoadGraph, _check_layer, as_graph
 
-__all__ = ["missing_links"]
+__all__ = ["missing_links", "dead_ends_and_links"]
 
 log = get_logger("zjgis.network")
 
 def missing_links(
     roads_or_graph: gpd.GeoDataFrame | RoadGraph,
     *,
-    max_gap_m: float = 300.0,
-    min_detour_ratio: float = 3.0,
+    dead_ends: gpd.GeoDataFrame | None = None,
+    max_gap_m: float | None = None,
+    min_detour_ratio: float | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     study_area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    edge_buffer_m: float = 500.0,
+    edge_buffer_m: float | None = None,
     weights: gpd.GeoDataFrame | None = None,
     weight_column: str | None = None,
     catchment_m: float = 500.0,
@@ -73,18 +75,28 @@ def missing_links(
     ----------
     roads_or_graph : geopandas.GeoDataFrame or RoadGraph
         Road centrelines or a graph from :func:`build_graph`.
-    max_gap_m : float
-        Longest connector considered (metres, straight line).
-    min_detour_ratio : float
+    dead_ends : geopandas.GeoDataFrame, optional
+        The result of :func:`dead_ends` on the same graph: it is used as it
+        is (not computed again), and its ``max_gap_m``, ``min_detour_ratio``
+        and ``edge_buffer_m`` (in its ``attrs``) become the defaults here.
+        Links start only at its ``gap`` dead ends.
+    max_gap_m : float, optional
+        Longest connector considered (metres, straight line).  Default: the
+        value ``dead_ends`` was computed with, else :data:`MAX_GAP_M` (200 m),
+        the default of :func:`dead_ends`.
+    min_detour_ratio : float, optional
         Keep a connector only when the current network distance between its
-        ends is at least this multiple of its length.
+        ends is at least this multiple of its length.  Default as
+        ``max_gap_m`` (:data:`MIN_DETOUR_RATIO`, 3).
     barriers : geopandas.GeoDataFrame, optional
         Lines or polygons a connector should not cross cheaply (rivers, rail,
         expressways).  A ``kind`` or ``name`` column names the barrier crossed.
     study_area : GeoDataFrame or GeoSeries, optional
-        As in :func:`dead_ends`; boundary dead ends get no connector.
-    edge_buffer_m : float
-        As in :func:`dead_ends`.
+        As in :func:`dead_ends`; boundary dead ends get no connector.  Only
+        without ``dead_ends`` (pass it to :func:`dead_ends` instead).
+    edge_buffer_m : float, optional
+        As in :func:`dead_ends` (default :data:`EDGE_BUFFER_M`, 500 m); only
+        without ``dead_ends``.
     weights : geopandas.GeoDataFrame, optional
         Points of people or jobs (e.g. residential compounds, firms); with
         ``weight_column`` their total within ``catchment_m`` of a connector
@@ -114,6 +126,10 @@ def missing_links(
     ------
     CRSError
         ``barriers`` or ``weights`` has no CRS.
+    ValidationError
+        ``dead_ends`` is not a :func:`dead_ends` result of this graph, or
+        disagrees with ``max_gap_m`` / ``min_detour_ratio`` / ``edge_buffer_m``
+        given here.
 
     Notes
     -----
@@ -138,10 +154,89 @@ def missing_links(
     barrier, else 1.
     """
     rg = as_graph(roads_or_graph)
-    ends_ = dead_ends(rg, study_area=study_area, max_gap_m=max_gap_m,
-                      edge_buffer_m=edge_buffer_m, min_detour_ratio=min_detour_ratio)
-    sources = ends_.index[ends_["kind"] == "gap"].to_numpy()
-    cand = _candidates(rg, sources, max_gap_m=max_gap_m, min_detour_ratio=min_detour_ratio)
+    _check_extras(barriers, weights, weight_column)
+    if dead_ends is None:
+        max_gap_m = MAX_GAP_M if max_gap_m is None else max_gap_m
+        min_detour_ratio = MIN_DETOUR_RATIO if min_detour_ratio is None else min_detour_ratio
+        edge_buffer_m = EDGE_BUFFER_M if edge_buffer_m is None else edge_buffer_m
+        ends_, cand = _classify(rg, study_area=study_area, max_gap_m=max_gap_m,
+                                edge_buffer_m=edge_buffer_m, min_detour_ratio=min_detour_ratio)
+        # every dead end that is not boundary was searched: those with a candidate are gaps
+    else:
+        if study_area is not None:
+            msg = ("missing_links: study_area is applied when the dead ends are found; pass it "
+                   "to dead_ends(...) and give that result as dead_ends=")
+            raise ValidationError(msg)
+        ends_ = _check_dead_ends(rg, dead_ends)
+        given = {"max_gap_m": max_gap_m, "min_detour_ratio": min_detour_ratio,
+                 "edge_buffer_m": edge_buffer_m}
+        for key, value in given.items():
+            used = ends_.attrs[key]
+            if value is not None and float(value) != float(used):
+                msg = (f"missing_links: dead_ends were found with {key}={used:g} but {key}="
+                       f"{value:g} was given; links must start at the dead ends called 'gap' "
+                       f"with the same settings: recompute dead_ends with {key}={value:g} or "
+                       f"leave {key} out")
+                raise ValidationError(msg)
+        max_gap_m = float(ends_.attrs["max_gap_m"])
+        min_detour_ratio = float(ends_.attrs["min_detour_ratio"])
+        edge_buffer_m = float(ends_.attrs["edge_buffer_m"])
+        sources = ends_.index[ends_["kind"] == "gap"].to_numpy(dtype=np.int64)
+        cand = _candidates(rg, sources, max_gap_m=max_gap_m, min_detour_ratio=min_detour_ratio)
+    return _rank_links(rg, ends_, cand, max_gap_m=max_gap_m, min_detour_ratio=min_detour_ratio,
+                       barriers=barriers, weights=weights, weight_column=weight_column,
+                       catchment_m=catchment_m, barrier_factor=barrier_factor)
+
+
+def dead_ends_and_links(
+    roads_or_graph: gpd.GeoDataFrame | RoadGraph,
+    *,
+    study_area: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    max_gap_m: float = MAX_GAP_M,
+    min_detour_ratio: float = MIN_DETOUR_RATIO,
+    edge_buffer_m: float = EDGE_BUFFER_M,
+    barriers: gpd.GeoDataFrame | None = None,
+    weights: gpd.GeoDataFrame | None = None,
+    weight_column: str | None = None,
+    catchment_m: float = 500.0,
+    barrier_factor: float = 0.5,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """:func:`dead_ends` and :func:`missing_links` in one pass (one candidate search).
+
+    The same as ``ends = dead_ends(g, ...)`` followed by
+    ``missing_links(g, dead_ends=ends, ...)``, but the gap candidates found while
+    classifying the dead ends are ranked directly instead of being searched
+    for again.  Parameters as in :func:`dead_ends` and :func:`missing_links`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, geopandas.GeoDataFrame)
+        The dead ends and the ranked missing links.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from zjgis import network
+    >>> g = network.build_graph(gpd.read_file(network.sample_path("roads")))
+    >>> ends, links = network.dead_ends_and_links(g)
+    >>> links.equals(network.missing_links(g, dead_ends=ends))
+    True
+    """
+    rg = as_graph(roads_or_graph)
+    _check_extras(barriers, weights, weight_column)
+    ends, cand = _classify(rg, study_area=study_area, max_gap_m=max_gap_m,
+                           edge_buffer_m=edge_buffer_m, min_detour_ratio=min_detour_ratio)
+    links = _rank_links(rg, ends, cand, max_gap_m=max_gap_m, min_detour_ratio=min_detour_ratio,
+                        barriers=barriers, weights=weights, weight_column=weight_column,
+                        catchment_m=catchment_m, barrier_factor=barrier_factor)
+    return ends, links
+
+
+def _rank_links(rg: RoadGraph, ends_: gpd.GeoDataFrame, cand: pd.DataFrame, *,
+                max_gap_m: float, min_detour_ratio: float, barriers, weights,
+                weight_column: str | None, catchment_m: float,
+                barrier_factor: float) -> gpd.GeoDataFrame:
+    """One link per gap dead end from its candidates, scored and ranked (see missing_links)."""
     limit = min_detour_ratio * max_gap_m
     if len(cand):
         cand = cand.sort_values(["source", "gap_m", "network_m"], ascending=[True, True, False])
@@ -202,6 +297,58 @@ def missing_links(
     return out
 
 
+def _check_dead_ends(rg: RoadGraph, ends: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Refuse a ``dead_ends=`` frame that is not a :func:`dead_ends` result of ``rg``."""
+    hint = ("pass the result of zjgis.network.dead_ends(graph) computed on the same graph "
+            "(build the graph once and give it to both)")
+    if not isinstance(ends, gpd.GeoDataFrame):
+        msg = f"missing_links: dead_ends must be a GeoDataFrame, got {type(ends).__name__}; {hint}"
+        raise ValidationError(msg)
+    _validate.require_columns(ends, ["kind", "name", "road_class", "branch_length_m"],
+                              "dead_ends")
+    missing = [k for k in ("max_gap_m", "min_detour_ratio", "edge_buffer_m")
+               if k not in ends.attrs]
+    if missing:
+        msg = (f"missing_links: dead_ends has no {_validate.listing(missing)} in its attrs "
+               f"(it was not made by dead_ends, or lost its attrs); {hint}")
+        raise ValidationError(msg)
+    if len(ends) and ends["kind"].isna().all():
+        msg = f"missing_links: dead_ends were not classified (classify=False); {hint}"
+        raise ValidationError(msg)
+    node = ends.index.to_numpy()
+    deg = rg.degree
+    ok = np.zeros(len(node), dtype=bool)
+    if pd.api.types.is_integer_dtype(node):
+        inside = (node >= 0) & (node < len(deg))
+        ok[inside] = deg[node[inside]] == 1
+        if ok.all() and len(node):  # same nodes: the points must be the graph's nodes
+            pts = ends.geometry.to_crs(rg.crs) if ends.crs is not None else ends.geometry
+            xy = rg.nodes[["x", "y"]].to_numpy()[node]
+            ok = np.hypot(pts.x.to_numpy() - xy[:, 0], pts.y.to_numpy() - xy[:, 1]) <= 0.01
+    if not ok.all():
+        bad = [ends.index[i] for i in np.flatnonzero(~ok)]
+        msg = (f"missing_links: {int((~ok).sum())} row(s) of dead_ends are not dead ends of "
+               f"this graph (node {_validate.listing(bad)}); {hint}")
+        raise ValidationError(msg)
+    return ends
+
+
+def _check_extras(barriers, weights, weight_column: str | None) -> None:
+    """Barriers and weights are checked at the door, even when no link needs them."""
+    if barriers is not None:
+        _check_layer(barriers, "barriers", ("LineString", "MultiLineString", "Polygon",
+                                            "MultiPolygon"), allow_empty=True)
+    if weights is not None:
+        _check_layer(weights, "weights", ("Point", "MultiPoint"),
+                     hint="give people or jobs as points (e.g. zone centroids)",
+                     allow_empty=True)
+        if weight_column is not None:
+            _validate.require_counts(weights, weight_column, "weights")
+    elif weight_column is not None:
+        msg = f"weight_column={weight_column!r} was given without weights; pass weights= too"
+        raise ValidationError(msg)
+
+
 def _barrier_flags(conn: np.ndarray, barriers, metric) -> tuple[np.ndarray, np.ndarray]:
     crosses = np.zeros(len(conn), dtype=bool)
     label = np.full(len(conn), None, dtype=object)
@@ -227,8 +374,7 @@ def _weights_near(conn: np.ndarray, weights, column, catchment_m: float, metric)
         return out
     _validate.require_crs(weights, "weights")
     w = weights.to_crs(metric)
-    val = np.ones(len(w)) if column is None else pd.to_numeric(
-        w[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    val = np.ones(len(w)) if column is None else _validate.require_counts(w, column, "weights")
     ci, wi = shapely.STRtree(w.geometry.values).query(conn, predicate="dwithin",
                                                       distance=catchment_m)
     np.add.at(out, ci, val[wi])
