@@ -223,7 +223,7 @@ def test_osm_and_none_keep_wgs84(frames):
         assert (lon, lat) == pytest.approx(KNOWN_WGS, abs=1e-6)
     assert "openstreetmap.org/copyright" in render(maps.briefing_map(frames, basemap="osm"))
     none = render(maps.briefing_map(frames, basemap="none"))
-    assert "L.tileLayer" not in none
+    assert "zjgis.tiles(" not in none  # no tile layer at all
 
 
 def test_coordinates_rounded_and_simplified_invisibly():

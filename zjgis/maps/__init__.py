@@ -4,6 +4,8 @@
   classes, title block, tooltips/popups; analysis results via ``extra=``;
 * :func:`save` — one self-contained, offline HTML file (Leaflet inlined from an
   installed package), written atomically; returns its size;
+* :func:`show` — inline display in Jupyter, offline as :func:`save` writes it
+  (a :class:`BriefingMap` as the last line of a cell displays the same way);
 * :func:`figure` / :func:`save_figure` — the same layers as a matplotlib figure
   with Chinese labels (Noto Sans CJK) for slides, PNG or PDF;
 * :func:`choropleth` and :class:`Style` — styles for ``extra=`` layers.
@@ -13,9 +15,10 @@ maps never imports the analysis modules: their results arrive through ``extra=``
 
 from __future__ import annotations
 
+from zjgis.maps._page import BriefingMap
 from zjgis.maps.briefing import BASEMAPS, briefing_map
 from zjgis.maps.figure import MissingFontWarning, cjk_font, figure, save_figure
-from zjgis.maps.offline import SavedMap, external_references, save
+from zjgis.maps.offline import InlineMap, SavedMap, external_references, save, show
 from zjgis.maps.style import (
     INDUSTRY_PALETTE,
     METRO_LINE_COLOURS,
@@ -27,7 +30,9 @@ from zjgis.maps.style import (
 
 __all__ = [
     "BASEMAPS",
+    "BriefingMap",
     "INDUSTRY_PALETTE",
+    "InlineMap",
     "METRO_LINE_COLOURS",
     "MissingFontWarning",
     "SavedMap",
@@ -41,4 +46,5 @@ __all__ = [
     "line_colour",
     "save",
     "save_figure",
+    "show",
 ]

@@ -11,6 +11,10 @@ Security: every text that comes from data (names, attributes, titles, sources)
 reaches the page either escaped with :func:`html.escape` or as DOM
 ``textContent`` — folium's own ``GeoJsonTooltip``/``GeoJsonPopup`` insert
 attribute values into ``innerHTML`` unescaped, so zjgis does not use them.
+No text is ever template source either: branca compiles each element's output
+again as a Jinja2 template, so every zjgis element renders opaque tokens and
+the text (escaped for its place) goes in after rendering
+(:mod:`zjgis.maps._page`); ``{{7*7}}`` in a parcel name stays ``{{7*7}}``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from zjgis._log import get_logger
 from zjgis.errors import ValidationError
 from zjgis.maps import _prepare as prep
 from zjgis.maps import style as st
+from zjgis.maps._page import BriefingMap, Slots, html_text, js_literal, json_string_body
+from zjgis.maps._page import _escape_json_text as _escape_json
 
 __all__ = ["briefing_map", "BASEMAPS", "LEAFLET_JS_URL", "LEAFLET_CSS_URL"]
 
@@ -215,31 +221,32 @@ window.zjgis = window.zjgis || (function () {
       if (l.bringToFront) { l.bringToFront(); } }); }); }
     return group;
   }
-  function ready(map) {
+  function tiles(map, s) {
+    var t = L.tileLayer(s.url, {subdomains: s.subdomains || "abc", maxZoom: s.maxZoom,
+                                maxNativeZoom: s.maxNativeZoom, attribution: ""});
+    t.once("tileload", function () { map.attributionControl.addAttribution(s.attr); });
+    t.addTo(map);
+    registry.__tiles = t;
+  }
+  function ready(map, view) {
     registry.__map = map;
     requestAnimationFrame(function () { requestAnimationFrame(function () {
       window.zjgisRendered = performance.now();
       document.documentElement.setAttribute("data-zjgis-rendered", "1");
     }); });
   }
-  return {layer: layer, layers: registry, ready: ready, text: txt, decode: decode};
+  return {layer: layer, layers: registry, ready: ready, tiles: tiles, text: txt,
+          decode: decode};
 })();
 """
 
 
-def _js_literal(obj: Any) -> str:
-    """JSON for embedding in a <script>: '<', '>', '&' escaped so data can't close the tag."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _escape_json_text(text)
-
-
-def _escape_json_text(text: str) -> str:
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+_js_literal = js_literal
+_escape_json_text = _escape_json
 
 
 class _Assets(MacroElement):
-    """zjgis' CSS and client JavaScript (first-party), once per map."""
+    """zjgis' CSS and client JavaScript (first-party), once per map (inserted after rendering)."""
 
     _template = Template(
         """
@@ -250,15 +257,19 @@ class _Assets(MacroElement):
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, slots: Slots) -> None:
         super().__init__()
         self._name = "ZjgisAssets"
-        self.css = _CSS
-        self.js = _JS
+        self.css = slots.put(_CSS)
+        self.js = slots.put(_JS)
 
 
 class _Panels(MacroElement):
-    """Title block and legend: pre-escaped HTML fragments, positioned over the map."""
+    """Title block and legend: pre-escaped HTML fragments, positioned over the map.
+
+    The fragments hold user text, so they never reach a template: the macros
+    render tokens of :class:`~zjgis.maps._page.Slots`, filled after rendering.
+    """
 
     _template = Template(
         """
@@ -268,20 +279,43 @@ class _Panels(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
         L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
-        zjgis.ready({{ this._parent.get_name() }});
+        zjgis.ready({{ this._parent.get_name() }}, {{ this.view_js }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, title_html: str, legend_html: str) -> None:
+    def __init__(self, slots: Slots, title_html: str, legend_html: str,
+                 view: dict[str, Any]) -> None:
         super().__init__()
         self._name = "ZjgisPanels"
-        self.title_html = title_html
-        self.legend_html = legend_html
+        self.title_html = slots.put(title_html)
+        self.legend_html = slots.put(legend_html)
+        self.view_js = slots.put(js_literal(view))
+
+
+class _Tiles(MacroElement):
+    """Basemap tiles; URL and attribution are data (tokens), credited only once tiles load."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        zjgis.tiles({{ this._parent.get_name() }}, {{ this.spec_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, slots: Slots, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "ZjgisTiles"
+        self.spec_js = slots.put(js_literal(spec))
 
 
 class VectorLayer(folium.map.Layer):
-    """A zjgis vector layer: encoded features + a style table, drawn by ``zjgis.layer``."""
+    """A zjgis vector layer: encoded features + a style table, drawn by ``zjgis.layer``.
+
+    ``name`` (the layer-control label) must already be a token of the map's
+    :class:`~zjgis.maps._page.Slots`; spec and data are stored there too.
+    """
 
     _template = Template(
         """
@@ -292,11 +326,12 @@ class VectorLayer(folium.map.Layer):
         """
     )
 
-    def __init__(self, name: str, spec_js: str, data_js: str, *, show: bool = True) -> None:
+    def __init__(self, slots: Slots, name: str, spec_js: str, data_js: str, *,
+                 show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ZjgisLayer"
-        self.spec_js = spec_js
-        self.data_js = data_js
+        self.spec_js = slots.put(spec_js)
+        self.data_js = slots.put(data_js)
 
 
 # --------------------------------------------------------------------------- geometry → JSON
@@ -494,6 +529,22 @@ def _shift_gcj(p: prep.Prepared) -> prep.Prepared:
     return p
 
 
+#: smallest opening extent (degrees, ≈ 400 m): a single point still opens on its street
+_MIN_EXTENT_DEG = 0.004
+#: margin around the subject, as a fraction of its extent on every side
+_MARGIN = 0.06
+
+
+def _framed(b: np.ndarray) -> np.ndarray:
+    """The subject's box with a margin, at least :data:`_MIN_EXTENT_DEG` wide and high."""
+    minx, miny, maxx, maxy = (float(v) for v in b)
+    w, h = maxx - minx, maxy - miny
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w, h = max(w * (1 + 2 * _MARGIN), _MIN_EXTENT_DEG), max(h * (1 + 2 * _MARGIN),
+                                                          _MIN_EXTENT_DEG)
+    return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+
+
 def pixel_size_m(zoom: int, lat_deg: float) -> float:
     """Ground size of one screen pixel (metres) at a Web-Mercator zoom level and latitude."""
     return _M_PER_PX_Z0 * math.cos(math.radians(lat_deg)) / 2**zoom
@@ -602,7 +653,7 @@ def briefing_map(
     total = sum(len(p.gdf) for p in prepared)
     canvas = renderer == "canvas" or (renderer == "auto" and total > 3000)
 
-    m = folium.Map(
+    m = BriefingMap(
         location=[centre_lat, float((bounds[0] + bounds[2]) / 2)],
         tiles=None, zoom_start=12, min_zoom=min_zoom, max_zoom=max_zoom,
         control_scale=False, prefer_canvas=False,
@@ -610,12 +661,13 @@ def briefing_map(
     # a briefing needs Leaflet only: drop jQuery, Bootstrap, Font Awesome, awesome-markers
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    m.get_root().title = html.escape(title)
-    m.add_child(_Assets())
+    slots = m.zjgis_slots  # every text goes in after rendering, never as template source
+    m.get_root().title = slots.put(html_text(title))
+    m.add_child(_Assets(slots))
     if bm["url"]:
-        folium.TileLayer(tiles=bm["url"], attr=bm["attr"], name=bm["text"],
-                         subdomains=bm["subdomains"], max_zoom=max_zoom,
-                         max_native_zoom=bm["max_zoom"], control=False).add_to(m)
+        m.add_child(_Tiles(slots, {"url": bm["url"], "attr": bm["attr"],
+                                   "subdomains": bm["subdomains"], "maxZoom": max_zoom,
+                                   "maxNativeZoom": bm["max_zoom"]}))
     sections = []
     control_names: set[str] = set()
     for p in prepared:
@@ -630,7 +682,8 @@ def briefing_map(
             control = f"{html.escape(p.title)} ({k})"
             k += 1
         control_names.add(control)
-        m.add_child(VectorLayer(control, spec_js, data_js, show=show))
+        m.add_child(VectorLayer(slots, slots.put(json_string_body(control)), spec_js, data_js,
+                                show=show))
         if not p.name.startswith("highlight_"):
             sections.append(st.LegendSection(title=p.title, accuracy=p.accuracy,
                                              entries=p.entries, symbol=_symbol(p)))
@@ -657,10 +710,11 @@ def briefing_map(
         title_parts.append(f'<details class="zj-sources"><summary>{texts["sources"]} '
                            f"({len(sources)})</summary><ul>{items}</ul></details>")
     title_parts.append("</div>")
-    m.add_child(_Panels("".join(title_parts), legend))
+    fb = _framed(focus if focus is not None else bounds)
+    view = {"bounds": [[float(fb[1]), float(fb[0])], [float(fb[3]), float(fb[2])]]}
+    m.add_child(_Panels(slots, "".join(title_parts), legend, view))
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    fb = focus if focus is not None else bounds
-    m.fit_bounds([[float(fb[1]), float(fb[0])], [float(fb[3]), float(fb[2])]])
+    m.fit_bounds(view["bounds"])
     log.info("briefing map: %d layers, %d features, basemap %s, simplify %.2f m, %s renderer",
              len(prepared), total, basemap, tol_m, "canvas" if canvas else "svg")
     m.zjgis_layers = [p.name for p in prepared]  # type: ignore[attr-defined]

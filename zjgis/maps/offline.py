@@ -16,6 +16,7 @@ Python package is missing.
 from __future__ import annotations
 
 import base64
+import html as _html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,7 @@ from zjgis import io as zio
 from zjgis._log import get_logger
 from zjgis.errors import WriteError
 
-__all__ = ["SavedMap", "save", "leaflet_assets", "external_references"]
+__all__ = ["InlineMap", "SavedMap", "external_references", "leaflet_assets", "save", "show"]
 
 log = get_logger(__name__)
 
@@ -162,7 +163,15 @@ def inline_assets(html_text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def render_html(m) -> str:
-    """Render a folium map (or any branca element) to a complete HTML page."""
+    """Render a folium map (or any branca element) to a complete HTML page.
+
+    A map from :func:`zjgis.maps.briefing_map` renders with tokens in place of
+    its text and fills them in afterwards (:mod:`zjgis.maps._page`): no text
+    from the data is ever compiled as a template.
+    """
+    render_page = getattr(m, "render_page", None)
+    if callable(render_page):
+        return render_page()
     root = m.get_root()
     return root.render()
 
@@ -204,3 +213,64 @@ def save(m, path: str | Path, *, offline: bool = True, overwrite: bool = True) -
     result = SavedMap(path=path, size_bytes=len(data), offline=offline, inlined=inlined)
     log.info("saved briefing map %s", result)
     return result
+
+
+def iframe_html(page: str) -> str:
+    """A complete page as an ``<iframe srcdoc>`` for a notebook cell (the page escaped)."""
+    return (
+        '<div style="width:100%;"><div style="position:relative;width:100%;height:0;'
+        'padding-bottom:60%;"><iframe srcdoc="' + _html.escape(page, quote=True)
+        + '" style="position:absolute;width:100%;height:100%;left:0;top:0;border:none '
+        '!important;" allowfullscreen></iframe></div></div>'
+    )
+
+
+class InlineMap:
+    """A map for inline display in Jupyter, with Leaflet inlined (draws with no network).
+
+    Made by :func:`show`; the notebook calls ``_repr_html_``.
+    """
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+
+    def _repr_html_(self) -> str:
+        return iframe_html(self.page)
+
+
+def show(m) -> InlineMap:
+    """Display a map inline in Jupyter exactly as :func:`save` writes it offline.
+
+    A map from :func:`zjgis.maps.briefing_map` already displays offline when it
+    is the last line of a cell; ``show(m)`` says so explicitly and also takes a
+    plain folium map that needs nothing but Leaflet.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Usually from :func:`zjgis.maps.briefing_map`.
+
+    Returns
+    -------
+    InlineMap
+        An object whose ``_repr_html_`` is the self-contained page in an iframe.
+
+    Raises
+    ------
+    WriteError
+        If the map loads other scripts or stylesheets from the network (folium
+        plugins, ``GeoDataFrame.explore()``'s Bootstrap and jQuery): draw it with
+        :func:`zjgis.maps.briefing_map` instead.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import Point
+    >>> from zjgis import maps
+    >>> pts = gpd.GeoDataFrame({"name": ["张江"]}, geometry=[Point(121.6, 31.2)], crs=4326)
+    >>> inline = maps.show(maps.briefing_map([], extra=[pts], basemap="none"))
+    >>> "cdn.jsdelivr" in inline._repr_html_()
+    False
+    """
+    page, _ = inline_assets(render_html(m))
+    return InlineMap(page)
