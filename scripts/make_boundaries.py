@@ -12,7 +12,8 @@ provenance read by zjgis.layers), and prints the geodesic areas that
 PROVENANCE.md reports.
 
 Honesty rules followed here (see data/boundaries/PROVENANCE.md):
-* real data: district boundaries (OSM via geoBoundaries, WGS-84), rail stations
+* real data: district boundaries (OSM via geoBoundaries, WGS-84), street/town polygons
+  (OSM admin_level=8, WGS-84), the 2017 outline traced on the OSM boundary roads, rail stations
   (Amap/metroman GCJ-02, converted with zjgis.crs.gcj02_to_wgs84), NBS codes;
 * everything else is *schematic*: drawn from the policy texts (seeds) and the
   text facts, anchored on real station positions and district edges; the
@@ -29,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from shapely import Point, Polygon
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,78 +212,167 @@ def make_rail_stations() -> None:
     })
 
 
-#: 2017 outline: (anchor station, east offset m, north offset m, road the vertex stands for).
-#: Vertices are placed from real station positions (WGS-84 after conversion) on our
-#: reading of where each boundary road of the 2017 text runs; nothing here is surveyed.
-OUTLINE_2017 = [
-    ("龙阳路", 450, 300, "罗山路 × 龙东大道 (NW corner)"),
-    ("张江高科", 0, 400, "龙东大道"),
-    ("金科路", 0, 450, "龙东大道"),
-    ("广兰路", 0, 250, "龙东大道"),
-    ("唐镇", -1400, -100, "外环 (S20) × 龙东大道 (NE corner)"),
-    ("张江路", 1300, 0, "外环 (S20)"),
-    ("康桥东", 2300, -300, "外环 (S20) east of 康桥"),
-    ("康新公路", 1700, -1500, "外环 – 沪芦高速 (S2) junction"),
-    ("周浦东", 1200, 0, "沪芦高速 (S2)"),
-    ("鹤沙航城", 900, 0, "沪芦高速 (S2)"),
-    ("航头东", 700, 700, "沪芦高速 × 下盐公路 (SE corner)"),
-    ("下沙", -100, 700, "下盐公路 (SW corner) — 沪奉高速 (S3)"),
-    ("沈梅路", -700, 0, "沪奉高速 (S3)"),
-    ("周浦", 300, 600, "沪奉高速 (S3)"),
-    ("康桥", 450, 0, "沪奉高速 (S3)"),
-    ("御桥", 600, -300, "沪奉高速 – 罗山路"),
-    ("罗山路", -350, 200, "罗山路"),
-    ("华夏中路", -300, 0, "罗山路"),
-    ("芳芯路", 250, 0, "罗山路"),
+OSM_TRANSIT = "data/transit/shanghai_osm_metro_elevated_wgs84.json"
+OSM_TRANSIT_ATTRIBUTION = ("© OpenStreetMap contributors (ODbL 1.0), Geofabrik extract of "
+                           "2026-07-28, via luiszengii/shanghai-property-sector-map 38a55f1")
+
+#: The 2017 boundary text (北至龙东大道、东至外环–沪芦高速、南至下盐公路、西至罗山路–沪奉高速) as
+#: the ring of OSM roads that trace it, in order around the area: (side, OSM names).
+BOUNDARY_ROADS_2017 = [
+    ("north", ("龙东高架路", "龙东大道")),
+    ("east (north part)", ("外环高速",)),
+    ("east (south part)", ("沪芦高速",)),
+    ("south", ("下盐公路",)),
+    ("west (south part)", ("沪奉高速",)),
+    ("west (north part)", ("罗山高架路", "罗山路")),
 ]
+#: Window (lon/lat) the road pieces are clipped to before they are joined: the 2017 area and
+#: ~1–2 km around it, so the ring roads' far parts do not take part.
+TRACE_WINDOW = (121.54, 31.04, 121.70, 31.245)
+#: Smallest face of the polygonized road ring kept as part of the area, km² (drops the
+#: slivers between dual carriageways and inside interchanges).
+TRACE_MIN_FACE_KM2 = 1.0
+#: Morphological closing (m) joining the faces either side of a dual-carriageway road that
+#: crosses the area (外环高速 between 罗山路 and 沪芦高速).
+TRACE_CLOSING_M = 60.0
 
 
-def outline_2017(stations) -> tuple[Polygon, list[dict]]:
-    pts, table = [], []
-    for name, dx, dy, road in OUTLINE_2017:
-        x, y = anchor(stations, name)
-        pts.append((x + dx, y + dy))
-        table.append({"anchor_station": name, "east_m": dx, "north_m": dy, "road": road})
-    poly = Polygon(pts)
-    assert poly.is_valid, shapely.is_valid_reason(poly)
+def osm_transit() -> dict:
+    return json.loads((SHARED / OSM_TRANSIT).read_text(encoding="utf-8"))
+
+
+def _join_pieces(lines: list) -> tuple[list, list[float]]:
+    """Bridge the gaps between the pieces of one road: a minimum spanning forest over pieces.
+
+    Pieces that touch are joined for free; otherwise the shortest segment between two end
+    points is the bridge (Kruskal, deterministic order).  Returns the bridges and their lengths.
+    """
+    n = len(lines)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ends = [shapely.get_coordinates(line)[[0, -1]] for line in lines]
+    cand = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            if lines[i].intersects(lines[j]):
+                cand.append((0.0, i, j, None))
+                continue
+            d = np.hypot(ends[i][:, None, 0] - ends[j][None, :, 0],
+                         ends[i][:, None, 1] - ends[j][None, :, 1])
+            k = np.unravel_index(int(np.argmin(d)), d.shape)
+            cand.append((float(d[k]), i, j, shapely.LineString([ends[i][k[0]], ends[j][k[1]]])))
+    cand.sort(key=lambda c: (c[0], c[1], c[2]))
+    bridges, lengths = [], []
+    for dist, i, j, seg in cand:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[ri] = rj
+            if seg is not None:
+                bridges.append(seg)
+                lengths.append(dist)
+    return bridges, lengths
+
+
+def trace_2017() -> tuple[Polygon, list[dict]]:
+    """The 2017 outline traced on the OSM centrelines of its boundary roads (EPSG:32651 -> WGS-84).
+
+    1. per side, every OSM piece named in BOUNDARY_ROADS_2017, clipped to TRACE_WINDOW;
+    2. join the pieces of a side (gaps bridged by the shortest end-to-end segments);
+    3. close the corners: consecutive sides that do not meet get the shortest segment
+       between them;
+    4. node and polygonize everything; keep the faces >= TRACE_MIN_FACE_KM2, join them by a
+       TRACE_CLOSING_M closing and fill holes.
+    """
+    roads = osm_transit()["elevatedRoads"]
+    window = shapely.box(*TRACE_WINDOW)
+    sides, table = [], []
+    for side, names in BOUNDARY_ROADS_2017:
+        pieces = []
+        for r in roads:
+            if r["name"] not in names:
+                continue
+            for path in r["paths"]:
+                clipped = shapely.intersection(shapely.LineString(path), window)
+                pieces += [g for g in shapely.get_parts(clipped)
+                           if g.geom_type == "LineString" and not g.is_empty]
+        assert pieces, side
+        metric = list(gpd.GeoSeries(pieces, crs=zcrs.WGS84).to_crs(zcrs.METRIC))
+        bridges, lengths = _join_pieces(metric)
+        sides.append(shapely.union_all(metric + bridges))
+        table.append({"side": side, "osm_names": "、".join(names), "pieces": len(metric),
+                      "road_km": round(sum(g.length for g in metric) / 1000, 2),
+                      "bridged_gaps": len(bridges),
+                      "longest_gap_m": round(max(lengths, default=0.0), 0)})
+    corners = []
+    for (side_a, _), a, (side_b, _), b in zip(BOUNDARY_ROADS_2017, sides,
+                                              BOUNDARY_ROADS_2017[1:] + BOUNDARY_ROADS_2017[:1],
+                                              sides[1:] + sides[:1]):
+        if not a.intersects(b):
+            p, q = shapely.ops.nearest_points(a, b)
+            corners.append(shapely.LineString([p, q]))
+            table.append({"side": f"corner {side_a} → {side_b}", "osm_names": "(closing segment)",
+                          "pieces": 0, "road_km": 0.0, "bridged_gaps": 1,
+                          "longest_gap_m": round(p.distance(q), 0)})
+    net = shapely.union_all(sides + corners)
+    faces = shapely.get_parts(shapely.polygonize(list(shapely.get_parts(net))))
+    big = [f for f in faces if f.area >= TRACE_MIN_FACE_KM2 * 1e6]
+    assert len(big) == 2, [round(f.area / 1e6, 2) for f in faces if f.area > 1e5]
+    closed = shapely.union_all(big).buffer(TRACE_CLOSING_M, quad_segs=8).buffer(
+        -TRACE_CLOSING_M, quad_segs=8)
+    assert closed.geom_type == "Polygon", closed.geom_type
+    poly = Polygon(closed.exterior)
     return to_wgs(poly), table
 
 
 def make_science_city_2017() -> None:
-    st = stations_wgs()
-    poly, table = outline_2017(st)
-    pd_poly = pudong()
-    poly = shapely.intersection(poly, pd_poly)
+    poly, table = trace_2017()
     a = area_km2([poly])[0]
     assert 90 <= a <= 100, a
     out = gpd.GeoDataFrame(
-        {"name": ["张江科学城（2017年规划范围，示意）"], "name_en": ["Zhangjiang Science City 2017 "
-                                                    "(schematic)"],
+        {"name": ["张江科学城（2017年规划范围，依道路中心线推绘）"],
+         "name_en": ["Zhangjiang Science City 2017 (traced on OSM road centrelines)"],
          "plan_area_km2": [95.0], "boundary_text": [
              "北至龙东大道、东至外环-沪芦高速、南至下盐公路、西至罗山路-沪奉高速"],
-         "accuracy": ["schematic"],
-         "source": [f"schematic: {FACTS} (四至, 约94–95 km²) anchored on rail stations"]},
+         "area_km2": [round(float(a), 2)],
+         "accuracy": ["derived"],
+         "source": ["derived: the 四至 text traced on the OSM centrelines of the boundary roads "
+                    f"({OSM_TRANSIT}); not an official polygon, not rescaled"]},
         geometry=[poly], crs=zcrs.WGS84)
     save("science_city_2017", out, meta={
-        "accuracy": "schematic",
-        "source": "schematic outline from the 2017 四至 text (zhangjiang_text_facts.csv) anchored "
-                  "on 2025 rail-station positions; no official polygon available",
-        "licence": "zjgis (MIT); anchors from Amap-derived station data (terms unknown)",
+        "accuracy": "derived",
+        "source": "the 2017 四至 text (北至龙东大道、东至外环–沪芦高速、南至下盐公路、西至罗山路–"
+                  "沪奉高速; zhangjiang_text_facts.csv) traced on the OpenStreetMap centrelines of "
+                  "those roads (2026-07-28 extract); no official polygon available; area not "
+                  "rescaled",
+        "licence": f"ODbL 1.0 — {OSM_TRANSIT_ATTRIBUTION}",
         "date": BUILD_DATE,
-        "source_files": [FACTS, "data/transit/stations.csv"],
-        "source_crs": "WGS-84 (anchors converted from GCJ-02)",
-        "coordinate_conversions": ["GCJ-02 -> WGS-84 (anchor stations)"],
-        "method": "polygon through vertices offset from named stations (table in "
-                  "PROVENANCE.md), clipped to 浦东新区",
-        "vertices": table,
+        "source_files": [FACTS, OSM_TRANSIT],
+        "source_crs": "WGS-84",
+        "coordinate_conversions": [],
+        "method": "per side the OSM pieces of the named roads clipped to "
+                  f"{TRACE_WINDOW}; gaps between pieces bridged by a minimum spanning forest of "
+                  "end-to-end segments; corners that do not meet closed by the shortest segment; "
+                  f"noded and polygonized; faces ≥ {TRACE_MIN_FACE_KM2:g} km² kept, joined by a "
+                  f"{TRACE_CLOSING_M:g} m closing (EPSG:32651), holes filled",
+        "sides": table,
         "area_km2": round(float(a), 2),
+        "area_stated_km2": "94 (文汇报 2017-09-18) – 95 (2017 批复)",
     })
 
 
 def make_science_city_2022() -> None:
     sc17 = gpd.read_file(OUT / "science_city_2017.geojson").geometry.iloc[0]
-    pd_m = to_metric(pudong())
-    # stay 50 m inside the district edge so containment holds after rounding
+    # inside both the district (geoBoundaries) and the union of its OSM street/town units,
+    # 50 m inside their edges so containment holds after rounding
+    units = osm_units()
+    pd_units = shapely.union_all(np.asarray(units.loc[units.district == "浦东新区", "geometry"]))
+    pd_m = to_metric(shapely.intersection(pudong(), pd_units))
     inner = pd_m.buffer(-50)
     s17 = to_metric(sc17)
     target = 220.0
@@ -306,21 +397,24 @@ def make_science_city_2022() -> None:
          "name_en": ["Zhangjiang Science City, expanded (schematic)"],
          "plan_area_km2": [220.0], "buffer_m": [d],
          "accuracy": ["schematic"],
-         "source": [f"schematic: science_city_2017 grown by {d:.0f} m, clipped to 浦东新区; "
+         "source": [f"schematic: science_city_2017 grown by {d:.0f} m, clipped to 浦东新区 "
+                    "and its OSM street/town units; "
                     f"220 km² from {SEED_000}"]},
         geometry=[poly], crs=zcrs.WGS84)
     save("science_city_2022", out, meta={
         "accuracy": "schematic",
-        "source": "schematic: the 2017 outline grown uniformly until the area is ~220 km² "
-                  "(seed 000: 由95平方公里扩大至约220平方公里), clipped to 浦东新区; the real "
-                  "expansion is not uniform and its boundary was not found",
-        "licence": "zjgis (MIT); district edge ODbL 1.0 (© OpenStreetMap contributors)",
+        "source": "schematic: the traced 2017 outline grown uniformly until the area is ~220 "
+                  "km² (seed 000: 由95平方公里扩大至约220平方公里), clipped to 浦东新区 and to the "
+                  "OSM street/town units; the real expansion is not uniform and its boundary "
+                  "was not found",
+        "licence": "zjgis (MIT); district and street/town edges and the traced 2017 outline "
+                   "ODbL 1.0 (© OpenStreetMap contributors)",
         "date": BUILD_DATE,
-        "source_files": [SEED_000, "science_city_2017", "districts"],
+        "source_files": [SEED_000, "science_city_2017", "districts", OSM_UNITS],
         "source_crs": "WGS-84",
         "coordinate_conversions": [],
-        "method": f"buffer {d:.0f} m (EPSG:32651, round joins) of science_city_2017 ∩ (浦东新区 "
-                  "shrunk 50 m) ∪ science_city_2017",
+        "method": f"buffer {d:.0f} m (EPSG:32651, round joins) of science_city_2017 ∩ ((浦东新区 "
+                  "∩ union of its 36 OSM units) shrunk 50 m) ∪ science_city_2017",
         "area_km2": round(float(a), 2),
     })
 
@@ -643,7 +737,10 @@ PUTUO_BLOCK_SPLIT_LAT = 31.248
 def make_putuo_subparks() -> None:
     st = stations_wgs()
     d = load_out("districts")
-    putuo_w = d.loc[d.name == "普陀区", "geometry"].iloc[0]
+    units = osm_units()
+    pt_units = shapely.union_all(np.asarray(units.loc[units.district == "普陀区", "geometry"]))
+    # inside both the district (geoBoundaries) and the union of its 10 OSM street/town units
+    putuo_w = shapely.intersection(d.loc[d.name == "普陀区", "geometry"].iloc[0], pt_units)
     putuo = to_metric(putuo_w).buffer(-30)
     a = st[st.source_id == "amap_2025"].drop_duplicates("station")
     a = a[shapely.contains_xy(putuo_w, a.lon.to_numpy(), a.lat.to_numpy())]

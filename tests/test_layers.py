@@ -111,9 +111,10 @@ def test_load_returns_copies_cache_cannot_be_corrupted():
 
 
 def test_warn_schematic_is_opt_in():
-    layers.load("science_city_2017")  # no warning by default (pytest turns them into errors)
-    with pytest.warns(SchematicDataWarning, match="science_city_2017.*schematic"):
-        layers.load("science_city_2017", warn_schematic=True)
+    layers.load("science_city_2022")  # no warning by default (pytest turns them into errors)
+    with pytest.warns(SchematicDataWarning, match="science_city_2022.*schematic"):
+        layers.load("science_city_2022", warn_schematic=True)
+    layers.load("science_city_2017", warn_schematic=True)  # derived: no warning
 
 
 # --------------------------------------------------------------------------- shipped data
@@ -127,6 +128,33 @@ def test_areas_in_required_ranges():
     assert 90 <= _area(layers.load("science_city_2017")) <= 100
     assert 205 <= _area(layers.load("science_city_2022")) <= 235
     assert 9 <= _area(layers.load("putuo_subparks")) <= 11
+
+
+def test_science_city_2017_is_traced_on_the_osm_boundary_roads(shared_data):
+    sc = layers.load("science_city_2017")
+    assert (sc["accuracy"] == "derived").all()
+    assert "ODbL" in sc.attrs["licence"]
+    # not rescaled: its own area, checked against the texts' 94–95 km² (pyproj, not zjgis)
+    area = pyproj_area(sc.geometry)[0]
+    assert 94 * 0.95 <= area <= 95 * 1.05
+    assert sc["area_km2"].iloc[0] == pytest.approx(area, abs=0.01)
+    # the outline runs on the OSM centrelines of the named roads wherever OSM has them
+    doc = json.loads((shared_data / "transit" / "shanghai_osm_metro_elevated_wgs84.json")
+                     .read_text(encoding="utf-8"))
+    names = {"龙东高架路", "龙东大道", "外环高速", "沪芦高速", "下盐公路", "沪奉高速", "罗山高架路",
+             "罗山路"}
+    roads = gpd.GeoSeries([shapely.LineString(p) for r in doc["elevatedRoads"]
+                           if r["name"] in names for p in r["paths"]], crs=4326)
+    roads_m = shapely.union_all(roads.to_crs(crs.METRIC).values)
+    ring = sc.to_crs(crs.METRIC).geometry.iloc[0].exterior
+    pts = shapely.points([ring.interpolate(x).coords[0] for x in np.arange(0, ring.length, 50)])
+    dist = shapely.distance(roads_m, pts)
+    assert np.median(dist) < 5
+    assert (dist < 50).mean() > 0.70  # the rest bridges gaps between OSM's elevated pieces
+    # 张江高科 (Line 2) lies inside, 龙阳路 (west of 罗山路) outside
+    st = layers.load("rail_stations").drop_duplicates("station").set_index("station")
+    poly = sc.geometry.iloc[0]
+    assert poly.contains(st.geometry["张江高科"]) and not poly.contains(st.geometry["龙阳路"])
 
 
 def test_districts_are_the_real_16_with_nbs_codes():
