@@ -23,6 +23,7 @@ from shapely.geometry import Point, Polygon, box
 
 from zjgis import crs
 from zjgis.errors import (
+    CRSError,
     DataQualityWarning,
     LifecycleError,
     RegisterBusyError,
@@ -273,7 +274,10 @@ def test_import_reports_accepted_and_rejected(reg, tmp_path):
     table["wkt"] = src.geometry.to_wkt()
     xlsx = tmp_path / "in.xlsx"
     table.to_excel(xlsx, index=False)
-    report = reg.import_parcels(xlsx)
+    with pytest.raises(CRSError, match="source_crs"):  # a table carries no CRS (io policy)
+        reg.import_parcels(xlsx)
+    assert len(reg) == 1
+    report = reg.import_parcels(xlsx, source_crs="WGS-84")
     assert sorted(report.accepted["parcel_id"]) == ["P001", "P004"]
     assert list(report.rejected["parcel_id"]) == ["P002", "P003"]
     assert "unknown land-use code" in report.rejected["reason"].iloc[0]

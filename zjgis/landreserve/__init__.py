@@ -1,8 +1,10 @@
 """Land reserve (土地储备): the parcel register, the annual reserve plan, project matching.
 
 * :class:`Register` — a GeoPackage parcel register with a lifecycle
-  (预收储 → 收储 → 储备 → 供应 → 在建 → 投产), full history, ``as_of`` and
-  crash-safe, lock-protected writes (:mod:`zjgis.landreserve.register`).
+  (预收储 → 收储 → 储备 → 供应 → 在建 → 投产, :mod:`zjgis.landreserve.lifecycle`),
+  full history, ``as_of`` and crash-safe, lock-protected writes
+  (:mod:`zjgis.landreserve.register`); :meth:`Register.import_parcels` reads
+  planners' files (:mod:`zjgis.landreserve.importing`).
 * :func:`plan_table` / :func:`write_plan_excel` — the 年度土地储备计划表
   (:mod:`zjgis.landreserve.plan`).
 * :func:`match_projects` — 五个一批 projects to parcels as an assignment problem
@@ -17,21 +19,22 @@
 from __future__ import annotations
 
 from zjgis.landreserve.efficiency import efficiency
+from zjgis.landreserve.importing import ImportReport
 from zjgis.landreserve.landuse import LAND_USE, land_use_name, land_use_table
-from zjgis.landreserve.matching import MatchResult, match_projects, normalize_projects
-from zjgis.landreserve.plan import plan_table, write_plan_excel
-from zjgis.landreserve.register import (
+from zjgis.landreserve.lifecycle import (
     NOT_SUPPLIED,
     STATUS_COLOURS,
     STATUS_EN,
     STATUS_ZH,
     STATUSES,
     TRANSITIONS,
-    ImportReport,
-    Register,
+    normalize_status,
 )
+from zjgis.landreserve.matching import MatchResult, match_projects, normalize_projects
+from zjgis.landreserve.plan import plan_table, write_plan_excel
+from zjgis.landreserve.register import Register
 from zjgis.landreserve.sample import SAMPLE_DIR, load_sample
-from zjgis.landreserve.style import briefing_layers, map_layer, map_style
+from zjgis.landreserve.style import briefing_layers, map_layer
 
 __all__ = [
     "Register",
@@ -42,6 +45,7 @@ __all__ = [
     "NOT_SUPPLIED",
     "STATUS_COLOURS",
     "TRANSITIONS",
+    "normalize_status",
     "plan_table",
     "write_plan_excel",
     "match_projects",
@@ -53,7 +57,6 @@ __all__ = [
     "land_use_table",
     "briefing_layers",
     "map_layer",
-    "map_style",
     "load_sample",
     "SAMPLE_DIR",
 ]

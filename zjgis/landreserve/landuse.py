@@ -49,8 +49,6 @@ __all__ = [
     "land_use_table",
     "land_use_name",
     "first_level",
-    "is_known",
-    "validate_codes",
     "normalize_code",
 ]
 
@@ -224,11 +222,6 @@ def land_use_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def is_known(code: object) -> bool:
-    """Return True when ``code`` is in :data:`LAND_USE`."""
-    return isinstance(code, str) and code in LAND_USE
-
-
 def land_use_name(code: str) -> str:
     """Return the Chinese name of a land-use code.
 
@@ -271,8 +264,3 @@ def first_level(code: str) -> str:
     if code == SHANGHAI_MIXED_INDUSTRIAL:
         return "10"  # grouped with 工矿用地 in tables; still flagged local
     return code[:2]
-
-
-def validate_codes(codes: pd.Series) -> pd.Series:
-    """Return a boolean Series: True where the code is unknown."""
-    return ~codes.map(lambda c: normalize_code(c) in LAND_USE)

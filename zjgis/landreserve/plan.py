@@ -20,7 +20,7 @@ from zjgis._log import get_logger
 from zjgis._validate import require_columns
 from zjgis.errors import ValidationError
 from zjgis.landreserve.landuse import SHANGHAI_MIXED_INDUSTRIAL
-from zjgis.landreserve.register import NOT_SUPPLIED, STATUS_ZH, STATUSES
+from zjgis.landreserve.lifecycle import NOT_SUPPLIED, STATUS_ZH, STATUSES
 
 __all__ = ["LAND_USE_GROUPS", "plan_table", "write_plan_excel"]
 
@@ -70,7 +70,7 @@ def plan_table(parcels: pd.DataFrame, year: int, *, by: str = "street_town") -> 
 
         * ``parcels``, ``area_ha``, ``area_mu`` — every parcel;
         * ``<status>_parcels``, ``<status>_area_ha``, ``<status>_area_mu`` for each
-          status of :data:`~zjgis.landreserve.register.STATUSES`;
+          status of :data:`~zjgis.landreserve.lifecycle.STATUSES`;
         * ``lu_<group>_area_ha``, ``lu_<group>_area_mu`` for each group of
           :data:`LAND_USE_GROUPS`;
         * ``supply_parcels``, ``supply_area_ha``, ``supply_area_mu`` — supply

@@ -16,53 +16,91 @@ QGIS and ArcGIS as it is — holding three tables:
 ``metadata``
     ``key``/``value`` rows: ``schema_version``, ``created_at``, ``created_by``.
 
+The pieces live in their own files: the lifecycle vocabulary in
+:mod:`zjgis.landreserve.lifecycle`, the file, its transactions and locks in
+``_storage``, the rules a parcel must satisfy in ``_rules``, reading planners'
+files in :mod:`zjgis.landreserve.importing`.  This class puts them together.
+
 Every write is one SQLite transaction started with ``BEGIN IMMEDIATE``: a process
 killed in the middle leaves the file as it was (SQLite's rollback journal), and a
 second writer waits for the first (up to ``timeout_s``) and then gets
 :class:`~zjgis.errors.RegisterBusyError`.  Validation runs inside the write lock,
 so two planners cannot add overlapping parcels at the same moment.
 
-Lifecycle (:data:`TRANSITIONS`)::
-
-    pre_acquisition 预收储 → acquired 收储 → reserved 储备 → supplied 供应/出让
-        → under_construction 在建 → in_production 投产
-    supplied → reserved   (收回: idle supplied land taken back into the reserve)
+Examples
+--------
+>>> import warnings
+>>> from zjgis.landreserve import load_sample
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")  # SampleDataWarning: generated sample data
+...     reg, projects, enterprises = load_sample()
+>>> pid = reg.parcels(status="reserved")["parcel_id"].iloc[0]
+>>> reg.transition(pid, "供应", date="2030-01-01")["status"]
+'supplied'
+>>> reg.get(pid)["status_zh"], list(reg.history(pid)["action"])[-1]
+('供应（出让）', 'transition')
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import getpass
 import json
 import sqlite3
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from zjgis import crs as _crs
 from zjgis import io as _io
 from zjgis._log import get_logger
-from zjgis._validate import require_columns, require_crs
 from zjgis.errors import (
     DataQualityWarning,
     LifecycleError,
     ReadError,
-    RegisterBusyError,
     ValidationError,
     WriteError,
-    ZjgisError,
 )
-from zjgis.landreserve import _gpkg
+from zjgis.landreserve import importing as _importing
+from zjgis.landreserve._rules import (
+    StudyArea,
+    find_problems,
+    finish,
+    hint_suffix,
+    iso,
+    outside_hint,
+    prepare,
+    resolve_study_area,
+    summary,
+    validation_error,
+)
+from zjgis.landreserve._storage import (
+    COLUMNS,
+    SCHEMA_VERSION,
+    Storage,
+    create_file,
+    frame_from_records,
+    frame_from_rows,
+    login,
+    same,
+)
+from zjgis.landreserve.importing import ImportReport
 from zjgis.landreserve.landuse import LAND_USE, normalize_code
+from zjgis.landreserve.lifecycle import (
+    NOT_SUPPLIED,
+    STATUS_COLOURS,
+    STATUS_EN,
+    STATUS_ZH,
+    STATUSES,
+    TRANSITIONS,
+    normalize_status,
+    require_transition,
+)
 
 __all__ = [
     "STATUSES",
@@ -75,142 +113,21 @@ __all__ = [
     "SCHEMA_VERSION",
     "Register",
     "ImportReport",
+    "LifecycleError",
     "normalize_status",
 ]
 
 log = get_logger(__name__)
 
-#: Lifecycle statuses, in order.
-STATUSES: tuple[str, ...] = (
-    "pre_acquisition",
-    "acquired",
-    "reserved",
-    "supplied",
-    "under_construction",
-    "in_production",
-)
-#: Chinese display labels of the statuses.
-STATUS_ZH: dict[str, str] = {
-    "pre_acquisition": "预收储",
-    "acquired": "收储",
-    "reserved": "储备",
-    "supplied": "供应（出让）",
-    "under_construction": "在建",
-    "in_production": "投产",
-}
-#: English display labels of the statuses.
-STATUS_EN: dict[str, str] = {
-    "pre_acquisition": "pre-acquisition",
-    "acquired": "acquired",
-    "reserved": "reserved",
-    "supplied": "supplied (land sold)",
-    "under_construction": "under construction",
-    "in_production": "in production",
-}
-#: Statuses of land the reserve still holds, not yet supplied (预收储, 收储, 储备).
-NOT_SUPPLIED: tuple[str, ...] = STATUSES[:3]
-#: Map colours of the statuses (sequential: light = early, dark = producing).
-STATUS_COLOURS: dict[str, str] = {
-    "pre_acquisition": "#fee391",
-    "acquired": "#fec44f",
-    "reserved": "#fe9929",
-    "supplied": "#41b6c4",
-    "under_construction": "#2c7fb8",
-    "in_production": "#253494",
-}
-#: Allowed transitions: status -> set of statuses it may move to.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "pre_acquisition": frozenset({"acquired"}),
-    "acquired": frozenset({"reserved"}),
-    "reserved": frozenset({"supplied"}),
-    "supplied": frozenset({"under_construction", "reserved"}),
-    "under_construction": frozenset({"in_production"}),
-    "in_production": frozenset(),
-}
-#: Columns of the parcels table and of every frame the register returns (plus geometry).
-COLUMNS: tuple[str, ...] = (
-    "parcel_id",
-    "name",
-    "street_town",
-    "community",
-    "land_use_code",
-    "land_use",
-    "status",
-    "supply_year",
-    "area_m2",
-    "area_ha",
-    "area_mu",
-    "owner",
-    "accuracy",
-    "attributes",
-    "updated_at",
-)
-_TEXT = ("parcel_id", "name", "street_town", "community", "land_use_code", "land_use",
-         "status", "owner", "accuracy", "attributes", "updated_at")
 _EDITABLE = ("name", "street_town", "community", "land_use_code", "supply_year", "owner",
              "accuracy", "geometry")
-SCHEMA_VERSION = 1
-_STATUS_FROM_ZH = {v: k for k, v in STATUS_ZH.items()} | {"供应": "supplied", "出让": "supplied"}
 
 
-def normalize_status(value: object) -> str | None:
-    """Return the status key for a key or Chinese label (``"储备"`` → ``"reserved"``), else None."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text in TRANSITIONS:
-        return text
-    return _STATUS_FROM_ZH.get(text)
+class _Unset:
+    pass
 
 
-def _iso(when: _dt.date | _dt.datetime | str | None, *, end_of_day: bool = False) -> str:
-    if when is None:
-        return _dt.datetime.now().replace(microsecond=0).isoformat()
-    if isinstance(when, str):
-        try:
-            when = _dt.datetime.fromisoformat(when) if "T" in when or " " in when else (
-                _dt.date.fromisoformat(when))
-        except ValueError as exc:
-            msg = f"cannot read date {when!r}; use ISO format, e.g. '2025-03-31'"
-            raise ValidationError(msg) from exc
-    if isinstance(when, pd.Timestamp):
-        when = when.to_pydatetime()
-    if isinstance(when, _dt.datetime):
-        return when.replace(tzinfo=None, microsecond=0).isoformat()
-    if isinstance(when, _dt.date):
-        t = _dt.time(23, 59, 59) if end_of_day else _dt.time(0, 0, 0)
-        return _dt.datetime.combine(when, t).isoformat()
-    msg = f"cannot read date {when!r}"
-    raise ValidationError(msg)
-
-
-@dataclass
-class ImportReport:
-    """What :meth:`Register.import_parcels` accepted and rejected.
-
-    Attributes
-    ----------
-    accepted : geopandas.GeoDataFrame
-        Parcels added to the register (as stored, with areas).
-    rejected : pandas.DataFrame
-        One row per rejected input row: ``row`` (position in the file, 0-based),
-        ``parcel_id``, ``reason`` (all reasons joined with "; ").
-    source : str
-        The file read.
-    hint : str
-        How to act on the rejections, when zjgis knows (e.g. parcels outside a
-        schematic study area: how to relax the check); empty otherwise.
-    """
-
-    accepted: gpd.GeoDataFrame
-    rejected: pd.DataFrame
-    source: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        text = (f"{self.source}: {len(self.accepted)} parcel(s) accepted, "
-                f"{len(self.rejected)} rejected")
-        return f"{text}. {self.hint}" if self.hint else text
+_UNSET = _Unset()
 
 
 class Register:
@@ -267,22 +184,23 @@ class Register:
         if not self.path.exists():
             msg = f"{self.path}: no register here; create one with Register.create(path)"
             raise ReadError(msg)
-        self.user = user or _login()
+        self.user = user or login()
         self.timeout_s = float(timeout_s)
         self.sliver_m2 = float(sliver_m2)
         self.study_area_buffer_m = float(study_area_buffer_m)
         self._study_area_spec = study_area
         self._study_area_cache: Any = _UNSET
-        self._con = self._connect()
-        self._check_schema()
+        self._store = Storage(self.path, self.timeout_s)
+        self._con = self._store.con
+        self.metadata = self._store.metadata
         self.problems: pd.DataFrame = pd.DataFrame(columns=["parcel_id", "problem"])
         if check_on_open:
             self.problems = self.check()
             if len(self.problems):
                 warnings.warn(
                     f"{self.path}: {len(self.problems)} problem(s) in the stored parcels "
-                    f"(edited outside zjgis?) — {_summary(self.problems)}; "
-                    "see Register.problems" + _hint_suffix(self.problems),
+                    f"(edited outside zjgis?) — {summary(self.problems)}; "
+                    "see Register.problems" + hint_suffix(self.problems),
                     DataQualityWarning,
                     stacklevel=2,
                 )
@@ -310,19 +228,14 @@ class Register:
         if path.suffix.lower() != ".gpkg":
             msg = f"{path}: a register is a GeoPackage; use the .gpkg suffix"
             raise WriteError(msg)
-        user = options.get("user") or _login()
+        user = options.get("user") or login()
         with _io.atomic_write(path, overwrite=overwrite) as tmp:
             tmp.unlink()
-            _create_file(tmp, user)
+            create_file(tmp, user)
         log.info("created register %s", path)
         return cls(path, **options)
 
     # ------------------------------------------------------------------ plumbing
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        con.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
-        return con
-
     def close(self) -> None:
         """Close the database connection."""
         self._con.close()
@@ -337,48 +250,13 @@ class Register:
         return f"Register({str(self.path)!r}, parcels={len(self)})"
 
     def __len__(self) -> int:
-        return int(self._con.execute("SELECT count(*) FROM parcels").fetchone()[0])
-
-    def _check_schema(self) -> None:
-        try:
-            tables = {r[0] for r in self._con.execute(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as exc:
-            msg = f"{self.path} is not a GeoPackage/SQLite file ({exc})"
-            raise ReadError(msg) from exc
-        missing = {"parcels", "history", "metadata"} - tables
-        if missing:
-            msg = (f"{self.path} is not a zjgis register "
-                   f"(no table(s) {', '.join(sorted(missing))});"
-                   " import its parcels into a new register with Register.import_parcels")
-            raise ReadError(msg)
-        meta = dict(self._con.execute("SELECT key, value FROM metadata").fetchall())
-        version = int(meta.get("schema_version", 0))
-        if version > SCHEMA_VERSION:
-            msg = (f"{self.path} has register schema {version}, newer than this zjgis "
-                   f"understands ({SCHEMA_VERSION}); upgrade zjgis")
-            raise ReadError(msg)
-        self.metadata = meta
+        return self._store.count()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error)."""
-        con = self._con
-        try:
-            con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                msg = (f"{self.path} is busy: another process has been writing to it for more "
-                       f"than {self.timeout_s:g} s; try again, or open it with a longer timeout_s")
-                raise RegisterBusyError(msg) from exc
-            raise
-        try:
+        """One write transaction; a lock past ``timeout_s`` → RegisterBusyError."""
+        with self._store.write() as con:
             yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
 
     @property
     def study_area(self) -> shapely.Geometry | None:
@@ -386,17 +264,15 @@ class Register:
         area = self._study_area_resolved()
         return None if area is None else area.geometry
 
-    def _study_area_resolved(self) -> _StudyArea | None:
+    def _study_area_resolved(self) -> StudyArea | None:
         if self._study_area_cache is _UNSET:
-            self._study_area_cache = _resolve_study_area(self._study_area_spec)
-        return self._study_area_cache
+            self._study_area_cache = resolve_study_area(self._study_area_spec)
+        return self._study_area_cache  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ reading
-    def _read_rows(self, where: str = "", params: tuple = ()) -> gpd.GeoDataFrame:
-        cols = ", ".join(COLUMNS)
-        rows = self._con.execute(
-            f"SELECT geom, {cols} FROM parcels {where} ORDER BY fid", params).fetchall()
-        return _frame_from_rows(rows)
+    def _read_rows(self, where: str = "", params: tuple = (), *,
+                   with_fid: bool = False) -> gpd.GeoDataFrame:
+        return self._store.read_rows(where, params, with_fid=with_fid)
 
     def parcels(self, *, status: str | list[str] | None = None) -> gpd.GeoDataFrame:
         """Return the current parcels.
@@ -441,14 +317,7 @@ class Register:
             ``user``, ``before`` and ``after`` (dicts of the changed fields;
             geometry as WKT) and ``note``.
         """
-        sql = ("SELECT parcel_id, action, changed_at, recorded_at, user, before, after, note "
-               "FROM history")
-        params: tuple = ()
-        if parcel_id is not None:
-            sql += " WHERE parcel_id = ?"
-            params = (parcel_id,)
-        sql += " ORDER BY changed_at, fid"
-        df = pd.DataFrame(self._con.execute(sql, params).fetchall(),
+        df = pd.DataFrame(self._store.history_rows(parcel_id),
                           columns=["parcel_id", "action", "changed_at", "recorded_at", "user",
                                    "before", "after", "note"])
         for col in ("before", "after"):
@@ -467,7 +336,8 @@ class Register:
         -------
         geopandas.GeoDataFrame
             Same columns as :meth:`parcels`, with the values each parcel had then;
-            parcels added later (or removed before) are absent.
+            parcels added later (or removed before) are absent.  A parcel whose
+            geometry was missing then (deleted in QGIS) has a missing geometry.
 
         Notes
         -----
@@ -476,10 +346,10 @@ class Register:
         SQL window query picks them, so the cost grows with the number of changes
         only through SQLite's index scan.
         """
-        cutoff = _iso(date, end_of_day=True)
-        records = [json.loads(snap) for _, action, snap in self._latest_changes(cutoff)
+        cutoff = iso(date, end_of_day=True)
+        records = [json.loads(snap) for _, action, snap in self._store.latest_changes(cutoff)
                    if action != "remove"]
-        gdf = _frame_from_records(records)
+        gdf = frame_from_records(records)
         gdf = gdf.sort_values("parcel_id", kind="stable").reset_index(drop=True)
         gdf.attrs["as_of"] = cutoff
         return gdf
@@ -493,45 +363,40 @@ class Register:
         pandas.DataFrame
             Columns ``parcel_id`` and ``problem``; empty when everything fits.
             Reports invalid or missing geometries, overlaps, unknown statuses or
-            land-use codes, duplicate ids, parcels outside the study area, stale
-            areas and rows that differ from their last history entry (edited
-            outside zjgis, so the change is not in the history).
+            land-use codes, rows stored twice (a copied row: the finding names
+            the ``fid`` of each copy), parcels outside the study area, stale
+            areas and rows that differ from their last history entry in any
+            field (edited outside zjgis, so the change is not in the history).
+
+        Notes
+        -----
+        A stored ``area_m2`` is stale when it differs from a fresh geodesic
+        computation (:func:`zjgis.crs.geodesic_area`) of the stored geometry by
+        more than 0.1 % or 1 m², whichever is larger: both come from the same
+        WGS-84 geometry, so a real difference means the geometry (or the area)
+        was edited outside zjgis.
         """
-        gdf = self._read_rows()
+        gdf = self._read_rows(with_fid=True)
         stored = gdf.copy()
         stored["status_input"] = gdf["status"]
         stored["status"] = [normalize_status(v) for v in gdf["status"]]
         stored["land_use"] = [LAND_USE.get(normalize_code(c)) for c in gdf["land_use_code"]]
         problems = self._rule_problems(stored, None)
-        extra = []
+        if len(problems):
+            problems = problems[~problems["problem"].str.startswith("duplicate parcel_id")]
+        extra = self._duplicate_findings(gdf)
         ok = gdf.geometry.notna().to_numpy() & ~gdf.geometry.is_empty.to_numpy()
         if ok.any():
             area = _crs.geodesic_area(gdf[ok])["area_m2"].to_numpy()
-            stored = pd.to_numeric(gdf.loc[ok, "area_m2"], errors="coerce").to_numpy()
-            stale = ~(np.abs(area - stored) <= np.maximum(1.0, 0.001 * area))
-            for pid, a, s in zip(gdf.loc[ok, "parcel_id"][stale], area[stale], stored[stale],
+            kept = pd.to_numeric(gdf.loc[ok, "area_m2"], errors="coerce").to_numpy()
+            stale = ~(abs(area - kept) <= [max(1.0, 0.001 * a) for a in area])
+            for pid, a, k in zip(gdf.loc[ok, "parcel_id"][stale], area[stale], kept[stale],
                                  strict=True):
                 extra.append({"parcel_id": pid, "problem":
-                              f"area_m2 {s:,.0f} differs from the geometry's {a:,.0f} m² "
-                              "(geometry edited outside zjgis?)"})
-        last = {pid: json.loads(snap) for pid, _, snap in self._latest_changes()}
-        if len(gdf):
-            for row in gdf.itertuples(index=False):
-                snap = last.get(row.parcel_id)
-                if snap is None:
-                    extra.append({"parcel_id": row.parcel_id,
-                                  "problem": "not in the history (added outside zjgis)"})
-                    continue
-                changed = [c for c in ("status", "land_use_code", "supply_year", "name",
-                                       "street_town", "community")
-                           if not _same(getattr(row, c), snap.get(c))]
-                geom_snap = snap.get("geometry_wkb")
-                if row.geometry is not None and geom_snap and not shapely.equals_exact(
-                        row.geometry, shapely.from_wkb(bytes.fromhex(geom_snap)), 1e-9):
-                    changed.append("geometry")
-                if changed:
-                    extra.append({"parcel_id": row.parcel_id, "problem":
-                                  f"{', '.join(changed)} changed outside zjgis (not in history)"})
+                              f"area_m2 {k:,.0f} differs from the geometry's {a:,.0f} m² "
+                              "(geometry or area edited outside zjgis?); repair with "
+                              "Register.update(parcel_id, {'geometry': ...})"})
+        extra.extend(self._history_findings(gdf))
         out = pd.concat(
             [problems[["parcel_id", "problem"]] if len(problems) else None,
              pd.DataFrame(extra, columns=["parcel_id", "problem"]) if extra else None]
@@ -544,22 +409,42 @@ class Register:
             log.info("%s: %d problem(s) on re-validation", self.path, len(out))
         return out
 
-    def _latest_changes(self, cutoff: str | None = None) -> list[tuple[str, str, str]]:
-        """``(parcel_id, action, snapshot)`` of each parcel's last change (up to ``cutoff``).
+    def _duplicate_findings(self, gdf: gpd.GeoDataFrame) -> list[dict]:
+        """One finding per parcel_id stored more than once (a row copied outside zjgis)."""
+        out = []
+        dup = gdf[gdf["parcel_id"].duplicated(keep=False) & gdf["parcel_id"].notna()]
+        for pid, rows in dup.groupby("parcel_id", sort=True):
+            out.append({"parcel_id": pid, "problem": _duplicate_text(pid, list(rows["fid"]))})
+        return out
 
-        The last change is the latest ``changed_at``, ties broken by the later write.
-        """
-        where, params = ("WHERE changed_at <= ?", (cutoff,)) if cutoff else ("", ())
-        return self._con.execute(
-            f"""
-            SELECT parcel_id, action, snapshot FROM (
-                SELECT parcel_id, action, snapshot, ROW_NUMBER() OVER (
-                    PARTITION BY parcel_id ORDER BY changed_at DESC, fid DESC) AS rn
-                FROM history {where})
-            WHERE rn = 1
-            """,
-            params,
-        ).fetchall()
+    def _history_findings(self, gdf: gpd.GeoDataFrame) -> list[dict]:
+        """Rows whose stored values differ from their last history snapshot."""
+        out: list[dict] = []
+        last = {pid: json.loads(snap) for pid, _, snap in self._store.latest_changes()}
+        compared = [c for c in COLUMNS if c not in ("parcel_id", "updated_at", "area_m2",
+                                                    "area_ha", "area_mu")]
+        for row in gdf.itertuples(index=False):
+            snap = last.get(row.parcel_id)
+            if snap is None:
+                out.append({"parcel_id": row.parcel_id,
+                            "problem": "not in the history (added outside zjgis); remove it "
+                                       "in QGIS and add it with Register.add"})
+                continue
+            changed = [c for c in compared if not _same_field(c, getattr(row, c), snap.get(c))]
+            geom_snap = snap.get("geometry_wkb")
+            geom = row.geometry
+            if geom is None or geom_snap is None:
+                if (geom is None) != (geom_snap is None):
+                    changed.append("geometry")
+            elif not shapely.equals_exact(geom, shapely.from_wkb(bytes.fromhex(geom_snap)),
+                                          1e-9):
+                changed.append("geometry")
+            if changed:
+                out.append({"parcel_id": row.parcel_id, "problem":
+                            f"{', '.join(changed)} changed outside zjgis (not in the history): "
+                            "make the change with Register.update/transition so it is "
+                            "recorded, or set the value back in QGIS"})
+        return out
 
     def validate(self, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
         """Check parcels against the rules of :meth:`add` without writing anything.
@@ -570,7 +455,7 @@ class Register:
             Columns ``row`` (position in ``parcels``), ``parcel_id``, ``problem``;
             empty when :meth:`add` would accept every parcel.
         """
-        return self._rule_problems(_prepare(parcels, "parcels"), self._read_rows())
+        return self._rule_problems(prepare(parcels, "parcels"), self._read_rows())
 
     # ------------------------------------------------------------------ writing
     def add(
@@ -614,16 +499,9 @@ class Register:
         RegisterBusyError
             Another process kept the register locked longer than ``timeout_s``.
         """
-        new = _prepare(parcels, "parcels")
-        when = _iso(date)
-        with self._write() as con:
-            problems = self._rule_problems(new, self._read_rows())
-            if len(problems):
-                raise _validation_error("cannot add parcels", problems)
-            stored = _finish(new, when)
-            self._insert_rows(con, stored)
-            self._record(con, stored, action="add", when=when, user=user or self.user,
-                         note=note, before=[None] * len(stored))
+        new = prepare(parcels, "parcels")
+        stored, _ = self._add_prepared(new, when=iso(date), note=note, user=user or self.user,
+                                       partial=False)
         log.info("%s: added %d parcel(s)", self.path.name, len(stored))
         stored.index = parcels.index
         return stored
@@ -638,6 +516,9 @@ class Register:
         user: str | None = None,
     ) -> pd.Series:
         """Change attributes or the geometry of one parcel (not its status).
+
+        The row is updated in place: its feature id (``fid``, which QGIS holds)
+        stays the same.
 
         Parameters
         ----------
@@ -662,17 +543,19 @@ class Register:
             ``values`` contains ``status`` (use :meth:`transition`) or the date
             is earlier than the parcel's last change.
         ValidationError
-            Unknown parcel, or the changed parcel breaks a rule of :meth:`add`.
+            Unknown parcel, a parcel stored twice, or the changed parcel breaks a
+            rule of :meth:`add`.
         """
         values = dict(values)
         if "status" in values:
             msg = f"{parcel_id}: change the status with Register.transition, not update"
             raise LifecycleError(msg)
-        for key in ("parcel_id", "land_use", "area_m2", "area_ha", "area_mu", "updated_at"):
+        for key in ("parcel_id", "land_use", "area_m2", "area_ha", "area_mu", "updated_at",
+                    "status_zh", "fid"):
             if key in values:
                 msg = f"{parcel_id}: {key} cannot be set (it is the key or computed)"
                 raise ValidationError(msg)
-        when = _iso(date)
+        when = iso(date)
         with self._changing(parcel_id, when, "update") as (con, current):
             row = current.iloc[0]
             attrs = json.loads(row["attributes"] or "{}")
@@ -681,15 +564,14 @@ class Register:
                            "geometry": row.geometry})
             record.update(attrs)
             record.update(values)
-            new = _prepare(gpd.GeoDataFrame([record], geometry="geometry", crs=_crs.WGS84),
-                           "update")
+            new = prepare(gpd.GeoDataFrame([record], geometry="geometry", crs=_crs.WGS84),
+                          "update")
             problems = self._rule_problems(
                 new, self._read_rows("WHERE parcel_id != ?", (parcel_id,)))
             if len(problems):
-                raise _validation_error(f"cannot update {parcel_id}", problems)
-            stored = _finish(new, when)
-            con.execute("DELETE FROM parcels WHERE parcel_id = ?", (parcel_id,))
-            self._insert_rows(con, stored)
+                raise validation_error(f"cannot update {parcel_id}", problems)
+            stored = finish(new, when)
+            self._store.update_row(con, int(row["fid"]), stored)
             self._record(con, stored, action="update", when=when, user=user or self.user,
                          note=note, before=[current])
         return stored.iloc[0]
@@ -728,27 +610,19 @@ class Register:
             ``to`` is not reachable from the current status (see
             :data:`TRANSITIONS`), is unknown, or the date is out of order.
         ValidationError
-            Unknown parcel.
+            Unknown parcel, or a parcel stored twice (a row copied in QGIS).
         """
-        target = normalize_status(to)
-        if target is None:
-            msg = f"{parcel_id}: unknown status {to!r}; expected one of {', '.join(STATUSES)}"
-            raise LifecycleError(msg)
-        when = _iso(date)
+        when = iso(date)
         with self._changing(parcel_id, when, "move") as (con, current):
-            status = current.iloc[0]["status"]
-            allowed = TRANSITIONS.get(status, frozenset())
-            if target not in allowed:
-                nxt = " or ".join(f"{s} ({STATUS_ZH[s]})" for s in sorted(allowed)) or "nothing"
-                msg = (f"{parcel_id}: cannot go from {status} ({STATUS_ZH.get(status, '?')}) to "
-                       f"{target} ({STATUS_ZH[target]}); from {status} it can go to {nxt}")
-                raise LifecycleError(msg)
-            stored = current.copy()
+            row = current.iloc[0]
+            status = row["status"]
+            target = require_transition(parcel_id, status, to)
+            stored = current.drop(columns="fid")
             stored["status"] = target
             stored["status_zh"] = STATUS_ZH[target]
             stored["updated_at"] = when
-            con.execute("UPDATE parcels SET status = ?, updated_at = ? WHERE parcel_id = ?",
-                        (target, when, parcel_id))
+            con.execute("UPDATE parcels SET status = ?, updated_at = ? WHERE fid = ?",
+                        (target, when, int(row["fid"])))
             self._record(con, stored, action="transition", when=when, user=user or self.user,
                          note=note, before=[current])
         log.info("%s: %s %s -> %s", self.path.name, parcel_id, status, target)
@@ -767,11 +641,11 @@ class Register:
         Raises
         ------
         ValidationError
-            Unknown parcel.
+            Unknown parcel, or a parcel stored twice (remove the copy in QGIS).
         """
-        when = _iso(date)
+        when = iso(date)
         with self._changing(parcel_id, when, "remove") as (con, current):
-            con.execute("DELETE FROM parcels WHERE parcel_id = ?", (parcel_id,))
+            con.execute("DELETE FROM parcels WHERE fid = ?", (int(current["fid"].iloc[0]),))
             self._record(con, current, action="remove", when=when, user=user or self.user,
                          note=note, before=[current])
 
@@ -788,20 +662,22 @@ class Register:
         """Import parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV with WKT.
 
         Rows that break a rule of :meth:`add` are rejected (with the reason);
-        the others are added in one transaction.
+        the others are added in one transaction (:mod:`zjgis.landreserve.importing`).
 
         Parameters
         ----------
         path : str or path-like
             ``.shp``/``.zip``, ``.gpkg``, ``.geojson`` (read with :func:`zjgis.io.read`)
-            or ``.xlsx``/``.csv`` with a WKT geometry column.
+            or ``.xlsx``/``.csv`` with a WKT geometry column
+            (:func:`zjgis.io.read_table`).
         layer : str, optional
             Layer (GeoPackage) or sheet name (Excel).
         wkt_column : str
             Column holding WKT in Excel/CSV files (default ``"wkt"``).
         source_crs : str, optional
-            CRS of the coordinates when the file does not say (Excel/CSV default
-            EPSG:4326; ``"GCJ-02"`` etc. are converted by :mod:`zjgis.crs`).
+            CRS of the coordinates when the file does not say — required for
+            Excel/CSV, which carry none (``"WGS-84"``; ``"GCJ-02"`` etc. are
+            converted by :mod:`zjgis.crs`).
         date, note
             As in :meth:`add`.
 
@@ -814,29 +690,11 @@ class Register:
         ------
         ReadError
             The file cannot be read or lacks a WKT column.
+        CRSError
+            Excel/CSV without ``source_crs``; a vector file without a CRS.
         """
-        path = Path(path)
-        gdf = _read_import(path, layer=layer, wkt_column=wkt_column, source_crs=source_crs)
-        new = _prepare(gdf, str(path), strict=False)
-        when = _iso(date)
-        with self._write() as con:
-            problems = self._rule_problems(new, self._read_rows())
-            bad_rows = sorted(set(problems["row"]))
-            keep = new.drop(index=new.index[bad_rows]) if bad_rows else new
-            stored = _finish(keep, when) if len(keep) else _frame_from_rows([])
-            if len(keep):
-                self._insert_rows(con, stored)
-                self._record(con, stored, action="add", when=when, user=self.user,
-                             note=note or f"imported from {path.name}",
-                             before=[None] * len(stored))
-        rejected = (problems.groupby("row", sort=True)
-                    .agg(parcel_id=("parcel_id", "first"),
-                         reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
-                    .reset_index()) if len(problems) else pd.DataFrame(
-                        columns=["row", "parcel_id", "reason"])
-        report = ImportReport(stored, rejected, str(path), problems.attrs.get("hint", ""))
-        log.info("%s", report)
-        return report
+        return _importing.import_parcels(self, path, layer=layer, wkt_column=wkt_column,
+                                         source_crs=source_crs, date=date, note=note)
 
     def export(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the current parcels to a file (atomically).
@@ -876,6 +734,27 @@ class Register:
         return plan_table(parcels, year, by=by)
 
     # ------------------------------------------------------------------ internals
+    def _add_prepared(self, new: gpd.GeoDataFrame, *, when: str, note: str, user: str,
+                      partial: bool) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        """Validate prepared parcels inside the write lock and insert them.
+
+        ``partial=False``: any problem raises and nothing is written;
+        ``partial=True``: the rows without problems are written.  Returns the
+        stored rows and the problems.
+        """
+        with self._write() as con:
+            problems = self._rule_problems(new, self._read_rows())
+            if len(problems) and not partial:
+                raise validation_error("cannot add parcels", problems)
+            bad_rows = sorted(set(problems["row"]))
+            keep = new.drop(index=new.index[bad_rows]) if bad_rows else new
+            stored = finish(keep, when) if len(keep) else frame_from_rows([])
+            if len(keep):
+                self._insert_rows(con, stored)
+                self._record(con, stored, action="add", when=when, user=user, note=note,
+                             before=[None] * len(stored))
+        return stored, problems
+
     def _rule_problems(self, new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None
                        ) -> pd.DataFrame:
         """The rules of :meth:`add` with this register's study area and tolerances.
@@ -888,12 +767,13 @@ class Register:
         else:
             check_ids = True
         area = self._study_area_resolved()
-        problems = _problems(new, existing, study_area=area, buffer_m=self.study_area_buffer_m,
-                             sliver_m2=self.sliver_m2, check_existing_ids=check_ids)
+        problems = find_problems(new, existing, study_area=area,
+                                 buffer_m=self.study_area_buffer_m, sliver_m2=self.sliver_m2,
+                                 check_existing_ids=check_ids)
         beyond_m = problems.attrs.pop("outside_beyond_m", None)
         if beyond_m is not None and area is not None:
             n = int(problems["problem"].str.startswith("outside the study area").sum())
-            problems.attrs["hint"] = _outside_hint(area, n, beyond_m, self.study_area_buffer_m)
+            problems.attrs["hint"] = outside_hint(area, n, beyond_m, self.study_area_buffer_m)
         return problems
 
     @contextmanager
@@ -901,504 +781,55 @@ class Register:
                   ) -> Iterator[tuple[sqlite3.Connection, gpd.GeoDataFrame]]:
         """A write transaction on one registered parcel: yields the connection and its row.
 
-        Raises ValidationError for an unknown parcel and LifecycleError when ``when``
-        is earlier than the parcel's last recorded change.
+        The row comes with its ``fid``.  Raises ValidationError for an unknown
+        parcel or one stored more than once, and LifecycleError when ``when`` is
+        earlier than the parcel's last recorded change.
         """
         with self._write() as con:
-            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,))
+            current = self._read_rows("WHERE parcel_id = ?", (parcel_id,), with_fid=True)
             if current.empty:
                 msg = f"{self.path}: no parcel {parcel_id!r} to {verb}"
                 raise ValidationError(msg)
+            if len(current) > 1:
+                msg = (f"{self.path}: cannot {verb} {parcel_id}: "
+                       f"{_duplicate_text(parcel_id, list(current['fid']))}")
+                raise ValidationError(msg, pd.DataFrame(
+                    {"feature": list(current["fid"]), "parcel_id": parcel_id,
+                     "reason": "parcel_id stored more than once"}))
             self._check_order(con, parcel_id, when)
             yield con, current
 
     def _insert_rows(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame) -> None:
-        blobs = _gpkg.to_blobs(np.asarray(stored.geometry.values, dtype=object))
-        cols = ("geom",) + COLUMNS
-        rows = _rows_for_sql(stored, blobs)
-        con.executemany(
-            f"INSERT INTO parcels ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            rows,
-        )
+        self._store.insert_rows(con, stored)
 
     def _record(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame, *, action: str,
                 when: str, user: str, note: str, before: list) -> None:
-        snapshots = _snapshots(stored)
-        now = _dt.datetime.now().replace(microsecond=0).isoformat()
-        rows = []
-        for i, snap in enumerate(snapshots):
-            prev = before[i]
-            if prev is None:
-                b, a = None, _readable(snap)
-            else:
-                old = _snapshots(prev)[0]
-                if action == "remove":
-                    b, a = _readable(old), None
-                else:
-                    keys = [k for k in snap if not _same(snap[k], old.get(k))]
-                    b = {k: v for k, v in _readable(old).items() if k in keys}
-                    a = {k: v for k, v in _readable(snap).items() if k in keys}
-            rows.append((snap["parcel_id"], action, when, now, user,
-                         json.dumps(b, ensure_ascii=False) if b is not None else None,
-                         json.dumps(a, ensure_ascii=False) if a is not None else None,
-                         note, json.dumps(snap, ensure_ascii=False)))
-        con.executemany(
-            "INSERT INTO history (parcel_id, action, changed_at, recorded_at, user, before, "
-            "after, note, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self._touch(con)
+        before = [None if b is None else b.drop(columns="fid", errors="ignore") for b in before]
+        self._store.record(con, stored.drop(columns="fid", errors="ignore"), action=action,
+                           when=when, user=user, note=note, before=before)
 
     def _check_order(self, con: sqlite3.Connection, parcel_id: str, when: str) -> None:
-        last = con.execute("SELECT max(changed_at) FROM history WHERE parcel_id = ?",
-                           (parcel_id,)).fetchone()[0]
+        last = self._store.last_change(con, parcel_id)
         if last is not None and when < last:
             msg = (f"{parcel_id}: change dated {when} is earlier than its last recorded change "
                    f"({last}); changes must be recorded in date order")
             raise LifecycleError(msg)
 
-    def _touch(self, con: sqlite3.Connection) -> None:
-        ext = con.execute("SELECT count(*) FROM parcels").fetchone()[0]
-        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        if ext:
-            con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name "
-                        "IN ('parcels', 'history')", (now,))
+
+def _duplicate_text(parcel_id: object, fids: list) -> str:
+    shown = ", ".join(str(int(f)) for f in fids)
+    return (f"duplicate parcel_id {parcel_id}: stored {len(fids)} times (fid {shown}) — a "
+            "row copied outside zjgis (QGIS copy/paste?). Delete the extra copies in QGIS, "
+            "keeping the one whose values match Register.history, then re-open the register")
 
 
-# ---------------------------------------------------------------------- helpers
-class _Unset:
-    pass
-
-
-_UNSET = _Unset()
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # pragma: no cover - no login name in some containers
-        return "unknown"
-
-
-def _create_file(path: Path, user: str) -> None:
-    empty_geo = gpd.GeoDataFrame(
-        {c: pd.Series([], dtype="float64" if c.startswith("area_") else
-                      "Int64" if c == "supply_year" else str) for c in COLUMNS},
-        geometry=gpd.GeoSeries([], crs=_crs.WGS84),
-    )
-    try:
-        pyogrio.write_dataframe(empty_geo, path, layer="parcels", driver="GPKG",
-                                geometry_type="MultiPolygon",
-                                layer_options={"SPATIAL_INDEX": "NO",
-                                               "DESCRIPTION": "zjgis land-reserve parcels"})
-        history = pd.DataFrame({c: pd.Series([], dtype=str) for c in (
-            "parcel_id", "action", "changed_at", "recorded_at", "user", "before", "after",
-            "note", "snapshot")})
-        pyogrio.write_dataframe(history, path, layer="history", driver="GPKG")
-        meta = pd.DataFrame({"key": pd.Series([], dtype=str), "value": pd.Series([], dtype=str)})
-        pyogrio.write_dataframe(meta, path, layer="metadata", driver="GPKG")
-    except Exception as exc:
-        msg = f"could not create register {path} ({type(exc).__name__}: {exc})"
-        raise WriteError(msg) from exc
-    con = sqlite3.connect(path, isolation_level=None)
-    try:
-        from zjgis._version import __version__
-
-        con.execute("BEGIN")
-        con.execute("CREATE INDEX idx_parcels_parcel_id ON parcels (parcel_id)")
-        con.execute("CREATE INDEX idx_history_parcel ON history (parcel_id, changed_at)")
-        con.execute("CREATE INDEX idx_history_changed ON history (changed_at)")
-        now = _dt.datetime.now().replace(microsecond=0).isoformat()
-        con.executemany("INSERT INTO metadata (key, value) VALUES (?, ?)", [
-            ("schema_version", str(SCHEMA_VERSION)), ("created_at", now),
-            ("created_by", user), ("zjgis_version", __version__),
-            ("statuses", ",".join(STATUSES)),
-        ])
-        con.execute("COMMIT")
-    finally:
-        con.close()
-
-
-def _to_multi(geoms: np.ndarray) -> np.ndarray:
-    geoms = np.asarray(geoms, dtype=object).copy()
-    kinds = shapely.get_type_id(geoms)
-    poly = kinds == 3
-    if poly.any():
-        geoms[poly] = [shapely.MultiPolygon([g]) for g in geoms[poly]]
-    return geoms
-
-
-def _same(a: object, b: object) -> bool:
-    na = a is None or (isinstance(a, float) and np.isnan(a)) or a is pd.NA
-    nb = b is None or (isinstance(b, float) and np.isnan(b)) or b is pd.NA
-    if na or nb:
-        return na and nb
-    if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)):
-        return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-9))
-    return a == b
-
-
-@dataclass(frozen=True)
-class _StudyArea:
-    """The polygon parcels must lie in, with what the messages say about it."""
-
-    geometry: shapely.Geometry
-    label: str | None = None  # layer name, e.g. "science_city_2022"
-    accuracy: str | None = None  # accuracy class, e.g. "schematic"
-
-    def described(self) -> str:
-        """`` science_city_2022 (schematic boundary)`` or ``""`` for an unnamed area."""
-        if not self.label:
-            return ""
-        kind = f"{self.accuracy} boundary" if self.accuracy else "boundary"
-        return f" {self.label} ({kind})"
-
-
-#: Beyond this distance (m) outside the study area a parcel is more likely misplaced.
-_FAR_OUTSIDE_M = 2000.0
-
-
-def _outside_hint(area: _StudyArea, n: int, beyond_m: float, buffer_m: float) -> str:
-    """What to do about ``n`` parcels reaching up to ``beyond_m`` outside the study area."""
-    # round up to 50 m with 1 % margin: buffers approximate arcs by chords
-    suggest = max(50, int(np.ceil((buffer_m + beyond_m) * 1.01 / 50.0)) * 50)
-    name = area.label or "the study area"
-    if area.accuracy == "schematic":
-        why = (f"Note: {name} is a SCHEMATIC boundary (accuracy class 'schematic': drawn "
-               "for orientation, not the surveyed boundary), so real parcels near its edge "
-               "can fall outside it. ")
-    else:
-        why = f"Note: the parcels are checked against {name}. "
-    if beyond_m > _FAR_OUTSIDE_M:
-        why += (f"Parcels {beyond_m / 1000:,.1f} km out are more likely in the wrong place "
-                "(another area, or coordinates in GCJ-02/BD-09 or a local grid: give "
-                "source_crs= when importing) than at the edge of the boundary. ")
-    return (why + f"To relax the check, open the register with a tolerance in metres: "
-            f"Register(path, study_area_buffer_m={suggest}) accepts these {n} parcel(s) "
-            f"(they reach up to {beyond_m:,.0f} m beyond it; tolerance now {buffer_m:g} m); "
-            "pass the official boundary as study_area=<GeoDataFrame>; or switch the check "
-            "off with study_area=None (CLI: zjgis reserve import "
-            f"--study-area-buffer-m {suggest}, or --no-study-area)")
-
-
-def _resolve_study_area(spec: Any) -> _StudyArea | None:
-    if spec is None:
-        return None
-    label = accuracy = None
-    if isinstance(spec, str):
-        try:
-            from zjgis import layers
-
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                gdf = layers.load(spec)
-            for w in caught:
-                log.info("study area %s: %s", spec, w.message)
-            label = spec
-            accuracy = gdf.attrs.get("accuracy")
-        except (ImportError, AttributeError, ZjgisError, KeyError) as exc:
-            log.warning("study area %r not available from zjgis.layers (%s); parcels are not "
-                        "checked against it — pass study_area= to check", spec, exc)
-            return None
-        spec = gdf
-    if isinstance(spec, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        require_crs(spec, "study_area")
-        label = label or spec.attrs.get("layer")
-        accuracy = accuracy or spec.attrs.get("accuracy")
-        geoms = spec.to_crs(_crs.WGS84).geometry.values
-        return _StudyArea(shapely.union_all(shapely.make_valid(np.asarray(geoms, dtype=object))),
-                          label, accuracy)
-    if isinstance(spec, shapely.Geometry):
-        return _StudyArea(spec)
-    msg = f"study_area must be a GeoDataFrame, a geometry, a layer name or None, not {type(spec)}"
-    raise ValidationError(msg)
-
-
-def _prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd.GeoDataFrame:
-    """Normalise input parcels: EPSG:4326, string ids, status keys, code text, free attributes."""
-    if not isinstance(parcels, gpd.GeoDataFrame):
-        msg = f"{name} must be a GeoDataFrame (got {type(parcels).__name__})"
-        raise ValidationError(msg)
-    require_crs(parcels, name)
-    require_columns(parcels, ["parcel_id", "land_use_code", "status"], name)
-    gdf = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
-    gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
-    gdf = gdf.reset_index(drop=True)
-    out = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=_crs.WGS84)
-    out["parcel_id"] = [None if _missing(v) else str(v).strip() for v in gdf["parcel_id"]]
-    for col in ("name", "street_town", "community", "owner", "accuracy"):
-        out[col] = [None if _missing(v) else str(v) for v in gdf[col]] if col in gdf else None
-    out["land_use_code"] = [normalize_code(v) for v in gdf["land_use_code"]]
-    out["land_use"] = [LAND_USE.get(c) for c in out["land_use_code"]]
-    out["status_input"] = gdf["status"].to_numpy()
-    out["status"] = [normalize_status(v) for v in gdf["status"]]
-    if "supply_year" in gdf:
-        years = pd.to_numeric(gdf["supply_year"], errors="coerce")
-        out["supply_year_bad"] = years.isna() & gdf["supply_year"].notna() & ~gdf[
-            "supply_year"].astype(str).str.strip().isin(["", "nan", "None", "<NA>"])
-        out["supply_year"] = years.round().astype("Int64")
-    else:
-        out["supply_year"] = pd.array([pd.NA] * len(gdf), dtype="Int64")
-        out["supply_year_bad"] = False
-    known = set(COLUMNS) | {"geometry", "status_zh"}
-    free = [c for c in gdf.columns if c not in known]
-    attrs = []
-    for _, row in gdf[free].iterrows() if free else []:
-        attrs.append(json.dumps({k: _jsonable(v) for k, v in row.items() if not _missing(v)},
-                                ensure_ascii=False))
-    if "attributes" in gdf:
-        base = [json.loads(v) if isinstance(v, str) and v else {} for v in gdf["attributes"]]
-        extra = [json.loads(a) for a in attrs] if attrs else [{}] * len(gdf)
-        attrs = [json.dumps(b | e, ensure_ascii=False) for b, e in zip(base, extra, strict=True)]
-    out["attributes"] = attrs if attrs else "{}"
-    return out
-
-
-def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-
-
-def _jsonable(v: object) -> object:
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, (pd.Timestamp, _dt.date)):
-        return v.isoformat()
-    if isinstance(v, (str, int, float, bool)) or v is None:
-        return v
-    return str(v)
-
-
-def _problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
-              study_area: _StudyArea | None, buffer_m: float,
-              sliver_m2: float, check_existing_ids: bool = True) -> pd.DataFrame:
-    """Every rule violation of ``new`` (prepared) against ``existing``: row, parcel_id, problem."""
-    probs: list[tuple[int, Any, str]] = []
-    ids = new["parcel_id"]
-    for i in np.nonzero(ids.isna().to_numpy())[0]:
-        probs.append((i, None, "missing parcel_id"))
-    dup = ids.duplicated(keep=False) & ids.notna()
-    for i in np.nonzero(dup.to_numpy())[0]:
-        probs.append((i, ids.iloc[i], "duplicate parcel_id (appears more than once)"))
-    if check_existing_ids and len(existing):
-        taken = ids.isin(set(existing["parcel_id"]))
-        for i in np.nonzero(taken.to_numpy())[0]:
-            probs.append((i, ids.iloc[i], "parcel_id already in the register"))
-    for i in np.nonzero(new["status"].isna().to_numpy())[0]:
-        shown = new["status_input"].iloc[i] if "status_input" in new else None
-        probs.append((i, ids.iloc[i], f"unknown status {shown!r} (expected one of "
-                      f"{', '.join(STATUSES)} or their Chinese labels)"))
-    for i in np.nonzero(new["land_use"].isna().to_numpy())[0]:
-        probs.append((i, ids.iloc[i], f"unknown land-use code {new['land_use_code'].iloc[i]!r} "
-                      "(2023 用地用海分类指南 or SH-CYZH)"))
-    if "supply_year_bad" in new:
-        for i in np.nonzero(new["supply_year_bad"].to_numpy())[0]:
-            probs.append((i, ids.iloc[i], "supply_year is not a year"))
-    geoms = np.asarray(new.geometry.values, dtype=object)
-    missing = shapely.is_missing(geoms)
-    ok = ~missing
-    ok[ok] = ~shapely.is_empty(geoms[ok])
-    for i in np.nonzero(~ok)[0]:
-        probs.append((i, ids.iloc[i], "missing or empty geometry"))
-    types = shapely.get_type_id(geoms)
-    poly = ok & np.isin(types, [3, 6])
-    for i in np.nonzero(ok & ~poly)[0]:
-        probs.append((i, ids.iloc[i], f"{geoms[i].geom_type} is not a polygon: "
-                      "parcels are Polygon or MultiPolygon"))
-    valid = poly.copy()
-    valid[poly] = shapely.is_valid(geoms[poly])
-    for i in np.nonzero(poly & ~valid)[0]:
-        probs.append((i, ids.iloc[i], f"invalid geometry: {shapely.is_valid_reason(geoms[i])} "
-                      "(repair it, e.g. zjgis.io.read(..., repair=True))"))
-    beyond_m = None
-    if valid.any():
-        spatial, beyond_m = _spatial_problems(new, existing, valid, study_area=study_area,
-                                              buffer_m=buffer_m, sliver_m2=sliver_m2)
-        probs.extend(spatial)
-    df = pd.DataFrame(probs, columns=["row", "parcel_id", "problem"])
-    df = df.sort_values("row", kind="stable").reset_index(drop=True)
-    if beyond_m is not None:
-        df.attrs["outside_beyond_m"] = beyond_m
-    return df
-
-
-def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
-    probs = []
-    ids = new["parcel_id"].to_numpy()
-    idx = np.nonzero(valid)[0]
-    metric = new.geometry.iloc[idx].to_crs(_crs.METRIC).values
-    metric = np.asarray(metric, dtype=object)
-    # overlaps among the new parcels
-    tree = shapely.STRtree(metric)
-    a, b = tree.query(metric, predicate="intersects")
-    keep = a < b
-    a, b = a[keep], b[keep]
-    if len(a):
-        area = shapely.area(shapely.intersection(metric[a], metric[b]))
-        for i, j, ar in zip(a[area > sliver_m2], b[area > sliver_m2], area[area > sliver_m2],
-                            strict=True):
-            probs.append((idx[i], ids[idx[i]], f"overlaps {ids[idx[j]]} by {ar:,.0f} m²"))
-            probs.append((idx[j], ids[idx[j]], f"overlaps {ids[idx[i]]} by {ar:,.0f} m²"))
-    # overlaps with registered parcels
-    if len(existing):
-        eg = np.asarray(existing.geometry.values, dtype=object)
-        eok = ~shapely.is_missing(eg)
-        eok[eok] = shapely.is_valid(eg[eok]) & ~shapely.is_empty(eg[eok])
-        if eok.any():
-            emetric = np.asarray(existing.geometry[eok].to_crs(_crs.METRIC).values, dtype=object)
-            eids = existing["parcel_id"].to_numpy()[eok]
-            etree = shapely.STRtree(emetric)
-            qa, qb = etree.query(metric, predicate="intersects")
-            if len(qa):
-                area = shapely.area(shapely.intersection(metric[qa], emetric[qb]))
-                big = area > sliver_m2
-                for i, j, ar in zip(qa[big], qb[big], area[big], strict=True):
-                    probs.append((idx[i], ids[idx[i]],
-                                  f"overlaps registered parcel {eids[j]} by {ar:,.0f} m²"))
-    # study area: the outside area and how far the parcel reaches beyond it (farthest vertex)
-    beyond_max = None
-    if study_area is not None:
-        sa = gpd.GeoSeries([study_area.geometry], crs=_crs.WGS84).to_crs(_crs.METRIC).values[0]
-        if buffer_m:
-            sa = sa.buffer(buffer_m)
-        shapely.prepare(sa)
-        inside = shapely.covers(sa, metric)
-        if not inside.all():
-            out_idx = np.nonzero(~inside)[0]
-            outside = shapely.area(shapely.difference(metric[out_idx], sa))
-            coords, owner = shapely.get_coordinates(metric[out_idx], return_index=True)
-            beyond = np.zeros(len(out_idx))
-            np.maximum.at(beyond, owner, shapely.distance(shapely.points(coords), sa))
-            where = study_area.described()
-            for i, ar, d in zip(out_idx, outside, beyond, strict=True):
-                if ar > sliver_m2:
-                    probs.append((idx[i], ids[idx[i]],
-                                  f"outside the study area{where} by {ar:,.0f} m² "
-                                  f"(reaching {d:,.0f} m beyond it)"))
-                    beyond_max = max(beyond_max or 0.0, float(d))
-    return probs, beyond_max
-
-
-def _summary(problems: pd.DataFrame, shown: int = 5) -> str:
-    """``"P1: reason; P2: reason and 3 more"`` from a table with parcel_id and problem."""
-    listing = "; ".join(f"{r.parcel_id}: {r.problem}" for r in problems.head(shown).itertuples())
-    more = len(problems) - shown
-    return listing + (f" and {more} more" if more > 0 else "")
-
-
-def _hint_suffix(problems: pd.DataFrame) -> str:
-    hint = problems.attrs.get("hint")
-    return f". {hint}" if hint else ""
-
-
-def _validation_error(what: str, problems: pd.DataFrame) -> ValidationError:
-    msg = (f"{what}: {len(problems)} problem(s) — {_summary(problems)}; nothing was written"
-           + _hint_suffix(problems))
-    return ValidationError(msg, problems.rename(columns={"row": "feature", "problem": "reason"}))
-
-
-def _finish(new: gpd.GeoDataFrame, when: str) -> gpd.GeoDataFrame:
-    """Add areas and timestamps; return frame with COLUMNS + status_zh + geometry."""
-    areas = _crs.geodesic_area(new.geometry)
-    geoms = shapely.force_2d(_to_multi(np.asarray(new.geometry.values, dtype=object)))
-    out = gpd.GeoDataFrame(geometry=geoms, crs=_crs.WGS84)
-    for col in COLUMNS:
-        if col in ("area_m2", "area_ha", "area_mu"):
-            out[col] = areas[col].to_numpy()
-        elif col == "updated_at":
-            out[col] = when
-        else:
-            out[col] = new[col].to_numpy()
-    out["supply_year"] = out["supply_year"].astype("Int64")
-    out["status_zh"] = out["status"].map(STATUS_ZH)
-    return out[list(COLUMNS) + ["status_zh", "geometry"]]
-
-
-def _rows_for_sql(stored: gpd.GeoDataFrame, blobs: list) -> list[tuple]:
-    cols = []
-    for c in COLUMNS:
-        if c == "supply_year":
-            cols.append([None if v is pd.NA else int(v) for v in stored[c].array])
-        elif c in ("area_m2", "area_ha", "area_mu"):
-            cols.append([float(v) for v in stored[c]])
-        else:
-            cols.append([None if _missing(v) else v for v in stored[c]])
-    return list(zip(blobs, *cols, strict=True))
-
-
-def _frame_from_rows(rows: list) -> gpd.GeoDataFrame:
-    if rows:
-        geoms = _gpkg.from_blobs([r[0] for r in rows])
-        data = list(zip(*[r[1:] for r in rows], strict=True))
-    else:
-        geoms = np.array([], dtype=object)
-        data = [[] for _ in COLUMNS]
-    df = pd.DataFrame(dict(zip(COLUMNS, data, strict=True)), columns=list(COLUMNS))
-    return _typed(df, geoms)
-
-
-def _typed(df: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
-    df["supply_year"] = pd.to_numeric(df["supply_year"], errors="coerce").astype("Int64")
-    for c in ("area_m2", "area_ha", "area_mu"):
-        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
-    for c in _TEXT:
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
-    df["status_zh"] = df["status"].map(STATUS_ZH)
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs=_crs.WGS84).values,
-                            crs=_crs.WGS84)
-
-
-def _snapshots(stored: gpd.GeoDataFrame) -> list[dict]:
-    wkb = shapely.to_wkb(np.asarray(stored.geometry.values, dtype=object), hex=True)
-    recs = []
-    cols = {c: stored[c].tolist() for c in COLUMNS}
-    for i in range(len(stored)):
-        rec = {c: _jsonable(None if _missing(cols[c][i]) else cols[c][i]) for c in COLUMNS}
-        rec["geometry_wkb"] = wkb[i]
-        recs.append(rec)
-    return recs
-
-
-def _readable(snap: dict) -> dict:
-    out = {k: v for k, v in snap.items() if k != "geometry_wkb"}
-    g = snap.get("geometry_wkb")
-    out["geometry"] = shapely.to_wkt(shapely.from_wkb(bytes.fromhex(g)),
-                                     rounding_precision=7) if g else None
-    return out
-
-
-def _frame_from_records(records: list[dict]) -> gpd.GeoDataFrame:
-    df = pd.DataFrame.from_records(records, columns=list(COLUMNS) + ["geometry_wkb"])
-    hexes = df.pop("geometry_wkb").to_numpy(dtype=object)
-    geoms = shapely.from_wkb(hexes) if len(hexes) else np.array([], dtype=object)
-    return _typed(df, geoms)
-
-
-def _read_import(path: Path, *, layer, wkt_column, source_crs) -> gpd.GeoDataFrame:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xls", ".csv"):
-        if not path.exists():
-            msg = f"{path}: file not found"
-            raise ReadError(msg)
-        try:
-            df = (pd.read_csv(path, dtype={"land_use_code": str}) if suffix == ".csv" else
-                  pd.read_excel(path, sheet_name=layer or 0, dtype={"land_use_code": str}))
-        except Exception as exc:
-            msg = f"{path}: cannot read the table ({type(exc).__name__}: {exc})"
-            raise ReadError(msg) from exc
-        if wkt_column not in df.columns:
-            msg = (f"{path}: no WKT column {wkt_column!r} "
-                   f"(columns: {', '.join(map(str, df.columns))}); pass wkt_column=")
-            raise ReadError(msg)
-        geoms = []
-        for v in df.pop(wkt_column):
+def _same_field(column: str, a: object, b: object) -> bool:
+    """Stored value vs snapshot value; free attributes compare as parsed JSON."""
+    if column == "attributes":
+        def parse(v: object) -> object:
             try:
-                geoms.append(shapely.from_wkt(v) if isinstance(v, str) and v.strip() else None)
-            except shapely.errors.GEOSException:
-                geoms.append(None)
-        frame_name = source_crs or _crs.WGS84
-        gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=_crs.WGS84)
-        if source_crs and _crs.is_frame(source_crs):
-            if _crs.normalize_frame(source_crs) != "WGS-84":
-                gdf = _crs.convert(gdf, source=source_crs, target="WGS-84")
-        elif source_crs:
-            gdf = gdf.set_crs(frame_name, allow_override=True)
-        return gdf
-    return _io.read(path, layer=layer, source_crs=source_crs)
+                return json.loads(v) if isinstance(v, str) and v else {}
+            except ValueError:
+                return v
+        return parse(a) == parse(b)
+    return same(a, b)

@@ -2,7 +2,7 @@
 
 :mod:`zjgis.landreserve` does not import :mod:`zjgis.maps` (analyses and maps sit
 side by side); notebooks and the CLI pass :func:`briefing_layers` (or
-:func:`map_layer` with :func:`map_style`) to ``zjgis.maps.briefing_map(extra=...)``::
+:func:`map_layer`) to ``zjgis.maps.briefing_map(extra=...)``::
 
     extra = landreserve.briefing_layers(reg.parcels(), assignments=result.assignments,
                                         year=2025)
@@ -22,14 +22,14 @@ from zjgis import crs as _crs
 from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_crs
 from zjgis.errors import ValidationError
-from zjgis.landreserve.matching import PROJECT_STATUS_ZH
-from zjgis.landreserve.register import (
+from zjgis.landreserve.lifecycle import (
     NOT_SUPPLIED,
     STATUS_COLOURS,
     STATUS_EN,
     STATUS_ZH,
     STATUSES,
 )
+from zjgis.landreserve.matching import PROJECT_STATUS_ZH
 
 log = get_logger(__name__)
 
@@ -38,36 +38,8 @@ _CAUTION = ("official", "derived", "schematic", "sample")
 _INDUSTRY_ZH = {"integrated_circuits": "集成电路", "biomedicine": "生物医药",
                 "artificial_intelligence": "人工智能", "advanced_manufacturing": "智能制造",
                 "intelligent_manufacturing": "智能制造"}
-#: Accuracy classes from least to most cautious; a mixed layer takes the most cautious.
-_CAUTION = ("official", "derived", "schematic", "sample")
 
-__all__ = ["briefing_layers", "map_layer", "map_style", "legend"]
-
-
-def legend() -> pd.DataFrame:
-    """Status legend: ``status``, ``label_zh``, ``colour`` in lifecycle order."""
-    return pd.DataFrame({"status": list(STATUSES),
-                         "label_zh": [STATUS_ZH[s] for s in STATUSES],
-                         "colour": [STATUS_COLOURS[s] for s in STATUSES]})
-
-
-def map_style(*, title: str = "土地储备地块（按状态）") -> dict:
-    """Style of :func:`map_layer`'s frame as a plain dict for ``zjgis.maps`` (``Style(**d)``).
-
-    Keys: ``column`` (``"status"``), ``categories`` (status → colour), ``labels``
-    (Chinese status labels in lifecycle order), ``title``, ``tooltip`` (columns),
-    ``fill_opacity``, ``weight``.
-    """
-    return {
-        "column": "status",
-        "categories": dict(STATUS_COLOURS),
-        "labels": [STATUS_ZH[s] for s in STATUSES],
-        "title": title,
-        "tooltip": ["parcel_id", "name", "status_zh", "land_use", "area_mu", "project_id"],
-        "fill_opacity": 0.6,
-        "weight": 1.0,
-        "color": "#444444",
-    }
+__all__ = ["briefing_layers", "map_layer"]
 
 
 def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = None

@@ -1,0 +1,337 @@
+"""The rules a parcel must satisfy to enter the register (validation, no storage).
+
+:func:`prepare` normalises input parcels (EPSG:4326, string ids, status keys,
+land-use code text, free attributes as JSON), :func:`problems` lists every rule
+a prepared frame breaks against the registered parcels (ids, statuses, codes,
+geometry, overlaps, study area), :func:`finish` adds the geodesic areas.
+Nothing here opens the file: :mod:`._storage` does.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from zjgis import crs as _crs
+from zjgis._log import get_logger
+from zjgis._validate import listing, require_columns, require_crs
+from zjgis.errors import ReadError, ValidationError, ZjgisError
+from zjgis.landreserve._storage import AREA_COLUMNS, COLUMNS, jsonable, missing
+from zjgis.landreserve.landuse import LAND_USE, normalize_code
+from zjgis.landreserve.lifecycle import STATUS_ZH, STATUSES, normalize_status
+
+log = get_logger(__name__)
+
+
+def iso(when: _dt.date | _dt.datetime | str | None, *, end_of_day: bool = False) -> str:
+    if when is None:
+        return _dt.datetime.now().replace(microsecond=0).isoformat()
+    if isinstance(when, str):
+        try:
+            when = _dt.datetime.fromisoformat(when) if "T" in when or " " in when else (
+                _dt.date.fromisoformat(when))
+        except ValueError as exc:
+            msg = f"cannot read date {when!r}; use ISO format, e.g. '2025-03-31'"
+            raise ValidationError(msg) from exc
+    if isinstance(when, pd.Timestamp):
+        when = when.to_pydatetime()
+    if isinstance(when, _dt.datetime):
+        return when.replace(tzinfo=None, microsecond=0).isoformat()
+    if isinstance(when, _dt.date):
+        t = _dt.time(23, 59, 59) if end_of_day else _dt.time(0, 0, 0)
+        return _dt.datetime.combine(when, t).isoformat()
+    msg = f"cannot read date {when!r}"
+    raise ValidationError(msg)
+
+
+def to_multi(geoms: np.ndarray) -> np.ndarray:
+    """Polygons → one-part MultiPolygons (the register's geometry type)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    kinds = shapely.get_type_id(geoms)
+    poly = kinds == 3
+    if poly.any():
+        geoms[poly] = [shapely.MultiPolygon([g]) for g in geoms[poly]]
+    return geoms
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """The polygon parcels must lie in, with what the messages say about it."""
+
+    geometry: shapely.Geometry
+    label: str | None = None  # layer name, e.g. "science_city_2022"
+    accuracy: str | None = None  # accuracy class, e.g. "schematic"
+
+    def described(self) -> str:
+        """`` science_city_2022 (schematic boundary)`` or ``""`` for an unnamed area."""
+        if not self.label:
+            return ""
+        kind = f"{self.accuracy} boundary" if self.accuracy else "boundary"
+        return f" {self.label} ({kind})"
+
+
+#: Beyond this distance (m) outside the study area a parcel is more likely misplaced.
+_FAR_OUTSIDE_M = 2000.0
+
+
+def outside_hint(area: StudyArea, n: int, beyond_m: float, buffer_m: float) -> str:
+    """What to do about ``n`` parcels reaching up to ``beyond_m`` outside the study area."""
+    # round up to 50 m with 1 % margin: buffers approximate arcs by chords
+    suggest = max(50, int(np.ceil((buffer_m + beyond_m) * 1.01 / 50.0)) * 50)
+    name = area.label or "the study area"
+    if area.accuracy == "schematic":
+        why = (f"Note: {name} is a SCHEMATIC boundary (accuracy class 'schematic': drawn "
+               "for orientation, not the surveyed boundary), so real parcels near its edge "
+               "can fall outside it. ")
+    else:
+        why = f"Note: the parcels are checked against {name}. "
+    if beyond_m > _FAR_OUTSIDE_M:
+        why += (f"Parcels {beyond_m / 1000:,.1f} km out are more likely in the wrong place "
+                "(another area, or coordinates in GCJ-02/BD-09 or a local grid: give "
+                "source_crs= when importing) than at the edge of the boundary. ")
+    return (why + f"To relax the check, open the register with a tolerance in metres: "
+            f"Register(path, study_area_buffer_m={suggest}) accepts these {n} parcel(s) "
+            f"(they reach up to {beyond_m:,.0f} m beyond it; tolerance now {buffer_m:g} m); "
+            "pass the official boundary as study_area=<GeoDataFrame>; or switch the check "
+            "off with study_area=None (CLI: zjgis reserve import "
+            f"--study-area-buffer-m {suggest}, or --no-study-area)")
+
+
+def resolve_study_area(spec: Any) -> StudyArea | None:
+    """The study area a register checks parcels against (None: no check).
+
+    Raises
+    ------
+    ReadError
+        A layer name that :mod:`zjgis.layers` cannot load.  The check is never
+        switched off behind the user's back (a parcel in Beijing once entered a
+        Zhangjiang register that way): pass ``study_area=None`` to switch it off.
+    """
+    if spec is None:
+        return None
+    label = accuracy = None
+    if isinstance(spec, str):
+        try:
+            from zjgis import layers
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                gdf = layers.load(spec)
+            for w in caught:
+                log.info("study area %s: %s", spec, w.message)
+            label = spec
+            accuracy = gdf.attrs.get("accuracy")
+        except (ImportError, AttributeError, ZjgisError, KeyError, OSError) as exc:
+            msg = (f"study area {spec!r} cannot be loaded from zjgis.layers "
+                   f"({type(exc).__name__}: {exc}), so parcels cannot be checked against it. "
+                   "Pass the boundary as study_area=<GeoDataFrame>, another catalog layer "
+                   "name, or study_area=None to register parcels without the check "
+                   "(CLI: --no-study-area)")
+            raise ReadError(msg) from exc
+        spec = gdf
+    if isinstance(spec, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        require_crs(spec, "study_area")
+        label = label or spec.attrs.get("layer")
+        accuracy = accuracy or spec.attrs.get("accuracy")
+        geoms = spec.to_crs(_crs.WGS84).geometry.values
+        return StudyArea(shapely.union_all(shapely.make_valid(np.asarray(geoms, dtype=object))),
+                          label, accuracy)
+    if isinstance(spec, shapely.Geometry):
+        return StudyArea(spec)
+    msg = f"study_area must be a GeoDataFrame, a geometry, a layer name or None, not {type(spec)}"
+    raise ValidationError(msg)
+
+
+def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd.GeoDataFrame:
+    """Normalise input parcels: EPSG:4326, string ids, status keys, code text, free attributes."""
+    if not isinstance(parcels, gpd.GeoDataFrame):
+        msg = f"{name} must be a GeoDataFrame (got {type(parcels).__name__})"
+        raise ValidationError(msg)
+    require_crs(parcels, name)
+    require_columns(parcels, ["parcel_id", "land_use_code", "status"], name)
+    gdf = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
+    gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
+    gdf = gdf.reset_index(drop=True)
+    out = gpd.GeoDataFrame(geometry=gdf.geometry.values, crs=_crs.WGS84)
+    out["parcel_id"] = [None if missing(v) else str(v).strip() for v in gdf["parcel_id"]]
+    for col in ("name", "street_town", "community", "owner", "accuracy"):
+        out[col] = [None if missing(v) else str(v) for v in gdf[col]] if col in gdf else None
+    out["land_use_code"] = [normalize_code(v) for v in gdf["land_use_code"]]
+    out["land_use"] = [LAND_USE.get(c) for c in out["land_use_code"]]
+    out["status_input"] = gdf["status"].to_numpy()
+    out["status"] = [normalize_status(v) for v in gdf["status"]]
+    if "supply_year" in gdf:
+        years = pd.to_numeric(gdf["supply_year"], errors="coerce")
+        out["supply_year_bad"] = years.isna() & gdf["supply_year"].notna() & ~gdf[
+            "supply_year"].astype(str).str.strip().isin(["", "nan", "None", "<NA>"])
+        out["supply_year"] = years.round().astype("Int64")
+    else:
+        out["supply_year"] = pd.array([pd.NA] * len(gdf), dtype="Int64")
+        out["supply_year_bad"] = False
+    known = set(COLUMNS) | {"geometry", "status_zh"}
+    free = [c for c in gdf.columns if c not in known]
+    attrs = []
+    for _, row in gdf[free].iterrows() if free else []:
+        attrs.append(json.dumps({k: jsonable(v) for k, v in row.items() if not missing(v)},
+                                ensure_ascii=False))
+    if "attributes" in gdf:
+        base = [json.loads(v) if isinstance(v, str) and v else {} for v in gdf["attributes"]]
+        extra = [json.loads(a) for a in attrs] if attrs else [{}] * len(gdf)
+        attrs = [json.dumps(b | e, ensure_ascii=False) for b, e in zip(base, extra, strict=True)]
+    out["attributes"] = attrs if attrs else "{}"
+    return out
+
+
+def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
+              study_area: StudyArea | None, buffer_m: float,
+              sliver_m2: float, check_existing_ids: bool = True) -> pd.DataFrame:
+    """Every rule violation of ``new`` (prepared) against ``existing``: row, parcel_id, problem."""
+    probs: list[tuple[int, Any, str]] = []
+    ids = new["parcel_id"]
+    for i in np.nonzero(ids.isna().to_numpy())[0]:
+        probs.append((i, None, "missing parcel_id"))
+    dup = ids.duplicated(keep=False) & ids.notna()
+    for i in np.nonzero(dup.to_numpy())[0]:
+        probs.append((i, ids.iloc[i], "duplicate parcel_id (appears more than once)"))
+    if check_existing_ids and len(existing):
+        taken = ids.isin(set(existing["parcel_id"]))
+        for i in np.nonzero(taken.to_numpy())[0]:
+            probs.append((i, ids.iloc[i], "parcel_id already in the register"))
+    for i in np.nonzero(new["status"].isna().to_numpy())[0]:
+        shown = new["status_input"].iloc[i] if "status_input" in new else None
+        probs.append((i, ids.iloc[i], f"unknown status {shown!r} (expected one of "
+                      f"{', '.join(STATUSES)} or their Chinese labels)"))
+    for i in np.nonzero(new["land_use"].isna().to_numpy())[0]:
+        probs.append((i, ids.iloc[i], f"unknown land-use code {new['land_use_code'].iloc[i]!r} "
+                      "(2023 用地用海分类指南 or SH-CYZH)"))
+    if "supply_year_bad" in new:
+        for i in np.nonzero(new["supply_year_bad"].to_numpy())[0]:
+            probs.append((i, ids.iloc[i], "supply_year is not a year"))
+    geoms = np.asarray(new.geometry.values, dtype=object)
+    absent = shapely.is_missing(geoms)
+    ok = ~absent
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    for i in np.nonzero(~ok)[0]:
+        probs.append((i, ids.iloc[i], "missing or empty geometry"))
+    types = shapely.get_type_id(geoms)
+    poly = ok & np.isin(types, [3, 6])
+    for i in np.nonzero(ok & ~poly)[0]:
+        probs.append((i, ids.iloc[i], f"{geoms[i].geom_type} is not a polygon: "
+                      "parcels are Polygon or MultiPolygon"))
+    valid = poly.copy()
+    valid[poly] = shapely.is_valid(geoms[poly])
+    for i in np.nonzero(poly & ~valid)[0]:
+        probs.append((i, ids.iloc[i], f"invalid geometry: {shapely.is_valid_reason(geoms[i])} "
+                      "(repair it, e.g. zjgis.io.read(..., repair=True))"))
+    beyond_m = None
+    if valid.any():
+        spatial, beyond_m = _spatial_problems(new, existing, valid, study_area=study_area,
+                                              buffer_m=buffer_m, sliver_m2=sliver_m2)
+        probs.extend(spatial)
+    df = pd.DataFrame(probs, columns=["row", "parcel_id", "problem"])
+    df = df.sort_values("row", kind="stable").reset_index(drop=True)
+    if beyond_m is not None:
+        df.attrs["outside_beyond_m"] = beyond_m
+    return df
+
+
+def _spatial_problems(new, existing, valid, *, study_area, buffer_m, sliver_m2):
+    probs = []
+    ids = new["parcel_id"].to_numpy()
+    idx = np.nonzero(valid)[0]
+    metric = new.geometry.iloc[idx].to_crs(_crs.METRIC).values
+    metric = np.asarray(metric, dtype=object)
+    # overlaps among the new parcels
+    tree = shapely.STRtree(metric)
+    a, b = tree.query(metric, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if len(a):
+        area = shapely.area(shapely.intersection(metric[a], metric[b]))
+        for i, j, ar in zip(a[area > sliver_m2], b[area > sliver_m2], area[area > sliver_m2],
+                            strict=True):
+            probs.append((idx[i], ids[idx[i]], f"overlaps {ids[idx[j]]} by {ar:,.0f} m²"))
+            probs.append((idx[j], ids[idx[j]], f"overlaps {ids[idx[i]]} by {ar:,.0f} m²"))
+    # overlaps with registered parcels
+    if len(existing):
+        eg = np.asarray(existing.geometry.values, dtype=object)
+        eok = ~shapely.is_missing(eg)
+        eok[eok] = shapely.is_valid(eg[eok]) & ~shapely.is_empty(eg[eok])
+        if eok.any():
+            emetric = np.asarray(existing.geometry[eok].to_crs(_crs.METRIC).values, dtype=object)
+            eids = existing["parcel_id"].to_numpy()[eok]
+            etree = shapely.STRtree(emetric)
+            qa, qb = etree.query(metric, predicate="intersects")
+            if len(qa):
+                area = shapely.area(shapely.intersection(metric[qa], emetric[qb]))
+                big = area > sliver_m2
+                for i, j, ar in zip(qa[big], qb[big], area[big], strict=True):
+                    probs.append((idx[i], ids[idx[i]],
+                                  f"overlaps registered parcel {eids[j]} by {ar:,.0f} m²"))
+    # study area: the outside area and how far the parcel reaches beyond it (farthest vertex)
+    beyond_max = None
+    if study_area is not None:
+        sa = gpd.GeoSeries([study_area.geometry], crs=_crs.WGS84).to_crs(_crs.METRIC).values[0]
+        if buffer_m:
+            sa = sa.buffer(buffer_m)
+        shapely.prepare(sa)
+        inside = shapely.covers(sa, metric)
+        if not inside.all():
+            out_idx = np.nonzero(~inside)[0]
+            outside = shapely.area(shapely.difference(metric[out_idx], sa))
+            coords, owner = shapely.get_coordinates(metric[out_idx], return_index=True)
+            beyond = np.zeros(len(out_idx))
+            np.maximum.at(beyond, owner, shapely.distance(shapely.points(coords), sa))
+            where = study_area.described()
+            for i, ar, d in zip(out_idx, outside, beyond, strict=True):
+                if ar > sliver_m2:
+                    probs.append((idx[i], ids[idx[i]],
+                                  f"outside the study area{where} by {ar:,.0f} m² "
+                                  f"(reaching {d:,.0f} m beyond it)"))
+                    beyond_max = max(beyond_max or 0.0, float(d))
+    return probs, beyond_max
+
+
+def summary(problems: pd.DataFrame) -> str:
+    """``"P1: reason, P2: reason … and 3 more"`` from a table with parcel_id and problem."""
+    return listing([f"{r.parcel_id}: {r.problem}" for r in problems.itertuples()])
+
+
+def hint_suffix(problems: pd.DataFrame) -> str:
+    """``". <hint>"`` when the problems carry a hint, else ``""``."""
+    hint = problems.attrs.get("hint")
+    return f". {hint}" if hint else ""
+
+
+def validation_error(what: str, problems: pd.DataFrame) -> ValidationError:
+    """One ValidationError listing the problems; ``.problems`` holds the table."""
+    msg = (f"{what}: {len(problems)} problem(s) — {summary(problems)}; nothing was written"
+           + hint_suffix(problems))
+    return ValidationError(msg, problems.rename(columns={"row": "feature", "problem": "reason"}))
+
+
+def finish(new: gpd.GeoDataFrame, when: str) -> gpd.GeoDataFrame:
+    """Add areas and timestamps; return frame with COLUMNS + status_zh + geometry."""
+    areas = _crs.geodesic_area(new.geometry)
+    geoms = shapely.force_2d(to_multi(np.asarray(new.geometry.values, dtype=object)))
+    out = gpd.GeoDataFrame(geometry=geoms, crs=_crs.WGS84)
+    for col in COLUMNS:
+        if col in AREA_COLUMNS:
+            out[col] = areas[col].to_numpy()
+        elif col == "updated_at":
+            out[col] = when
+        else:
+            out[col] = new[col].to_numpy()
+    out["supply_year"] = out["supply_year"].astype("Int64")
+    out["status_zh"] = out["status"].map(STATUS_ZH)
+    return out[list(COLUMNS) + ["status_zh", "geometry"]]
+
+
