@@ -42,8 +42,9 @@ def test_nan_and_inf_vertices_are_refused_not_a_different_network():
         with pytest.raises(GeometryError, match=r"NaN or infinite coordinates — feature 1"):
             fn(roads)
     with np.errstate(invalid="ignore"):
-        roads.geometry.iloc[1] = LineString([(50, -50), (50, np.inf)])
-    with pytest.raises(GeometryError, match="feature 1"):
+        geoms = [LineString([(0, 0), (100, 0)]), LineString([(50, -50), (50, np.inf)])]
+    roads = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=geoms, crs="EPSG:32651")
+    with pytest.raises(GeometryError, match="NaN or infinite coordinates — feature 1"):
         network.dead_ends(roads)
 
 
