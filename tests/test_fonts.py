@@ -191,3 +191,20 @@ def _has(cmd: str) -> bool:
     from shutil import which
 
     return which(cmd) is not None
+
+
+def test_bold_labels_log_no_font_weight_line(caplog):
+    import logging
+
+    import matplotlib.pyplot as plt
+
+    prop = _fonts.cjk_font()
+    with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
+        fig, ax = plt.subplots()
+        ax.text(0.5, 0.5, "中国芯", fontproperties=prop, fontweight="bold")
+        fig.canvas.draw()
+        plt.close(fig)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    bold = prop.copy()
+    bold.set_weight("bold")
+    assert fm.findfont(bold) == str(_fonts.bundled_font_path())

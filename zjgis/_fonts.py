@@ -99,6 +99,27 @@ def _register(path: Path) -> str:
     return str(fm.FontProperties(fname=fname).get_name())
 
 
+def _register_bundled(path: Path) -> str:
+    """Register the bundled Regular face, also as the bold face (the wheel ships no Bold).
+
+    Without the alias matplotlib logs "Failed to find font weight bold" for every bold
+    label; it draws bold text with the Regular outlines either way (no synthetic bold).
+    """
+    import dataclasses
+
+    from matplotlib import font_manager as fm
+
+    family = _register(path)
+    fname = os.fsdecode(path)
+    faces = [e for e in fm.fontManager.ttflist if e.fname == fname]
+    if faces and not any(e.weight == 700 for e in faces):
+        fm.fontManager.ttflist.append(dataclasses.replace(faces[0], weight=700))
+        cached = getattr(fm.fontManager, "_findfont_cached", None)  # findfont's lru cache
+        if cached is not None:
+            cached.cache_clear()
+    return family
+
+
 def _installed(family: str) -> bool:
     from matplotlib import font_manager as fm
 
@@ -176,7 +197,7 @@ def cjk_family(name: str | None = None) -> str | None:
                       MissingFontWarning, stacklevel=2)
     path = bundled_font_path()
     if path is not None:
-        return _register(path)
+        return _register_bundled(path)
     for family in SYSTEM_FAMILIES:
         if _installed(family):
             return family
@@ -220,7 +241,7 @@ def cjk_font(name: str | None = None) -> FontProperties:
     families = [family]
     bundled = bundled_font_path()
     if family != BUNDLED_FAMILY and bundled is not None:
-        families.append(_register(bundled))
+        families.append(_register_bundled(bundled))
     return FontProperties(family=[*families, "DejaVu Sans"])
 
 
