@@ -1,4 +1,4 @@
-"""Scenarios: what a joint-meeting decision changes, before and after, by area.
+r"""Scenarios: what a joint-meeting decision changes, before and after, by area.
 
 A scenario is a small TOML file (English or Chinese keys) naming its base data
 and a list of changes — zones' jobs or dwellings, parcels moved between statuses
@@ -12,7 +12,7 @@ package composes analyses and never draws; ``zjgis scenario`` and
 Examples
 --------
 >>> import zjgis.scenario as zs
->>> sc = zs.parse_scenario('name = "示例"\\n[base]\\nzones = "sample"\\n')
+>>> sc = zs.parse_scenario('name = "示例"\n[base]\nzones = "sample"\n')
 >>> sc.name, sc.base["zones"]
 ('示例', 'sample')
 """

@@ -29,7 +29,7 @@ def _sheet(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def write_excel(result: ScenarioResult, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write the scenario's tables to an Excel workbook (atomic; Chinese headers).
+    r"""Write the scenario's tables to an Excel workbook (atomic; Chinese headers).
 
     Sheets: 方案说明 (name, description, changes, inputs and their accuracy, rules),
     指标对比 (every indicator before/after by area), 扩区对比 (2017 vs 2022 outline),
@@ -38,6 +38,16 @@ def write_excel(result: ScenarioResult, path: str | Path, *, overwrite: bool = F
     Returns
     -------
     pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import load_workbook
+    >>> from zjgis.scenario import parse_scenario, evaluate
+    >>> sc = parse_scenario('name = "示例"\n[base]\nzones = "sample"\nunits = ["zones"]\n')
+    >>> out = write_excel(evaluate(sc), pathlib.Path(tempfile.mkdtemp()) / "s.xlsx")
+    >>> load_workbook(out).sheetnames
+    ['方案说明', '指标对比']
     """
     sc = result.scenario
     about = [("方案名称", sc.name), ("说明", sc.description)]

@@ -191,7 +191,7 @@ def _check_value(kind: str, value: Any, *, where: str, key: str):
 
 def parse_scenario(text: str, *, source: str = "<scenario>",
                    folder: Path | None = None) -> Scenario:
-    """Parse the text of a scenario file.
+    r"""Parse the text of a scenario file.
 
     Parameters
     ----------
@@ -221,10 +221,10 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
     ... ''')
     >>> s.name, s.changes[0].type, s.changes[0].fields
     ('两块地配建租赁住房', 'zone', {'zone': '310115008', 'dwellings': 5000.0})
-    >>> parse_scenario('name = "x"\\n[[changes]]\\ntype = "zone"\\nzone = "A"\\njobs = "十二"\\n')
+    >>> parse_scenario('name = "x"\n[[changes]]\ntype = "zone"\nzone = "A"\njobs = "十二"\n')
     Traceback (most recent call last):
     ...
-    zjgis.errors.ValidationError: <scenario>, line 5: change 1 (zone): 'jobs' must be a number, got '十二'
+    zjgis.errors.ValidationError: <scenario>, line 5: change 1 (zone): 'jobs' must be a number...
     """
     try:
         raw = tomllib.loads(text)
