@@ -348,7 +348,7 @@ def test_minimum_vs_linprog_property(data):
     a = jobshousing.minimum_commute(pd.Series(w, index=ids_h), pd.Series(j, index=ids_w), cmat)
     b = jobshousing.minimum_commute(pd.Series(w, index=ids_h), pd.Series(j, index=ids_w), cmat,
                                     solver="linprog")
-    assert a.total == pytest.approx(b.total, rel=1e-9, abs=1e-6)
+    assert a.total == pytest.approx(b.total, rel=1e-9, abs=1e-5)  # HiGHS primal tolerance
     assert a.assigned == min(w.sum(), j.sum())
     assert (a.flows["count"] == np.rint(a.flows["count"])).all()
 

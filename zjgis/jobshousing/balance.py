@@ -10,9 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zjgis._validate import listing, require_columns, require_crs, require_same_crs
+from zjgis._validate import (
+    feature_label,
+    geometry_problems,
+    listing,
+    require_columns,
+    require_crs,
+    require_finite_coords,
+    require_lonlat_range,
+    require_same_crs,
+)
 from zjgis.errors import DataQualityWarning, GeometryError, ValidationError
-from zjgis.jobshousing._common import _counts, _import_dask, _is_dask, log
+from zjgis.jobshousing._common import _check_zone_geometry, _counts, _import_dask, _is_dask, log
 
 __all__ = ["CLASSES", "CLASS_ZH", "DEFAULT_THRESHOLDS", "balance", "classify",
            "jobs_housing_ratio"]
@@ -151,6 +160,16 @@ def _aggregate_points(points: Any, zones: Any, count: str, role: str) -> np.ndar
     if not geom_types <= {"Point"}:
         msg = (f"{label}: expected Point geometries, found {', '.join(sorted(geom_types))}; "
                "use .representative_point() for polygons (e.g. residential compounds)")
+        raise GeometryError(msg)
+    require_finite_coords(points, label)
+    require_lonlat_range(points, label)
+    problems = geometry_problems(points)
+    if len(problems):
+        labels = [f"{feature_label(points, int(i))}: {r}"
+                  for i, r in zip(problems["position"], problems["reason"])]
+        msg = (f"{label}: {len(problems)} point(s) have no location — {listing(labels)}; "
+               f"their {role} could not be placed in a zone: give them coordinates or "
+               f"drop them")
         raise GeometryError(msg)
     values = _counts(points[count], f"column {count!r}", label)
     pts = gpd.GeoDataFrame({"_value": values}, geometry=np.asarray(points.geometry.values),
@@ -300,6 +319,7 @@ def balance(
         msg = "balance() needs workers= (resident workers) or housing= (dwellings)"
         raise ValidationError(msg)
     low_high = _thresholds(thresholds)
+    _check_zone_geometry(zones)
     if by is not None:
         require_columns(zones, [by], "zones")
     out = zones.copy()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from zjgis._validate import require_columns
 from zjgis.errors import DataQualityWarning, ValidationError
-from zjgis.jobshousing._common import _counts, _zone_ids, log
+from zjgis.jobshousing._common import _check_zone_geometry, _counts, _zone_ids, log
 from zjgis.jobshousing.costs import _cost_from, _pair_costs
 from zjgis.jobshousing.od import _check_od_zones, aggregate_od
 
@@ -171,6 +171,7 @@ def commute(
     effect); intrazonal trips get the ``intrazonal`` cost.
     """
     ids = _zone_ids(zones, zone_id)
+    _check_zone_geometry(zones, zone_id=zone_id)
     agg = aggregate_od(od, home=home, work=work, count=count)
     agg = _check_od_zones(agg, ids, missing=missing)
     cmat = _cost_from(cost, zones, ids, zone_id=zone_id, graph=graph, intrazonal=intrazonal)

@@ -15,12 +15,13 @@ from zjgis import crs as _crs
 from zjgis._csgraph import adjacency
 from zjgis._validate import listing, require_crs
 from zjgis.errors import CRSError, ValidationError
-from zjgis.jobshousing._common import _zone_ids, log
+from zjgis.jobshousing._common import _check_zone_geometry, _zone_ids, log
 from zjgis.network import RoadGraph
 
 __all__ = ["cost_matrix"]
 
 
+_ZONE_TYPES = ("Polygon", "MultiPolygon", "Point", "MultiPoint")
 _DISK_MEAN = 128.0 / (45.0 * math.pi)  # mean distance of two random points in a unit disk
 
 
@@ -90,6 +91,7 @@ def cost_matrix(
     """
     ids = _zone_ids(zones, zone_id)
     require_crs(zones, "zones")
+    _check_zone_geometry(zones, zone_id=zone_id, allowed=_ZONE_TYPES)
     metric = _crs.to_metric(zones.geometry, name="zones")
     cent = metric.centroid
     xy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()])

@@ -11,7 +11,14 @@ import pandas as pd
 from zjgis import crs as _crs
 from zjgis._validate import listing, require_columns, require_crs
 from zjgis.errors import DataQualityWarning, ValidationError
-from zjgis.jobshousing._common import _counts, _import_dask, _is_dask, _zone_ids, log
+from zjgis.jobshousing._common import (
+    _check_zone_geometry,
+    _counts,
+    _import_dask,
+    _is_dask,
+    _zone_ids,
+    log,
+)
 
 __all__ = ["aggregate_od", "flow_lines"]
 
@@ -173,6 +180,8 @@ def flow_lines(
 
     ids = _zone_ids(zones, zone_id)
     require_crs(zones, "zones")
+    _check_zone_geometry(zones, zone_id=zone_id,
+                         allowed=("Polygon", "MultiPolygon", "Point", "MultiPoint"))
     agg = od.rename(columns={home: "home", work: "work", count: "count"})
     agg = _check_od_zones(agg, ids, missing="raise")
     if not internal:
