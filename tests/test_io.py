@@ -14,6 +14,7 @@ from shapely import Point, Polygon
 
 from zjgis import crs, io
 from zjgis.errors import (
+    CoordinateShiftWarning,
     CRSError,
     EncodingError,
     InvalidGeometryWarning,
@@ -138,13 +139,17 @@ def test_gcj02_geojson_claiming_4326_is_converted(tmp_path):
         encoding="utf-8")
     as_is = io.read(path)
     assert as_is.crs.to_epsg() == 4326 and as_is.geometry.iloc[0].x == gcj[0]
-    got = io.read(path, source_crs="GCJ-02")
+    with pytest.warns(CoordinateShiftWarning,
+                      match=r"amap\.geojson: the file declares EPSG:4326 but "
+                            r"source_crs='GCJ-02' overrides it; converted GCJ-02 -> WGS-84"):
+        got = io.read(path, source_crs="GCJ-02")
     x, y = crs.gcj02_to_wgs84(*gcj)
     assert got.geometry.iloc[0].x == pytest.approx(float(x), abs=1e-12)
     assert got.geometry.iloc[0].y == pytest.approx(float(y), abs=1e-12)
     assert got.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]
     assert got.attrs["source_crs"] == "GCJ-02"
-    bd = io.read(path, source_crs="bd09")
+    with pytest.warns(CoordinateShiftWarning, match="BD-09 -> WGS-84"):
+        bd = io.read(path, source_crs="bd09")
     assert bd.attrs["coordinate_conversions"] == ["BD-09 -> WGS-84"]
 
 
@@ -255,7 +260,8 @@ def test_reads_real_gcj02_district_file(shared_data):
     # the shipped cnmaps file is GCJ-02 although GeoJSON says EPSG:4326
     path = shared_data / "admin" / "shanghai_districts_cnmaps_gcj02.geojson"
     raw = io.read(path)
-    fixed = io.read(path, source_crs="GCJ-02")
+    with pytest.warns(CoordinateShiftWarning, match="declares EPSG:4326"):
+        fixed = io.read(path, source_crs="GCJ-02")
     ref = io.read(shared_data / "admin" / "shanghai_districts_geoboundaries_osm_wgs84.geojson")
     name = "普陀区"
     a = raw[raw["name"] == name].to_crs(crs.METRIC).geometry.iloc[0]
@@ -323,3 +329,64 @@ def test_read_of_empty_and_truncated_csv_is_a_read_error(tmp_path):
         io.read(p, source_crs="WGS-84")
     with pytest.raises(ReadError, match="is a folder"):
         io.read(tmp_path)
+
+
+# ----------------------------------------------------------- CRS claims, overrides and guesses
+
+
+def test_no_crs_with_gauss_krueger_coordinates_suggests_the_zone(tmp_path):
+    # a bureau shapefile in CGCS2000 3-degree Gauss-Krueger zone 40 with its .prj lost
+    pts = gpd.GeoDataFrame({"name": ["张江"]}, geometry=[Point(121.5937, 31.2033)], crs=4326)
+    shp = tmp_path / "gk.shp"
+    pts.to_crs("EPSG:4528").to_file(shp, encoding="UTF-8")
+    shp.with_suffix(".prj").unlink()
+    x = io.read(shp, source_crs="EPSG:4528").geometry.iloc[0].x
+    assert 40_000_000 < x < 41_000_000
+    with pytest.raises(CRSError, match=r"not longitude/latitude: x ≈ 40,6\d\d,\d\d\d.*EPSG:4528 "
+                                       r"\(CGCS2000 / 3-degree Gauss-Kruger zone 40\)"):
+        io.read(shp)
+    with pytest.raises(CRSError, match="EPSG:4528"):
+        io.read(shp, source_crs="WGS-84")  # metres are not degrees
+    with pytest.raises(CRSError, match="EPSG:4528"):
+        io.read(shp, source_crs="GCJ-02")
+    # the same coordinates without the zone prefix: the central-meridian variant 120E
+    plain = tmp_path / "cm.shp"
+    pts.to_crs("EPSG:4549").to_file(plain, encoding="UTF-8")
+    plain.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError, match=r"EPSG:4549 \(CGCS2000 / 3-degree Gauss-Kruger CM 120E\)"):
+        io.read(plain)
+    back = io.read(plain, source_crs="EPSG:4549").to_crs(4326).geometry.iloc[0]
+    assert back.x == pytest.approx(121.5937, abs=1e-7)
+
+
+def test_override_of_a_declared_crs_warns_naming_both(tmp_path, towns):
+    path = tmp_path / "t.gpkg"
+    towns.to_crs("EPSG:4490").to_file(path)
+    with pytest.warns(CoordinateShiftWarning,
+                      match="declares EPSG:4490 but source_crs='EPSG:4326'"):
+        got = io.read(path, source_crs="EPSG:4326")
+    assert got.crs.to_epsg() == 4326
+    io.read(path, source_crs="EPSG:4490")  # the same CRS: no warning (the suite errors on one)
+    with pytest.raises(CRSError, match="not a CRS zjgis knows"):
+        io.read(path, source_crs="Beijing 54 maybe")
+
+
+def test_metres_labelled_4326_in_a_file_are_refused(tmp_path, towns):
+    path = tmp_path / "m.geojson"
+    metres = towns.to_crs(crs.METRIC).set_crs(4326, allow_override=True)
+    pyogrio.write_dataframe(metres, path)
+    with pytest.raises(CRSError, match="outside the lon/lat range.*look like metres"):
+        io.read(path)
+
+
+def test_zip_with_the_shapefile_in_a_subfolder(tmp_path, towns):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    _gbk_shapefile(towns, folder / "towns.shp")
+    archive = tmp_path / "delivery.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in folder.iterdir():
+            zf.write(p, f"2024交付/towns/{p.name}")
+    got = io.read(archive)
+    assert got["name"].tolist() == NAMES and got.crs.to_epsg() == 4326
+    assert io.read(archive, layer="towns")["name"].tolist() == NAMES

@@ -12,6 +12,7 @@ from shapely import Point, box
 
 from zjgis import crs, layers
 from zjgis.errors import (
+    CoordinateShiftWarning,
     GeometryError,
     ReadError,
     SchematicDataWarning,
@@ -367,7 +368,8 @@ def test_use_gcj02_file_is_converted(tmp_path):
     gcj = crs.convert(wgs, source="WGS-84", target="GCJ-02")
     path = tmp_path / "sc17_amap.geojson"
     gcj[["name", "geometry"]].to_file(path)
-    layers.use("science_city_2017", path, source_crs="GCJ-02", accuracy="derived")
+    with pytest.warns(CoordinateShiftWarning, match="declares EPSG:4326"):  # io: override named
+        layers.use("science_city_2017", path, source_crs="GCJ-02", accuracy="derived")
     back = layers.load("science_city_2017")
     assert back.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]
     assert back.attrs["source_crs"] == "GCJ-02"

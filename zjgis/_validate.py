@@ -30,6 +30,7 @@ __all__ = [
     "require_lonlat_range",
     "require_counts",
     "require_positive",
+    "likely_projected_crs",
 ]
 
 _MAX_LISTED = 5
@@ -233,6 +234,70 @@ def require_finite_coords(gdf, name: str, *, id_column: str | None = None) -> No
         raise _geometry_error(msg, problems)
 
 
+def likely_projected_crs(x: float, y: float) -> list[tuple[str, str]]:
+    """Guess the Chinese projected CRSs a metre coordinate ``(x, y)`` is likely in.
+
+    CGCS2000 Gauss–Krüger eastings often carry the zone number in front
+    (x ≈ 40 650 130 is zone 40 of the 3-degree series, EPSG:4528); without it
+    (x ≈ 650 130) the central-meridian variants apply (EPSG:4549 for 120 °E,
+    the one Shanghai uses) and UTM.  Only candidates that put the point in
+    China (73–136 °E, 3–54 °N) are returned.
+
+    Parameters
+    ----------
+    x, y : float
+        A typical easting and northing of the layer, metres.
+
+    Returns
+    -------
+    list of (str, str)
+        ``("EPSG:4528", "CGCS2000 / 3-degree Gauss-Kruger zone 40")`` … most
+        likely first, each checked to land in China.
+
+    Examples
+    --------
+    >>> [code for code, _ in likely_projected_crs(40_650_130, 3_451_445)]
+    ['EPSG:4528']
+    >>> [code for code, _ in likely_projected_crs(650_130, 3_451_445)][:2]
+    ['EPSG:4549', 'EPSG:4550']
+    """
+    from pyproj import CRS, Transformer
+
+    candidates: list[int] = []
+    if np.isfinite(x) and np.isfinite(y) and 0 < y < 10_000_000:
+        zone = int(x // 1_000_000)
+        if 25 <= zone <= 45:  # 3-degree zones 25–45 (75–135 °E)
+            candidates.append(4513 + zone - 25)
+        elif 13 <= zone <= 23:  # 6-degree zones 13–23 (75–135 °E)
+            candidates.append(4491 + zone - 13)
+        elif 0 < x < 1_000_000:  # no zone prefix: the central-meridian variants, then UTM
+            candidates += [4549, 4550, 4548, 4508, 32651, 32650]
+    out = []
+    for code in candidates:
+        try:
+            lon, lat = Transformer.from_crs(code, 4326, always_xy=True).transform(x, y)
+        except Exception:  # noqa: BLE001 - pyproj errors mean "not this one"  # pragma: no cover
+            continue
+        if np.isfinite(lon) and 73 <= lon <= 136 and 3 <= lat <= 54:
+            out.append((f"EPSG:{code}", CRS.from_epsg(code).name))
+    return out
+
+
+def projected_hint(coords: np.ndarray) -> str:
+    """A sentence naming the likely projected CRSs of metre coordinates (see above)."""
+    finite = coords[np.isfinite(coords).all(axis=1)]
+    if finite.size == 0:
+        return ""
+    x, y = np.median(finite[:, 0]), np.median(finite[:, 1])
+    found = likely_projected_crs(float(x), float(y))
+    if not found:
+        return ("they look like metres of a projected CRS: name it with source_crs= "
+                "(Shanghai: EPSG:4549 CGCS2000 3-degree Gauss–Krüger CM 120E, EPSG:32651 UTM 51N)")
+    names = listing([f"{code} ({name})" for code, name in found], most=3)
+    return (f"x ≈ {x:,.0f}, y ≈ {y:,.0f} look like metres, likely {names}: name it with "
+            f"source_crs={found[0][0]!r}")
+
+
 def require_lonlat_range(gdf, name: str, *, id_column: str | None = None) -> None:
     """Refuse coordinates that cannot be lon/lat when the layer says it is geographic.
 
@@ -258,10 +323,7 @@ def require_lonlat_range(gdf, name: str, *, id_column: str | None = None) -> Non
         labels = [feature_label(gdf, int(i), id_column) for i in bad]
         xs, ys = x[bad_v], y[bad_v]
         if (np.abs(xs) > 1000).any() or (np.abs(ys) > 1000).any():
-            cause = (f"x up to {np.nanmax(np.abs(xs)):,.0f}, y up to {np.nanmax(np.abs(ys)):,.0f} "
-                     f"look like metres, not degrees: name the projected CRS the file is in "
-                     f"with source_crs= (Shanghai: EPSG:4528 or EPSG:4549 CGCS2000 Gauss–Krüger, "
-                     f"EPSG:32651 UTM 51N)")
+            cause = projected_hint(np.column_stack([xs, ys]))
         else:
             cause = ("latitudes beyond ±90° look like lat/lon swapped: put longitude first "
                      "(x = lon ≈ 121.6, y = lat ≈ 31.2)")

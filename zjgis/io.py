@@ -44,12 +44,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
 
 from zjgis import crs as _crs
 from zjgis._log import get_logger
-from zjgis._validate import geometry_problems, listing
+from zjgis._validate import (
+    geometry_problems,
+    listing,
+    projected_hint,
+    require_lonlat_range,
+)
 from zjgis.errors import (
+    CoordinateShiftWarning,
     CRSError,
     EncodingError,
     InvalidGeometryWarning,
@@ -256,17 +263,46 @@ def _check_mojibake(gdf: pd.DataFrame, label: str) -> None:
 # --------------------------------------------------------------------------- reading
 
 
+def _coords(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    return shapely.get_coordinates(geoms) if geoms.size else np.empty((0, 2))
+
+
+def _no_crs_error(gdf: gpd.GeoDataFrame, label: str) -> CRSError:
+    coords = _coords(gdf)
+    finite = coords[np.isfinite(coords).all(axis=1)] if coords.size else coords
+    if finite.size and ((np.abs(finite[:, 0]) > 180).any() or (np.abs(finite[:, 1]) > 90).any()):
+        msg = (f"{label} has no coordinate reference system (no .prj / CRS in the file), and "
+               f"its coordinates are not longitude/latitude: {projected_hint(finite)}")
+        return CRSError(msg)
+    msg = (
+        f"{label} has no coordinate reference system (no .prj / CRS in the file). "
+        "Name the one its coordinates are in: source_crs='WGS-84' (GPS, OSM), "
+        "'GCJ-02' (Amap/Gaode, Tencent), 'BD-09' (Baidu) or an EPSG code such as "
+        "'EPSG:4490' (CGCS2000)"
+    )
+    return CRSError(msg)
+
+
+def _warn_override(label: str, declared, source_crs, converted: str | None) -> None:
+    """One CoordinateShiftWarning line naming the CRS the file declares and the one given."""
+    what = f"; converted {converted}" if converted else ""
+    warnings.warn(
+        f"{label}: the file declares {declared.to_string()} but source_crs={source_crs!r} "
+        f"overrides it{what}",
+        CoordinateShiftWarning,
+        stacklevel=4,
+    )
+
+
 def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoDataFrame:
     declared = gdf.crs
     if source_crs is None:
         if declared is None:
-            msg = (
-                f"{label} has no coordinate reference system (no .prj / CRS in the file). "
-                "Name the one its coordinates are in: source_crs='WGS-84' (GPS, OSM), "
-                "'GCJ-02' (Amap/Gaode, Tencent), 'BD-09' (Baidu) or an EPSG code such as "
-                "'EPSG:4490' (CGCS2000)"
-            )
-            raise CRSError(msg)
+            raise _no_crs_error(gdf, label)
+        if declared.is_geographic:
+            require_lonlat_range(gdf, label)
         return gdf
     gdf.attrs["source_crs"] = str(source_crs)
     if _crs.is_frame(source_crs):
@@ -277,18 +313,28 @@ def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoD
                 f"coordinates are projected ({declared.to_string()})"
             )
             raise CRSError(msg)
-        if declared is not None and not declared.equals(_crs.WGS84):
-            log.info("%s: file declares %s; overridden by source_crs=%s", label, declared, frame)
         gdf = gdf.set_crs(_crs.WGS84, allow_override=True)
+        require_lonlat_range(gdf, label)
+        if declared is not None and (frame != "WGS-84" or not declared.equals(_crs.WGS84)):
+            _warn_override(label, declared, source_crs,
+                           f"{frame} -> WGS-84" if frame != "WGS-84" else None)
         if frame != "WGS-84":
             gdf = _crs.convert(gdf, source=frame, target="WGS-84", name=label)
         else:
             gdf.attrs.setdefault("coordinate_conversions", [])
             gdf.attrs["frame"] = "WGS-84"
         return gdf
-    if declared is not None and not declared.equals(source_crs):
-        log.info("%s: file declares %s; overridden by source_crs=%s", label, declared, source_crs)
-    return gdf.set_crs(source_crs, allow_override=True)
+    try:
+        target = pyproj.CRS.from_user_input(source_crs)
+    except pyproj.exceptions.CRSError:
+        msg = (f"{label}: source_crs={source_crs!r} is not a CRS zjgis knows; use 'WGS-84', "
+               "'GCJ-02', 'BD-09' or an EPSG code such as 'EPSG:4528'")
+        raise CRSError(msg) from None
+    if declared is not None and not declared.equals(target):
+        _warn_override(label, declared, source_crs, None)
+    gdf = gdf.set_crs(target, allow_override=True)
+    require_lonlat_range(gdf, label)
+    return gdf
 
 
 def _read_csv(
@@ -461,6 +507,27 @@ def _excel_frame(path: Path, *, sheet: str | int | None, label: str, dtype=None)
             raise ReadError(msg) from None
 
 
+def _zip_source(path: Path, layer, label: str) -> tuple[object, object]:
+    """Where GDAL should look in a zip: the archive itself, or the shapefile in a subfolder."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        msg = f"{label}: not a readable zip archive ({exc})"
+        raise ReadError(msg) from None
+    shps = [n for n in names if n.lower().endswith(".shp") and not n.startswith("__MACOSX/")]
+    if not shps or any("/" not in n.rstrip("/") for n in shps):
+        return path, layer  # shapefiles at the top level: GDAL opens the archive directly
+    if isinstance(layer, str):
+        shps = [n for n in shps if Path(n).stem == layer] or shps
+    if len(shps) > 1:
+        msg = (f"{label}: the zip holds {len(shps)} shapefiles in subfolders — "
+               f"{listing(shps)}; pass layer=<name> (the file name without .shp)")
+        raise ReadError(msg)
+    log.info("%s: reading %s inside the zip", label, shps[0])
+    return f"/vsizip/{path.resolve()}/{shps[0]}", None
+
+
 def read(
     path: PathLike,
     layer: str | int | None = None,
@@ -555,8 +622,11 @@ def read(
             # GeoJSON must be UTF-8 (RFC 7946); re-encode a GBK file in memory.
             source = _stdio.BytesIO(path.read_bytes().decode(enc).encode("utf-8"))
             log.info("%s: decoded as %s (GeoJSON should be UTF-8)", label, enc)
+        read_layer = layer
+        if suffix == ".zip":
+            source, read_layer = _zip_source(path, layer, label)
         try:
-            gdf = pyogrio.read_dataframe(source, layer=layer, **kwargs)
+            gdf = pyogrio.read_dataframe(source, layer=read_layer, **kwargs)
         except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError …
             msg = f"{label}: could not read ({type(exc).__name__}: {exc})"
             raise ReadError(msg) from None
