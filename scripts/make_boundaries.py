@@ -330,6 +330,70 @@ def trace_2017() -> tuple[Polygon, list[dict]]:
     return to_wgs(poly), table
 
 
+def station_comparison() -> dict:
+    """Shipped rail_stations (Amap GCJ-02 -> WGS-84) vs OSM stations of the same name, metres.
+
+    For every OSM station whose name is a shipped station name: the geodesic distance to the
+    nearest shipped point of that name (a station has one point per line), after the
+    GCJ-02 -> WGS-84 conversion and, for contrast, before it (the raw Amap coordinate).
+    """
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    shipped = load_out("rail_stations")
+    osm = pd.DataFrame(osm_transit()["metroStations"])
+    rows = []
+    for name, pos in zip(osm["name"], osm["position"]):
+        same = shipped[shipped.station == name]
+        if same.empty:
+            continue
+        n = len(same)
+        _, _, d = geod.inv(np.full(n, pos[0]), np.full(n, pos[1]), same.geometry.x.to_numpy(),
+                           same.geometry.y.to_numpy())
+        _, _, raw = geod.inv(np.full(n, pos[0]), np.full(n, pos[1]), same.source_lon.to_numpy(),
+                             same.source_lat.to_numpy())
+        rows.append((name, float(d.min()), float(raw.min())))
+    t = pd.DataFrame(rows, columns=["station", "m", "raw_m"]).sort_values("m")
+    worst = t.tail(5)
+    return {"osm_stations": len(osm), "matched_by_name": len(t),
+            "median_m": round(float(t.m.median()), 1),
+            "p90_m": round(float(t.m.quantile(0.9)), 1), "max_m": round(float(t.m.max()), 1),
+            "raw_gcj02_median_m": round(float(t.raw_m.median()), 1),
+            "worst": [f"{r.station} {r.m:.0f} m" for r in worst[::-1].itertuples()]}
+
+
+def make_rail_lines() -> None:
+    lines = [ln for ln in osm_transit()["metroLines"] if ln["route"] != "network"]
+    geoms = [shapely.MultiLineString([p for p in ln["paths"]]) for ln in lines]
+    out = gpd.GeoDataFrame(
+        {
+            "line": [f"{ln['route'].replace('-', '/')}号线" for ln in lines],
+            "name_osm": [ln["name"] for ln in lines],
+            "osm_id": [ln["id"] for ln in lines],
+            "accuracy": "derived",
+            "source": "OpenStreetMap metro route relations (Geofabrik extract 2026-07-28), "
+                      "simplified 5 m upstream",
+        },
+        geometry=geoms, crs=zcrs.WGS84,
+    )
+    cmp_ = station_comparison()
+    save("rail_lines", out, meta={
+        "accuracy": "derived",
+        "source": "OpenStreetMap metro lines 1–18 (and the shared 3/4 section), Geofabrik "
+                  "extract of 2026-07-28 (via luiszengii/shanghai-property-sector-map); the "
+                  "network relation (all track incl. depots) is not shipped; 浦江线, 磁浮线, "
+                  "市域机场线 and 金山铁路 are not among the OSM lines of the source",
+        "licence": f"ODbL 1.0 — {OSM_TRANSIT_ATTRIBUTION}",
+        "date": BUILD_DATE,
+        "source_files": [OSM_TRANSIT],
+        "source_crs": "WGS-84",
+        "coordinate_conversions": [],
+        "method": "one MultiLineString per OSM line entry (paths as given, simplified 5 m in "
+                  "EPSG:32651 upstream), rounded to 1e-6°",
+        "station_check": cmp_,
+    })
+
+
 def make_science_city_2017() -> None:
     poly, table = trace_2017()
     a = area_km2([poly])[0]
@@ -903,6 +967,7 @@ def make_hitech_parks() -> None:
 BUILDERS = {
     "districts": make_districts,
     "rail_stations": make_rail_stations,
+    "rail_lines": make_rail_lines,
     "science_city_2017": make_science_city_2017,
     "science_city_2022": make_science_city_2022,
     "streets_towns": make_streets_towns,

@@ -122,6 +122,8 @@ SPECS: dict[str, LayerSpec] = {
                   "park", _POLY, ("name", "block", "industries_zh"), "name"),
         LayerSpec("hitech_parks", "张江高新区“一区22园”分园", "Parks of Zhangjiang Hi-tech Zone",
                   "park_point", _POINT, ("name", "district", "industries_zh"), "name"),
+        LayerSpec("rail_lines", "上海轨道交通线路", "Shanghai metro lines", "rail", _LINE,
+                  ("line",), "line"),
         LayerSpec("rail_stations", "上海轨道交通车站", "Shanghai rail transit stations",
                   "station", _POINT, ("station", "line"), "station"),
     )

@@ -434,6 +434,7 @@ _KIND_STYLES: dict[str, Style] = {
     "park_point": Style(color="#ffffff", weight=1.0, fill_color="#08306b", fill_opacity=0.9,
                         radius=5.0),
     "station": Style(color="#222222", weight=0.8, fill_opacity=0.95, radius=3.5),
+    "rail": Style(color="#888888", weight=3.0, opacity=0.8, fill=False),
     "extra": Style(),
 }
 
@@ -466,7 +467,7 @@ def feature_colours(kind: str, frame: pd.DataFrame, style: Style) -> tuple[np.nd
                 if "zone" in frame.columns else pd.Series(["other"] * n, index=frame.index))
         colours = keys.map(lambda k: INDUSTRY_PALETTE[k][0]).to_numpy(dtype=object)
         return colours, []
-    if kind == "station":
+    if kind in ("station", "rail"):
         lines = frame["line"] if "line" in frame.columns else pd.Series([None] * n,
                                                                          index=frame.index)
         keys = [line_key(v) for v in lines]
@@ -474,7 +475,8 @@ def feature_colours(kind: str, frame: pd.DataFrame, style: Style) -> tuple[np.nd
                             for k in keys], dtype=object)
         present = sorted({k for k in keys if isinstance(k, str)}, key=lambda k: (not k.isdigit(),
                                                                 int(k) if k.isdigit() else 0, k))
-        return colours, [LegendEntry(f"line:{k}", METRO_LINE_COLOURS[k], "circle")
+        return colours, [LegendEntry(f"line:{k}", METRO_LINE_COLOURS[k],
+                                     "circle" if kind == "station" else "line")
                          for k in present]
     colour = style.fill_color or style.color
     return np.full(n, colour, dtype=object), []
