@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from zjgis.maps._page import BriefingMap
 from zjgis.maps.briefing import BASEMAPS, briefing_map
+from zjgis.maps.compare import compare_page, save_page, timeline_page
 from zjgis.maps.figure import MissingFontWarning, cjk_font, figure, save_figure
 from zjgis.maps.offline import InlineMap, SavedMap, external_references, save, show
 from zjgis.maps.style import (
@@ -39,6 +40,7 @@ __all__ = [
     "Style",
     "briefing_map",
     "choropleth",
+    "compare_page",
     "cjk_font",
     "external_references",
     "figure",
@@ -46,5 +48,7 @@ __all__ = [
     "line_colour",
     "save",
     "save_figure",
+    "save_page",
     "show",
+    "timeline_page",
 ]

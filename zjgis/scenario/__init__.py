@@ -34,9 +34,10 @@ from zjgis.scenario.spec import (
     parse_scenario,
     read_scenario,
 )
+from zjgis.scenario.timeline import default_years, register_years
 
 __all__ = [
     "CHANGE_FIELDS", "DEFAULT_UNITS", "INDICATORS_ZH", "KEYS", "VALUES", "Change", "Scenario",
-    "ScenarioResult", "evaluate", "outline_comparison", "parse_scenario", "read_scenario",
-    "write_excel",
+    "ScenarioResult", "default_years", "evaluate", "register_years", "outline_comparison",
+    "parse_scenario", "read_scenario", "write_excel",
 ]
