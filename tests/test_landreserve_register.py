@@ -280,7 +280,8 @@ def test_import_reports_accepted_and_rejected(reg, tmp_path):
     report = reg.import_parcels(xlsx, source_crs="WGS-84")
     assert sorted(report.accepted["parcel_id"]) == ["P001", "P004"]
     assert list(report.rejected["parcel_id"]) == ["P002", "P003"]
-    assert "unknown land-use code" in report.rejected["reason"].iloc[0]
+    first = report.rejected["reason"].iloc[0]
+    assert "unknown land" in first and "'0000'" in first
     assert "overlaps registered parcel P000" in report.rejected["reason"].iloc[1]
     assert len(reg) == 3
     # GeoPackage round trip through export/import
@@ -408,11 +409,38 @@ def test_busy_register_raises_after_timeout(tmp_path):
     r.close()
 
 
-def test_default_study_area_without_catalog_is_logged_not_fatal(tmp_path, caplog):
+def test_unloadable_study_area_raises_instead_of_switching_the_check_off(tmp_path, monkeypatch):
+    # a parcel in Beijing was once accepted into a Zhangjiang register because the
+    # default study area failed to load and the check was switched off with a log line
+    from zjgis import layers
+    from zjgis.errors import ReadError
+
+    def broken(name, *args, **kwargs):
+        raise ReadError(f"{name}: catalog file missing")
+
+    Register.create(tmp_path / "r.gpkg", study_area=None).close()
+    monkeypatch.setattr(layers, "load", broken)
+    with pytest.raises(ReadError, match="study_area=None"):
+        Register(tmp_path / "r.gpkg")
+    with pytest.raises(ReadError, match="cannot be loaded"):
+        Register(tmp_path / "r.gpkg", study_area="no_such_layer", check_on_open=False).add(
+            parcels(1))
+    # switched off on purpose: accepted
+    r = Register(tmp_path / "r.gpkg", study_area=None)
+    r.add(parcels(1))
+    assert len(r) == 1
+    r.close()
+
+
+def test_default_study_area_refuses_a_parcel_in_beijing(tmp_path):
     r = Register.create(tmp_path / "r.gpkg")
-    # whether or not the catalog exists, study_area resolves to a geometry or None
-    sa = r.study_area
-    assert sa is None or sa.geom_type in ("Polygon", "MultiPolygon")
+    assert r.study_area is not None and r.study_area.geom_type in ("Polygon", "MultiPolygon")
+    beijing = gpd.GeoDataFrame({"parcel_id": ["BJ1"], "land_use_code": ["100101"],
+                                "status": ["reserved"]},
+                               geometry=[box(116.39, 39.90, 116.40, 39.91)], crs=4326)
+    with pytest.raises(ValidationError, match="BJ1: outside the study area"):
+        r.add(beijing)
+    assert len(r) == 0
     r.close()
 
 

@@ -22,7 +22,13 @@ import shapely
 
 from zjgis import crs as _crs
 from zjgis._log import get_logger
-from zjgis._validate import listing, require_columns, require_crs
+from zjgis._validate import (
+    listing,
+    require_columns,
+    require_crs,
+    require_finite_coords,
+    require_lonlat_range,
+)
 from zjgis.errors import ReadError, ValidationError, ZjgisError
 from zjgis.landreserve._storage import AREA_COLUMNS, COLUMNS, jsonable, missing
 from zjgis.landreserve.landuse import LAND_USE, normalize_code
@@ -157,6 +163,10 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd
         raise ValidationError(msg)
     require_crs(parcels, name)
     require_columns(parcels, ["parcel_id", "land_use_code", "status"], name)
+    # refused at the door, with the feature named: NaN/inf vertices, metres labelled
+    # EPSG:4326, swapped lat/lon (areas would be NaN and the study-area check bypassed)
+    require_finite_coords(parcels, name, id_column="parcel_id")
+    require_lonlat_range(parcels, name, id_column="parcel_id")
     gdf = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
     gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
     gdf = gdf.reset_index(drop=True)

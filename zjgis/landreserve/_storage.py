@@ -54,6 +54,10 @@ COLUMNS: tuple[str, ...] = (
 TEXT_COLUMNS = ("parcel_id", "name", "street_town", "community", "land_use_code", "land_use",
                 "status", "owner", "accuracy", "attributes", "updated_at")
 AREA_COLUMNS = ("area_m2", "area_ha", "area_mu")
+#: Stored beside ``status`` for QGIS users (the Chinese label of the key); derived,
+#: never read back: the key is the truth.  Registers made before it get the column
+#: at their first write.
+STATUS_LABEL_COLUMN = "status_zh"
 SCHEMA_VERSION = 1
 
 
@@ -117,6 +121,8 @@ class Storage:
             msg = f"{path} cannot be opened as a GeoPackage/SQLite file ({exc})"
             raise ReadError(msg) from exc
         self.metadata = self._check_schema()
+        self.has_label = STATUS_LABEL_COLUMN in {
+            r[1] for r in self.con.execute("PRAGMA table_info(parcels)")}
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -171,9 +177,15 @@ class Storage:
             if _busy(exc):
                 raise self.busy_error(exc, "(another writer)") from exc
             raise
+        added_label = False
         try:
+            if not self.has_label:
+                self._add_label_column(con)
+                added_label = True
             yield con
             con.execute("COMMIT")
+            if added_label:
+                self.has_label = True
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -232,10 +244,17 @@ class Storage:
                            (parcel_id,)).fetchone()[0]
 
     # ------------------------------------------------------------------ writing
+    def _add_label_column(self, con: sqlite3.Connection) -> None:
+        """Add and fill ``status_zh`` in a register made before it (inside a write)."""
+        con.execute(f"ALTER TABLE parcels ADD COLUMN {STATUS_LABEL_COLUMN} TEXT")
+        for key, label in STATUS_ZH.items():
+            con.execute(f"UPDATE parcels SET {STATUS_LABEL_COLUMN} = ? WHERE status = ?",
+                        (label, key))
+
     def insert_rows(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame) -> None:
-        """INSERT the rows of ``stored`` (COLUMNS + geometry)."""
+        """INSERT the rows of ``stored`` (COLUMNS + geometry; status_zh derived)."""
         blobs = to_blobs(np.asarray(stored.geometry.values, dtype=object))
-        cols = ("geom",) + COLUMNS
+        cols = ("geom",) + COLUMNS + (STATUS_LABEL_COLUMN,)
         con.executemany(
             f"INSERT INTO parcels ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             rows_for_sql(stored, blobs),
@@ -244,10 +263,15 @@ class Storage:
     def update_row(self, con: sqlite3.Connection, fid: int, stored: gpd.GeoDataFrame) -> None:
         """UPDATE the row ``fid`` in place with the one row of ``stored`` (fid kept)."""
         blobs = to_blobs(np.asarray(stored.geometry.values, dtype=object))
-        cols = ("geom",) + COLUMNS
+        cols = ("geom",) + COLUMNS + (STATUS_LABEL_COLUMN,)
         row = rows_for_sql(stored, blobs)[0]
         sets = ", ".join(f"{c} = ?" for c in cols)
         con.execute(f"UPDATE parcels SET {sets} WHERE fid = ?", (*row, int(fid)))
+
+    def set_status(self, con: sqlite3.Connection, fid: int, status: str, when: str) -> None:
+        """UPDATE status, its label and updated_at of row ``fid`` in place."""
+        con.execute(f"UPDATE parcels SET status = ?, {STATUS_LABEL_COLUMN} = ?, updated_at = ? "
+                    "WHERE fid = ?", (status, STATUS_ZH.get(status), when, int(fid)))
 
     def record(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame, *, action: str,
                when: str, user: str, note: str, before: list) -> None:
@@ -285,9 +309,11 @@ class Storage:
 
 def create_file(path: Path, user: str) -> None:
     """Write an empty register (parcels, history, metadata) at ``path``."""
+    order = list(COLUMNS)
+    order.insert(order.index("status") + 1, STATUS_LABEL_COLUMN)
     empty_geo = gpd.GeoDataFrame(
         {c: pd.Series([], dtype="float64" if c.startswith("area_") else
-                      "Int64" if c == "supply_year" else str) for c in COLUMNS},
+                      "Int64" if c == "supply_year" else str) for c in order},
         geometry=gpd.GeoSeries([], crs=_crs.WGS84),
     )
     try:
@@ -325,7 +351,7 @@ def create_file(path: Path, user: str) -> None:
 
 # ---------------------------------------------------------------------- frames <-> rows
 def rows_for_sql(stored: gpd.GeoDataFrame, blobs: list) -> list[tuple]:
-    """Parameter tuples ``(geom, *COLUMNS)`` for INSERT/UPDATE."""
+    """Parameter tuples ``(geom, *COLUMNS, status_zh)`` for INSERT/UPDATE."""
     cols = []
     for c in COLUMNS:
         if c == "supply_year":
@@ -334,6 +360,7 @@ def rows_for_sql(stored: gpd.GeoDataFrame, blobs: list) -> list[tuple]:
             cols.append([float(v) for v in stored[c]])
         else:
             cols.append([None if missing(v) else v for v in stored[c]])
+    cols.append([STATUS_ZH.get(v) if isinstance(v, str) else None for v in stored["status"]])
     return list(zip(blobs, *cols, strict=True))
 
 

@@ -78,6 +78,22 @@ STATUS_EN: dict[str, str] = {
 STATUS_SYNONYMS: dict[str, str] = {
     "供应": "supplied",
     "出让": "supplied",
+    "已出让": "supplied",
+    "已供应": "supplied",
+    "已供地": "supplied",
+    "供地": "supplied",
+    "拟收储": "pre_acquisition",
+    "待收储": "pre_acquisition",
+    "计划收储": "pre_acquisition",
+    "已收储": "acquired",
+    "已储备": "reserved",
+    "储备中": "reserved",
+    "待供应": "reserved",
+    "已开工": "under_construction",
+    "开工建设": "under_construction",
+    "建设中": "under_construction",
+    "已投产": "in_production",
+    "竣工投产": "in_production",
 }
 #: Statuses of land the reserve still holds, not yet supplied (预收储, 收储, 储备).
 NOT_SUPPLIED: tuple[str, ...] = STATUSES[:3]

@@ -621,8 +621,7 @@ class Register:
             stored["status"] = target
             stored["status_zh"] = STATUS_ZH[target]
             stored["updated_at"] = when
-            con.execute("UPDATE parcels SET status = ?, updated_at = ? WHERE fid = ?",
-                        (target, when, int(row["fid"])))
+            self._store.set_status(con, int(row["fid"]), target, when)
             self._record(con, stored, action="transition", when=when, user=user or self.user,
                          note=note, before=[current])
         log.info("%s: %s %s -> %s", self.path.name, parcel_id, status, target)
@@ -658,6 +657,7 @@ class Register:
         source_crs: str | None = None,
         date: _dt.date | _dt.datetime | str | None = None,
         note: str = "",
+        **options: Any,
     ) -> ImportReport:
         """Import parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV with WKT.
 
@@ -680,11 +680,16 @@ class Register:
             converted by :mod:`zjgis.crs`).
         date, note
             As in :meth:`add`.
+        **options
+            The planner's-file options of
+            :func:`zjgis.landreserve.importing.import_parcels`: ``columns``
+            (explicit column mapping), ``land_use_defaults``, ``area_unit``,
+            ``area_tolerance``, ``street_towns``.
 
         Returns
         -------
         ImportReport
-            ``accepted`` and ``rejected`` tables.
+            ``accepted`` and ``rejected`` tables, column mapping, notes, area check.
 
         Raises
         ------
@@ -694,7 +699,8 @@ class Register:
             Excel/CSV without ``source_crs``; a vector file without a CRS.
         """
         return _importing.import_parcels(self, path, layer=layer, wkt_column=wkt_column,
-                                         source_crs=source_crs, date=date, note=note)
+                                         source_crs=source_crs, date=date, note=note,
+                                         **options)
 
     def export(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the current parcels to a file (atomically).
