@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
 
 import geopandas as gpd
@@ -17,6 +23,7 @@ from zjgis.errors import (
     CoordinateShiftWarning,
     CRSError,
     EncodingError,
+    GeometryError,
     InvalidGeometryWarning,
     ReadError,
     WriteError,
@@ -390,3 +397,126 @@ def test_zip_with_the_shapefile_in_a_subfolder(tmp_path, towns):
     got = io.read(archive)
     assert got["name"].tolist() == NAMES and got.crs.to_epsg() == 4326
     assert io.read(archive, layer="towns")["name"].tolist() == NAMES
+
+
+# ------------------------------------------------------------------ writes that must not happen
+
+
+def test_read_only_target_is_never_replaced(tmp_path, towns):
+    target = tmp_path / "t.geojson"
+    io.write(towns, target)
+    before = target.read_bytes()
+    target.chmod(0o444)
+    try:
+        for overwrite in (True, False):
+            with pytest.raises(WriteError,
+                               match=r"t\.geojson is read-only \(mode 444\).*chmod u\+w"):
+                io.write(towns.iloc[:1], target, overwrite=overwrite)
+        with pytest.raises(WriteError, match="read-only"):
+            io.write_text("x", target)
+        assert target.read_bytes() == before
+    finally:
+        target.chmod(0o644)
+    io.write(towns.iloc[:1], target)  # writable again: replaced
+    assert len(io.read(target)) == 1
+
+
+def test_writing_onto_a_folder_is_a_write_error(tmp_path, towns):
+    folder = tmp_path / "out.gpkg"
+    folder.mkdir()
+    with pytest.raises(WriteError, match=r"out\.gpkg is a folder"):
+        io.write(towns, folder)
+    with pytest.raises(WriteError, match="is a folder"):
+        io.write_bytes(b"x", tmp_path)
+
+
+def test_read_only_folder_is_a_write_error(tmp_path, towns, monkeypatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() == 0:  # root may write anywhere: make the OS refuse as it would a planner
+        def refuse(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    else:
+        folder.chmod(0o555)
+    try:
+        with pytest.raises(WriteError, match=r"folder .*ro does not accept new files"):
+            io.write(towns, folder / "t.gpkg")
+    finally:
+        folder.chmod(0o755)
+    assert not any(folder.iterdir())
+
+
+def test_nan_vertex_is_refused_not_written_as_null(tmp_path, towns):
+    bad = towns.copy()
+    bad.geometry = [Point(121.59, 31.20), Point(np.nan, 31.19), Point(121.66, 31.22)]
+    for name in ("t.geojson", "t.gpkg"):
+        with pytest.raises(GeometryError, match=r"refusing to write .*t\.\w+: 1 feature\(s\) have "
+                                                r"NaN or infinite coordinates — feature 1"):
+            io.write(bad, tmp_path / name)
+    assert not any(tmp_path.iterdir())
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_temporaries_of_killed_writes_are_removed_by_the_next_write(tmp_path, towns):
+    target = tmp_path / "t.gpkg"
+    io.write(towns, target)
+    dead = tmp_path / f".t.{_dead_pid()}.abc123.tmp.gpkg"
+    dead.write_bytes(b"half a file")
+    (tmp_path / (dead.name + "-journal")).write_bytes(b"j")
+    live = tmp_path / f".t.{os.getppid()}.def456.tmp.gpkg"  # a writer that still runs
+    live.write_bytes(b"in progress")
+    other = tmp_path / f".u.{_dead_pid()}.xyz.tmp.gpkg"  # another target's: not ours to judge
+    other.write_bytes(b"x")
+    io.write(towns.iloc[:1], target)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["t.gpkg", live.name, other.name])
+
+
+_KILLED_WRITER = """
+import sys, geopandas as gpd, numpy as np
+from shapely import Point
+import zjgis.io as io
+n = int(sys.argv[2])
+rng = np.random.default_rng(0)
+gdf = gpd.GeoDataFrame({"v": rng.random(n)}, geometry=gpd.points_from_xy(
+    121.5 + rng.random(n) * 0.2, 31.1 + rng.random(n) * 0.2), crs=4326)
+print("ready", flush=True)
+while True:
+    io.write(gdf, sys.argv[1])
+"""
+
+
+def test_killed_writes_leave_the_old_file_and_the_next_write_cleans_up(tmp_path, towns):
+    target = tmp_path / "t.gpkg"
+    io.write(towns, target)
+    before = target.read_bytes()
+    script = tmp_path / "writer.py"
+    script.write_text(_KILLED_WRITER)
+    rng = np.random.default_rng(1)
+    big = tmp_path / "big.gpkg"
+
+    def temporaries():
+        return [p for p in tmp_path.iterdir() if ".tmp." in p.name]
+
+    for _ in range(8):  # until a kill has hit a write in progress
+        proc = subprocess.Popen([sys.executable, str(script), str(big), "20000"],
+                                stdout=subprocess.PIPE)
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        if temporaries():
+            break
+    assert target.read_bytes() == before
+    assert temporaries(), "no kill hit a write in progress: the test measured nothing"
+    io.write(towns, big)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["big.gpkg", "t.gpkg", "writer.py"]

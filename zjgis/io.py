@@ -30,11 +30,13 @@ EPSG:4326.**  No reader can tell.  Name the frame and zjgis converts::
 from __future__ import annotations
 
 import contextlib
+import glob
 import io as _stdio
 import os
 import re
 import shutil
 import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -53,6 +55,7 @@ from zjgis._validate import (
     geometry_problems,
     listing,
     projected_hint,
+    require_finite_coords,
     require_lonlat_range,
 )
 from zjgis.errors import (
@@ -706,11 +709,89 @@ def repair_geometries(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
 # --------------------------------------------------------------------------- writing
 
 
+_STALE_AGE_S = 3600.0  # temporaries without a readable owner pid are stale after an hour
+_ACTIVE_TEMPS: set[str] = set()  # temporaries this process is writing right now
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.stem}."
+
+
+def _remove_stale_temporaries(path: Path) -> int:
+    """Delete temporaries of earlier writes of ``path`` that were killed before they finished.
+
+    A temporary is named ``.<stem>.<pid>.<random>.tmp<suffix>`` (plus driver
+    sidecars such as ``-journal``).  It is stale when its writer process no
+    longer runs; one of a live writer (another process writing the same target
+    right now) is left alone.  Returns the number of files removed.
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    prefix = _temp_prefix(path)
+    marker = f".tmp{path.suffix}"
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        name = entry.name
+        if not name.startswith(prefix) or marker not in name[len(prefix):]:
+            continue
+        base = name.split(marker, 1)[0] + marker
+        if base in _ACTIVE_TEMPS:
+            continue
+        pid_text = base[len(prefix):].split(".", 1)[0]
+        stale = False
+        if pid_text.isdigit():
+            pid = int(pid_text)
+            if pid != os.getpid():
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    stale = True
+                except (PermissionError, OSError):
+                    stale = False  # alive under another user
+            else:
+                stale = True  # ours, and not active: left by an exception we did not see
+        else:
+            with contextlib.suppress(OSError):
+                stale = (time.time() - entry.stat().st_mtime) > _STALE_AGE_S
+        if stale:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed += 1
+    if removed:
+        log.info("%s: removed %d stale temporary file(s) of killed earlier writes", path, removed)
+    return removed
+
+
+def _writable_target(path: Path) -> None:
+    """Refuse targets zjgis must not replace: folders and files without write permission."""
+    if path.is_dir():
+        msg = f"{path} is a folder; give a file name inside it (e.g. {path / 'result.gpkg'})"
+        raise WriteError(msg)
+    if path.exists():
+        mode = path.stat().st_mode
+        if not mode & 0o200 or not os.access(path, os.W_OK):
+            msg = (f"{path} is read-only (mode {mode & 0o777:o}); zjgis does not replace a file "
+                   f"you may not write, even with overwrite=True. Make it writable "
+                   f"(chmod u+w, or untick read-only in its Properties) or write elsewhere")
+            raise WriteError(msg)
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
     If the block raises, the temporary file is removed and ``path`` is untouched.
+    A write killed outright (power cut, ``kill -9``) cannot clean up: its
+    temporary (``.<stem>.<pid>.<random>.tmp<suffix>``) is removed by the next
+    write of the same target, once its process is gone.
+
+    The replacement rule: an existing ``path`` is replaced only when
+    ``overwrite`` is true **and** the file may be written (its owner-write bit
+    is set and the OS grants write access); a read-only file, a folder, or a
+    folder without write permission is a :class:`WriteError`.
 
     Parameters
     ----------
@@ -719,34 +800,56 @@ def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
     overwrite : bool
         When False and ``path`` exists, raise :class:`WriteError` before writing.
 
+    Raises
+    ------
+    WriteError
+        See the rule above, a missing folder, or an OS error (disk full,
+        permission denied) while writing; the old file is kept.
+
     Examples
     --------
-    >>> with atomic_write("plan.xlsx") as tmp:  # doctest: +SKIP
-    ...     workbook.save(tmp)
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> with atomic_write(target) as tmp:
+    ...     _ = tmp.write_text("v1")
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('v1', ['note.txt'])
     """
     path = Path(path)
+    _writable_target(path)
     if path.exists() and not overwrite:
         msg = f"{path} exists; pass overwrite=True (CLI: --overwrite) to replace it"
         raise WriteError(msg)
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.exists():
+    if not directory.is_dir():
         msg = f"{path}: folder {directory} does not exist"
         raise WriteError(msg)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
-                                    dir=directory)
+    _remove_stale_temporaries(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}.",
+                                        suffix=f".tmp{path.suffix}", dir=directory)
+    except OSError as exc:
+        msg = (f"cannot write {path}: the folder {directory} does not accept new files "
+               f"({exc.strerror}); choose a folder you may write to")
+        raise WriteError(msg) from None
     os.close(fd)
     tmp = Path(tmp_name)
+    _ACTIVE_TEMPS.add(tmp.name)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600 files: give the result the mode of the file it
-        # replaces, or the usual 0666 & ~umask of a new file
-        umask = _current_umask()
-        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~umask)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            # mkstemp creates 0600 files: give the result the mode of the file it
+            # replaces, or the usual 0666 & ~umask of a new file
+            umask = _current_umask()
+            mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~umask)
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except OSError as exc:
+            msg = f"could not write {path} ({exc.strerror or exc}); the old file is kept"
+            raise WriteError(msg) from None
         with contextlib.suppress(OSError):  # not every platform can fsync a directory
             dir_fd = os.open(directory, os.O_RDONLY)
             try:
@@ -754,7 +857,8 @@ def atomic_write(path: PathLike, *, overwrite: bool = True) -> Iterator[Path]:
             finally:
                 os.close(dir_fd)
     finally:
-        for leftover in directory.glob(tmp.name + "*"):
+        _ACTIVE_TEMPS.discard(tmp.name)
+        for leftover in directory.glob(glob.escape(tmp.name) + "*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
@@ -834,10 +938,24 @@ def write(
     Raises
     ------
     WriteError
-        Unsupported suffix, existing file with ``overwrite=False``, or a
-        failure of the driver (the original file is kept).
+        Unsupported suffix, existing file with ``overwrite=False``, a read-only
+        target or folder, a folder as target, or a failure of the driver (the
+        original file is kept).  See :func:`atomic_write` for the replacement rule.
     CRSError
         ``gdf`` has no CRS.
+    GeometryError
+        A vertex is NaN or infinite (GeoJSON would silently write a null geometry).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import geopandas as gpd
+    >>> from shapely import Point
+    >>> pts = gpd.GeoDataFrame({"name": ["张江高科"]}, geometry=[Point(121.5895, 31.2055)],
+    ...                        crs="EPSG:4326")
+    >>> out = write(pts, pathlib.Path(tempfile.mkdtemp()) / "stations.gpkg")
+    >>> read(out)["name"].tolist()
+    ['张江高科']
     """
     path = Path(path)
     driver = _WRITE_DRIVERS.get(path.suffix.lower())
@@ -847,16 +965,25 @@ def write(
     if gdf.crs is None:
         msg = f"refusing to write {path}: the data have no CRS (set one with .set_crs)"
         raise CRSError(msg)
+    # GeoJSON would turn a NaN vertex into a null geometry, GeoPackage store a
+    # shape no reader can use: refuse them before anything is written
+    require_finite_coords(gdf, f"refusing to write {path}")
+    _writable_target(path)
     if driver == "GeoJSON" and not gdf.crs.equals(_crs.WGS84):
         log.info("%s: reprojecting %s -> EPSG:4326 for GeoJSON", path, gdf.crs.to_string())
         gdf = gdf.to_crs(_crs.WGS84)
     layer_name = layer or path.stem
     keep_others = driver == "GPKG" and path.exists()
-    if keep_others and not overwrite and layer_name in {
-        name for name, _ in pyogrio.list_layers(path)
-    }:
-        msg = f"{path} already has a layer {layer_name!r}; pass overwrite=True to replace it"
-        raise WriteError(msg)
+    if keep_others:
+        try:
+            present = {name for name, _ in pyogrio.list_layers(path)}
+        except Exception as exc:  # not a GeoPackage any more: say so, keep it
+            msg = (f"cannot add layer {layer_name!r} to {path}: the existing file is not a "
+                   f"readable GeoPackage ({type(exc).__name__}: {exc}); move it away first")
+            raise WriteError(msg) from None
+        if not overwrite and layer_name in present:
+            msg = f"{path} already has a layer {layer_name!r}; pass overwrite=True to replace it"
+            raise WriteError(msg)
     with atomic_write(path, overwrite=overwrite or keep_others) as tmp:
         if keep_others:
             shutil.copyfile(path, tmp)
