@@ -599,6 +599,92 @@ def make_streets_towns() -> None:
     })
 
 
+EMPLOYMENT = "data/stats/shanghai_street_employment_2023.csv"
+EMPLOYMENT_DISTRICTS = "data/stats/shanghai_district_employment_2023.csv"
+#: THE rule for Pudong's development-zone strata (counted apart from the towns whose territory
+#: they lie in; no redistributable polygon): stratum -> the unit it is allocated to.  张江高科技
+#: 园区 lies inside 张江镇 (the census counts its 469 000 apart: 张江镇's 21 000 excludes them).
+#: 金桥经济技术开发区 and the 保税区 straddle several towns (and the 保税区 has sites outside the
+#: science city), so they are not allocated: they stay in the layer's provenance, not dropped.
+STRATUM_ALLOCATION = {"张江高科技园区": "张江镇"}
+STRATUM_RULE = ("zjgis rule: the 张江高科技园区 stratum (469 000, counted apart from 张江镇 by the "
+                "census) is allocated whole to the 张江镇 polygon; not in jobs_2023, only in "
+                "jobs_2023_incl_stratum")
+
+
+def make_employment_2023() -> None:
+    units = osm_units()
+    emp = pd.read_csv(SHARED / EMPLOYMENT, dtype=str)
+    emp = emp[emp.district.isin(["浦东新区", "普陀区"])].copy()
+    for col in ("employment_nominal", "employment_reconciled", "employment_rounding_lower",
+                "employment_rounding_upper_exclusive"):
+        emp[col] = emp[col].astype(int)
+    geo = emp[emp.control_type != "functional_zone"]
+    strata = emp[emp.control_type == "functional_zone"]
+    m = units.merge(geo, left_on=["district", "name"],
+                    right_on=["district", "official_control_name_2023"], how="left",
+                    validate="one_to_one")
+    assert m.employment_reconciled.notna().all(), m.loc[m.employment_reconciled.isna(), "name"]
+    stratum_name = {v: k for k, v in STRATUM_ALLOCATION.items()}
+    sj = strata.set_index("official_control_name_2023")["employment_reconciled"]
+    zone = m["name"].map(stratum_name).fillna("")
+    zone_jobs = zone.map(lambda z: int(sj[z]) if z else 0).astype(int)
+    out = gpd.GeoDataFrame(
+        {
+            "name": m["name"], "code": m["code"], "district": m["district"], "kind": m["kind"],
+            "jobs_2023": m.employment_reconciled.astype(int),
+            "jobs_2023_published": m.employment_nominal.astype(int),
+            "jobs_2023_low": m.employment_rounding_lower.astype(int),
+            "jobs_2023_high": (m.employment_rounding_upper_exclusive.astype(int)
+                               - (m.rounding_increment_people.astype(int) > 1)),
+            "zone_stratum": zone,
+            "zone_stratum_jobs_2023": zone_jobs,
+            "jobs_2023_incl_stratum": m.employment_reconciled.astype(int) + zone_jobs,
+            "stratum_rule": np.where(zone != "", STRATUM_RULE, ""),
+            "universe": "法人单位从业人员 (legal-entity workplace employment, secondary + tertiary "
+                        "sector, individual businesses excluded), 2023-12-31",
+            "publication_url": m.publication_url,
+            "accuracy": "derived",
+            "source": "5th economic census district bulletins (2023), third-party transcription; "
+                      "geometry OSM admin_level=8",
+        },
+        geometry=list(m.geometry), crs=zcrs.WGS84,
+    )
+    dist = pd.read_csv(SHARED / EMPLOYMENT_DISTRICTS, dtype=str).set_index("district")
+    totals = {}
+    for dname in ("浦东新区", "普陀区"):
+        sub = emp[emp.district == dname]
+        total = int(dist.loc[dname, "employment"])
+        geo_sum = int(sub.employment_reconciled.sum())
+        totals[dname] = {"district_total": total, "in_street_town_table": geo_sum,
+                         "not_subdivided": total - geo_sum,
+                         "by_control_type": {k: int(v) for k, v in sub.groupby("control_type")
+                                             .employment_reconciled.sum().items()}}
+    unallocated = [f"{r.official_control_name_2023} ({r.official_control_code_2023[:9]}): "
+                   f"{r.employment_reconciled:,}" for r in strata.itertuples()
+                   if r.official_control_name_2023 not in STRATUM_ALLOCATION]
+    save("employment_2023", out, meta={
+        "accuracy": "derived",
+        "source": "2023 workplace employment per street/town (第五次全国经济普查 district bulletins, "
+                  "法人单位从业人员, 2023-12-31; bulletin URL per row; transcribed by FelixVVu/jinke "
+                  "b0a7026, not independently verified) on the OSM street/town polygons; the "
+                  "张江高科技园区 stratum is allocated to 张江镇 by a written rule "
+                  "(jobs_2023_incl_stratum)",
+        "licence": f"figures: official statistics, cited per row; geometry ODbL 1.0 — "
+                   f"{OSM_UNITS_ATTRIBUTION}",
+        "date": BUILD_DATE,
+        "source_files": [EMPLOYMENT, EMPLOYMENT_DISTRICTS, OSM_UNITS],
+        "source_crs": "WGS-84",
+        "coordinate_conversions": [],
+        "method": "joined on district + name; jobs_2023 = employment_reconciled (= the published "
+                  "figure, Pudong's 12 streets −250 each so they sum to the published subtotal); "
+                  "jobs_2023_published/low/high = the printed figure and its rounding interval",
+        "stratum_rule": STRATUM_RULE,
+        "strata_unallocated": unallocated,
+        "totals": totals,
+    })
+
+
 def axis_line_m(stations) -> shapely.LineString:
     """金科路 (Line 2) → 中科路 (Line 13) → 康新公路 (Line 11) → due south, metric."""
     sc17 = to_metric(load_out("science_city_2017").geometry.iloc[0])
@@ -971,6 +1057,7 @@ BUILDERS = {
     "science_city_2017": make_science_city_2017,
     "science_city_2022": make_science_city_2022,
     "streets_towns": make_streets_towns,
+    "employment_2023": make_employment_2023,
     "axis": make_axis,
     "axis_zones": make_axis_zones,
     "industrial_communities": make_industrial_communities,
