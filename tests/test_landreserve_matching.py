@@ -13,6 +13,7 @@ from shapely.geometry import Point, box
 from zjgis import crs
 from zjgis.errors import ValidationError
 from zjgis.landreserve import match_projects, normalize_projects
+from zjgis.landreserve.matching import _assign, write_match_excel
 
 # metric coordinates (EPSG:32651) around the science city, converted to 4326
 X0, Y0 = 360_000.0, 3_450_000.0
@@ -81,7 +82,11 @@ def test_expected_assignment_and_reasons(world):
     assert bio["industry_fit"] == pytest.approx(1.0)
     un = res.unmatched_projects.set_index("project_id")["reason"]
     assert set(un.index) == {"IC2", "AI1"}
-    assert "no available parcel of 200–600 亩" in un["IC2"]
+    assert "every available parcel is too small" in un["IC2"]
+    assert "the largest is 100.0 亩" in un["IC2"]  # Q3 is 100 亩, the demand 200–300 亩
+    problem = res.unmatched_projects.set_index("project_id")["problem"]
+    assert problem["IC2"] == "too_small" and problem["AI1"] == "zone"
+    assert "偏小" in res.unmatched_projects.set_index("project_id").loc["IC2", "reason_zh"]
     assert "preferred zone middle" in un["AI1"]
     idle = res.idle_parcels.set_index("parcel_id")["reason"]
     assert set(idle.index) == {"Q3", "Q4", "Q5", "Q6"}
@@ -131,7 +136,7 @@ def test_assignment_maximises_total_score_bruteforce(world):
 
 
 def test_project_list_validation():
-    bad = pd.DataFrame({"project_id": ["X"], "status": ["建设中"], "industry": ["x"],
+    bad = pd.DataFrame({"project_id": ["X"], "status": ["建设中"], "industry": ["芯片"],
                         "area_min_mu": [1], "area_max_mu": [2]})
     with pytest.raises(ValidationError, match="在建/新建/储备"):
         normalize_projects(bad)
@@ -141,3 +146,114 @@ def test_project_list_validation():
         normalize_projects(bad)
     ok = normalize_projects(bad.assign(area_max_mu=3))
     assert ok["status"].iloc[0] == "under_construction" and ok["status_zh"].iloc[0] == "在建"
+
+
+def _brute(score, feasible, objective):
+    """Best (pairs, total) over every matching of the feasible pairs, by enumeration."""
+    n_p, n_q = score.shape
+    best = (0, 0.0)
+    for qs in itertools.product([None, *range(n_q)], repeat=n_p):
+        used = [q for q in qs if q is not None]
+        if len(used) != len(set(used)):
+            continue
+        pairs = [(p, q) for p, q in enumerate(qs) if q is not None]
+        if not all(feasible[p, q] for p, q in pairs):
+            continue
+        total = sum(score[p, q] for p, q in pairs)
+        key = (len(pairs), total) if objective == "most_placed" else (0, total)
+        if key[0] > best[0] or (key[0] == best[0] and total > best[1] + 1e-12):
+            best = (key[0], total)
+    return best
+
+
+@pytest.mark.parametrize("objective", ["most_placed", "best_total"])
+def test_objectives_against_brute_force(objective):
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n_p, n_q = rng.integers(1, 5, size=2)
+        score = rng.uniform(0, 1, (n_p, n_q)).round(2)
+        feasible = rng.uniform(0, 1, (n_p, n_q)) < 0.6
+        rows, cols = _assign(score, feasible, objective)
+        assert len(set(rows)) == len(rows) and len(set(cols)) == len(cols)
+        assert feasible[rows, cols].all()
+        pairs, total = _brute(score, feasible, objective)
+        assert score[rows, cols].sum() == pytest.approx(total)
+        if objective == "most_placed":
+            assert len(rows) == pairs
+
+
+def test_issue_12_example_two_objectives():
+    # A fits q1 (0.70) and q2 (0.30); B fits only q1 (0.30)
+    score = np.array([[0.70, 0.30], [0.30, 0.0]])
+    feasible = np.array([[True, True], [True, False]])
+    rows, cols = _assign(score, feasible, "most_placed")
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 1), (1, 0)]  # 0.60, both placed
+    rows, cols = _assign(score, feasible, "best_total")
+    assert list(zip(rows.tolist(), cols.tolist())) == [(0, 0)]  # 0.70, A alone
+
+
+def test_best_total_on_the_world_never_scores_less(world):
+    projects, parcels, layers = world
+    most = match_projects(projects, parcels, **layers)
+    best = match_projects(projects, parcels, **layers, objective="best_total")
+    assert best.objective == "best_total"
+    assert best.assignments["score"].sum() >= most.assignments["score"].sum() - 1e-12
+    with pytest.raises(ValidationError, match="objective"):
+        match_projects(projects, parcels, **layers, objective="fastest")
+
+
+def test_chinese_list_with_one_demand_figure(world):
+    _, parcels, layers = world
+    zh = pd.DataFrame({"项目名称": ["芯片厂", "创新药"], "产业类别": ["集成电路", "生物医药"],
+                       "用地需求(亩)": [30, 30]})
+    en = pd.DataFrame({"project_id": ["芯片厂", "创新药"],
+                       "industry": ["integrated_circuits", "biomedicine"],
+                       "area_min_mu": [24.0, 24.0], "area_max_mu": [36.0, 36.0]})
+    a = match_projects(zh, parcels, **layers).assignments.set_index("project_id")
+    b = match_projects(en, parcels, **layers).assignments.set_index("project_id")
+    assert a.loc["芯片厂", "parcel_id"] == "Q1" and a.loc["创新药", "parcel_id"] == "Q2"
+    for col in ("industry_fit", "area_fit", "score"):
+        assert a[col].to_dict() == pytest.approx(b[col].to_dict())
+    assert a.loc["芯片厂", "industry_fit"] == pytest.approx(1.0)  # not the silent 0 of issue 11
+    norm = normalize_projects(zh, demand_tolerance=0.1)
+    assert norm["area_min_mu"].tolist() == pytest.approx([27.0, 27.0])
+    assert norm["area_max_mu"].tolist() == pytest.approx([33.0, 33.0])
+    assert norm["status_zh"].tolist() == ["未注明", "未注明"]
+    ha = normalize_projects(pd.DataFrame({"项目名称": ["x"], "产业类别": ["AI"],
+                                          "用地需求（公顷）": [2.0]}))
+    assert ha["demand_mu"].iloc[0] == pytest.approx(30.0)  # 2 公顷 = 30 亩
+
+
+def test_too_big_reason_and_unknown_industry(world):
+    _, parcels, layers = world
+    tiny = pd.DataFrame({"项目名称": ["小项目"], "产业类别": ["集成电路"], "用地需求(亩)": [2]})
+    res = match_projects(tiny, parcels[parcels["parcel_id"] != "Q4"], **layers)
+    row = res.unmatched_projects.iloc[0]
+    assert row["problem"] == "too_big" and "too big" in row["reason"] and "偏大" in row["reason_zh"]
+    with pytest.raises(ValidationError, match="unknown industry '量子'.*accepted are"):
+        match_projects(tiny.assign(产业类别="量子"), parcels, **layers)
+
+
+def test_matching_workbook_is_chinese(world, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    projects, parcels, layers = world
+    res = match_projects(projects, parcels, **layers)
+    path = write_match_excel(res, tmp_path / "匹配.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["匹配结果", "未匹配项目", "闲置地块"]
+    ws = wb["匹配结果"]
+    headers = [c.value for c in ws[3]]
+    assert headers[:4] == ["项目编号", "项目名称", "项目状态", "产业类别"]
+    assert all(not str(h).isascii() for h in headers)
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    col = headers.index("产业类别")
+    assert {v[col] for v in values} == {"集成电路", "生物医药"}
+    assert {v[headers.index("地块状态")] for v in values} == {"储备"}
+    reasons = [c.value for c in wb["未匹配项目"]["C"][3:]]
+    assert reasons and all(not r.isascii() for r in reasons)
+    # ECMA-376 paper size 8 is A3
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 8
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$3"
+    fmt = ws.cell(row=4, column=headers.index("地块面积(亩)") + 1).number_format
+    assert fmt == "#,##0.00"

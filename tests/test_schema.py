@@ -83,6 +83,16 @@ def test_explicit_mapping_wins_and_resolves_ambiguity():
     assert "名称" in out.columns  # name was taken explicitly, so 名称 is not guessed
 
 
+def test_a_column_named_by_the_key_wins_over_aliases():
+    # the register's own export has land_use_code and land_use (its name) side by side
+    df = pd.DataFrame({"land_use_code": ["0802"], "land_use": ["科研用地"], "parcel_id": ["a"],
+                       "地块编号": ["b"]})
+    out = schema.map_columns(df, "parcels")
+    assert list(out.columns) == list(df.columns)
+    assert out.attrs["columns_not_mapped"] == {"land_use": "land_use_code",
+                                               "地块编号": "parcel_id"}
+
+
 def test_explicit_mapping_errors_suggest():
     df = pd.DataFrame({"宗地号": ["a"]})
     with pytest.raises(ValidationError, match="no column '宗地'.*did you mean '宗地号'"):

@@ -13,7 +13,10 @@ columns to the canonical English keys the analyses use, once, for every table:
 * a unit written in the header — ``面积(亩)``, ``用地需求（公顷）``, ``area (m²)`` —
   is recorded in ``attrs["column_units"]``;
 * two columns that could both be the same field is a
-  :class:`~zjgis.errors.ValidationError` naming both (pick one with ``columns=``);
+  :class:`~zjgis.errors.ValidationError` naming both (pick one with ``columns=``),
+  unless one of them is named by the key itself (``land_use_code`` beside
+  ``land_use``): that one is the field, the other keeps its name
+  (``attrs["columns_not_mapped"]``);
 * what was mapped to what is logged and kept in ``attrs["column_mapping"]``.
 
 Columns that match no field are kept under their own names (free attributes).
@@ -379,7 +382,8 @@ def map_columns(
         A copy with renamed columns (others unchanged, same index and order);
         ``attrs["column_mapping"]`` (source -> key, only renamed columns) and
         ``attrs["column_units"]`` (key -> area unit read from the header,
-        e.g. ``{"declared_area": "mu"}``).
+        e.g. ``{"declared_area": "mu"}``) and ``attrs["columns_not_mapped"]``
+        (columns that could have been a field the file already has by its key).
 
     Raises
     ------
@@ -420,7 +424,11 @@ def map_columns(
         key = index.get(_norm(col)) or index.get(_norm(_split_unit(col, suffix=False)[0]))
         if key is not None and key not in taken:
             candidates.setdefault(key, []).append(col)
+    unmapped: dict[str, str] = {}
     for key, cols in candidates.items():
+        if key in cols and len(cols) > 1:  # a column already named by the key is certain
+            unmapped.update({c: key for c in cols if c != key})
+            cols = [key]
         if len(cols) > 1:
             msg = (f"{label}: columns {listing([repr(c) for c in cols])} could each be "
                    f"{key!r} ({fields[key].title_zh}); name the one to use, e.g. "
@@ -442,6 +450,10 @@ def map_columns(
     out.attrs = dict(df.attrs)
     out.attrs["column_mapping"] = renames
     out.attrs["column_units"] = units
+    out.attrs["columns_not_mapped"] = unmapped
+    if unmapped:
+        log.info("%s: kept %s under their own names (the file has %s already)", label,
+                 ", ".join(unmapped), ", ".join(sorted(set(unmapped.values()))))
     if renames:
         log.info("%s: columns mapped %s", label,
                  ", ".join(f"{s} → {t}" for s, t in renames.items()))

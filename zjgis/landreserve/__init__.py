@@ -30,7 +30,12 @@ from zjgis.landreserve.lifecycle import (
     TRANSITIONS,
     normalize_status,
 )
-from zjgis.landreserve.matching import MatchResult, match_projects, normalize_projects
+from zjgis.landreserve.matching import (
+    MatchResult,
+    match_projects,
+    normalize_projects,
+    write_match_excel,
+)
 from zjgis.landreserve.plan import plan_table, write_plan_excel
 from zjgis.landreserve.register import Register
 from zjgis.landreserve.sample import SAMPLE_DIR, load_sample
@@ -49,6 +54,7 @@ __all__ = [
     "plan_table",
     "write_plan_excel",
     "match_projects",
+    "write_match_excel",
     "normalize_projects",
     "MatchResult",
     "efficiency",

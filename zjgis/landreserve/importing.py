@@ -7,6 +7,25 @@ policy is the one of ``io``: a table's coordinates have no CRS of their own and
 Rows that break a rule of :meth:`Register.add <zjgis.landreserve.Register.add>`
 are rejected with the reason; the others are added in one transaction.
 
+A bureau's file is taken as it comes:
+
+* columns are mapped once by :func:`zjgis.schema.map_columns` (table
+  ``"parcels"``): 地块编号/宗地号 → ``parcel_id``, 用地性质 → ``land_use_code``,
+  状态 → ``status``, 面积 → ``declared_area``, ``land_use_c`` → ``land_use_code``
+  …; ``columns=`` names others.  The mapping is in the report;
+* land use by 2023 code or name or an old GB 50137 / GBJ 137 code
+  (:func:`zjgis.landreserve.values.land_use_code`); a name standing for several
+  classes is rejected with the choices unless ``land_use_defaults`` names one;
+  statuses by key, Chinese word or synonym
+  (:data:`zjgis.landreserve.lifecycle.STATUS_SYNONYMS`: 已出让, 拟收储 …);
+* a declared area (面积 with its unit: 亩, 公顷, m² — from the header or
+  ``area_unit``) is kept as ``declared_area_mu`` (with ``declared_area`` and
+  ``declared_area_unit``, the values as written) beside the geodesic area; a
+  difference above ``area_tolerance`` (default 1 %) is a data-quality warning
+  in the report (:class:`~zjgis.errors.DataQualityWarning`);
+* a missing 街镇 is taken from the ``streets_towns`` layer by location (the
+  parcel's representative point), and the report says so.
+
 Examples
 --------
 >>> import tempfile, warnings, pathlib
@@ -25,18 +44,25 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
+from zjgis import crs as _crs
 from zjgis import io as _io
+from zjgis import schema as _schema
 from zjgis._log import get_logger
-from zjgis.errors import ReadError
+from zjgis._validate import listing
+from zjgis.errors import DataQualityWarning, ReadError, ValidationError
 from zjgis.landreserve._rules import iso, prepare
+from zjgis.landreserve.values import land_use_codes
 
 __all__ = ["ImportReport", "import_parcels", "read_import"]
 
@@ -61,12 +87,25 @@ class ImportReport:
     hint : str
         How to act on the rejections, when zjgis knows (e.g. parcels outside a
         schematic study area: how to relax the check); empty otherwise.
+    column_mapping : dict
+        Columns of the file renamed to register fields (source -> field).
+    notes : list of str
+        What the import did besides copying (columns mapped, land uses
+        translated, 街镇 derived by location) and data-quality warnings.
+    area_check : pandas.DataFrame
+        Rows whose declared area differs from the geodesic one by more than the
+        tolerance: ``row``, ``parcel_id``, ``declared_area_mu``, ``measured_area_mu``,
+        ``difference`` (share of the measured area, signed).
     """
 
     accepted: gpd.GeoDataFrame
     rejected: pd.DataFrame
     source: str
     hint: str = ""
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    area_check: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["row", "parcel_id", "declared_area_mu", "measured_area_mu", "difference"]))
 
     def __str__(self) -> str:
         text = (f"{self.source}: {len(self.accepted)} parcel(s) accepted, "
@@ -134,25 +173,202 @@ def import_parcels(
     source_crs: str | None = None,
     date: _dt.date | _dt.datetime | str | None = None,
     note: str = "",
+    columns: Mapping[str, str] | None = None,
+    land_use_defaults: Mapping[str, str] | None = None,
+    area_unit: str | None = None,
+    area_tolerance: float = 0.01,
+    street_towns: gpd.GeoDataFrame | str | None = "streets_towns",
 ) -> ImportReport:
     """Import parcels from a file into ``register``; see :meth:`Register.import_parcels`.
+
+    Parameters
+    ----------
+    register : Register
+        The register to add to.
+    path, layer, wkt_column, source_crs, date, note
+        As in :meth:`Register.import_parcels`.
+    columns : mapping, optional
+        Explicit column mapping, source -> field (``{"宗地号": "parcel_id"}``);
+        wins over the automatic one.
+    land_use_defaults : mapping, optional
+        The 2023 class for a land-use name or old code that stands for several
+        (``{"工业用地": "100101"}``).
+    area_unit : str, optional
+        Unit of the declared area when the header does not say (``"亩"``,
+        ``"公顷"``, ``"m²"``).
+    area_tolerance : float
+        Share by which declared and geodesic areas may differ before the report
+        warns (default 0.01 = 1 %).
+    street_towns : GeoDataFrame, str or None
+        Polygons with ``name`` to fill a missing ``street_town`` by location;
+        default the catalog layer ``streets_towns``; None leaves it empty.
 
     Returns
     -------
     ImportReport
-        ``accepted`` and ``rejected`` tables.
+        ``accepted`` and ``rejected`` tables, the column mapping, notes and the
+        area check.
+
+    Raises
+    ------
+    ValidationError
+        A declared area without a unit, a bad mapping or tolerance.
+
+    Warns
+    -----
+    DataQualityWarning
+        Declared and geodesic areas differ by more than ``area_tolerance``.
     """
     path = Path(path)
+    if not area_tolerance >= 0:
+        msg = f"area_tolerance must be a share >= 0 (0.01 = 1 %), not {area_tolerance}"
+        raise ValidationError(msg)
     gdf = read_import(path, layer=layer, wkt_column=wkt_column, source_crs=source_crs)
+    gdf = _schema.map_columns(gdf, "parcels", columns=columns, name=str(path))
+    mapping = dict(gdf.attrs.get("column_mapping", {}))
+    notes: list[str] = []
+    if mapping:
+        notes.append("columns mapped: " + ", ".join(f"{k} → {v}" for k, v in mapping.items()))
+    lu_problems = pd.Series([None] * len(gdf), dtype=object)
+    if "land_use_code" in gdf:
+        raw = gdf["land_use_code"].reset_index(drop=True)
+        codes, lu_problems = land_use_codes(raw, defaults=land_use_defaults)
+        translated = int((codes.notna() & (codes != raw.map(_text))).sum())
+        gdf["land_use_code"] = codes.where(codes.notna(), raw).to_numpy()
+        if translated:
+            notes.append(f"land use: {translated} value(s) given by name or old code "
+                         "translated to 2023 codes")
+    declared_unit = None
+    if "declared_area" in gdf:
+        declared_unit = _declared_unit(gdf, str(path), area_unit)
+        values = pd.to_numeric(gdf["declared_area"], errors="coerce")
+        gdf["declared_area_mu"] = (_schema.area_to_m2(values, declared_unit)
+                                   / _crs.MU_M2).to_numpy()
+        gdf["declared_area_unit"] = declared_unit
     new = prepare(gdf, str(path), strict=False)
+    derived = _fill_street_town(new, street_towns)
+    if derived:
+        notes.append(derived)
+    area_check = _area_check(new, gdf, area_tolerance) if declared_unit else None
     stored, problems = register._add_prepared(
         new, when=iso(date), note=note or f"imported from {path.name}", user=register.user,
         partial=True)
+    problems = _explain_land_use(problems, lu_problems)
     rejected = (problems.groupby("row", sort=True)
                 .agg(parcel_id=("parcel_id", "first"),
                      reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
                 .reset_index()) if len(problems) else pd.DataFrame(
                     columns=["row", "parcel_id", "reason"])
-    report = ImportReport(stored, rejected, str(path), problems.attrs.get("hint", ""))
+    report = ImportReport(stored, rejected, str(path), problems.attrs.get("hint", ""),
+                          column_mapping=mapping, notes=notes)
+    if area_check is not None:
+        report.area_check = area_check
+        if len(area_check):
+            text = (f"{path.name}: declared area (面积, {declared_unit}) differs from the "
+                    f"geodesic area by more than {area_tolerance:.0%} for {len(area_check)} "
+                    "parcel(s): " + listing([
+                        f"{r.parcel_id} {r.declared_area_mu:,.2f} 亩 declared, "
+                        f"{r.measured_area_mu:,.2f} measured ({r.difference:+.1%})"
+                        for r in area_check.itertuples()])
+                    + "; check the parcel's outline or the declared figure")
+            report.notes.append(f"warning: {text}")
+            warnings.warn(text, DataQualityWarning, stacklevel=3)
     log.info("%s", report)
+    for line in notes:
+        log.info("%s: %s", path.name, line)
     return report
+
+
+def _text(v: object) -> object:
+    return None if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+
+
+def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str:
+    header = gdf.attrs.get("column_units", {}).get("declared_area")
+    given = None
+    if area_unit is not None:
+        given = _schema.normalize_unit(area_unit)
+        if given is None:
+            _schema.area_to_m2(1.0, area_unit)  # raises, listing the units
+    if header and given and header != given:
+        msg = (f"{name}: the declared-area header says {header} but area_unit says "
+               f"{area_unit!r}; drop one")
+        raise ValidationError(msg)
+    unit = header or given
+    if unit is None:
+        source = next((k for k, v in gdf.attrs.get("column_mapping", {}).items()
+                       if v == "declared_area"), "declared_area")
+        msg = (f"{name}: the declared area column {source!r} names no unit; say which with "
+               "area_unit='亩' (or '公顷', 'm²'; command line --area-unit 亩), or write it in "
+               "the header, e.g. 面积(亩)")
+        raise ValidationError(msg)
+    return unit
+
+
+def _fill_street_town(new: gpd.GeoDataFrame, street_towns: object) -> str:
+    """Fill missing street_town from polygons by location; return the note (or "")."""
+    if street_towns is None:
+        return ""
+    blank = np.array([v is None or str(v).strip() == "" for v in new["street_town"]])
+    geoms = np.asarray(new.geometry.values, dtype=object)
+    usable = blank & ~shapely.is_missing(geoms)
+    usable[usable] = ~shapely.is_empty(geoms[usable]) & shapely.is_valid(geoms[usable])
+    if not usable.any():
+        return ""
+    if isinstance(street_towns, str):
+        from zjgis import layers
+
+        layer = layers.load(street_towns)
+        label = f"the {street_towns} layer ({layer.attrs.get('accuracy', 'unknown')} accuracy)"
+    else:
+        layer, label = street_towns, "the given street/town polygons"
+    if "name" not in layer.columns:
+        msg = "street_towns needs a 'name' column (the 街镇 name)"
+        raise ValidationError(msg)
+    layer = layer.to_crs(_crs.WGS84)
+    points = shapely.point_on_surface(geoms[usable])
+    tree = shapely.STRtree(np.asarray(layer.geometry.values, dtype=object))
+    pi, gi = tree.query(points, predicate="within")
+    names = layer["name"].to_numpy(dtype=object)
+    found: dict[int, str] = {}
+    for p, g in zip(pi, gi, strict=True):
+        found.setdefault(int(p), str(names[g]))
+    rows = np.nonzero(usable)[0]
+    values = new["street_town"].to_numpy(dtype=object).copy()
+    for k, name in found.items():
+        values[rows[k]] = name
+    new["street_town"] = values
+    missing = int(usable.sum()) - len(found)
+    text = (f"街镇 (street_town) taken from {label} by location for {len(found)} parcel(s)")
+    return text + (f"; {missing} lie in none of its polygons" if missing else "")
+
+
+def _area_check(new: gpd.GeoDataFrame, gdf: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    declared = pd.to_numeric(pd.Series(gdf["declared_area_mu"].to_numpy()), errors="coerce")
+    geoms = np.asarray(new.geometry.values, dtype=object)
+    ok = ~shapely.is_missing(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok]) & shapely.is_valid(geoms[ok])
+    ok &= declared.notna().to_numpy()
+    measured = np.full(len(new), np.nan)
+    if ok.any():
+        areas = _crs.geodesic_area(gpd.GeoSeries(geoms[ok], crs=_crs.WGS84))
+        measured[ok] = areas["area_mu"].to_numpy()
+    diff = (declared.to_numpy() - measured) / np.where(measured > 0, measured, np.nan)
+    off = np.nonzero(ok & (np.abs(np.nan_to_num(diff)) > tolerance))[0]
+    return pd.DataFrame({"row": off, "parcel_id": new["parcel_id"].to_numpy()[off],
+                         "declared_area_mu": declared.to_numpy()[off],
+                         "measured_area_mu": measured[off], "difference": diff[off]})
+
+
+def _explain_land_use(problems: pd.DataFrame, lu_problems: pd.Series) -> pd.DataFrame:
+    """Replace the register's "unknown land-use code" by the values module's reason."""
+    if not len(problems) or lu_problems.isna().all():
+        return problems
+    out = problems.copy()
+    for k in out.index:
+        row = int(out.at[k, "row"])
+        if (str(out.at[k, "problem"]).startswith("unknown land-use code")
+                and row < len(lu_problems) and lu_problems.iloc[row] is not None):
+            out.at[k, "problem"] = lu_problems.iloc[row]
+    out.attrs = problems.attrs
+    return out
