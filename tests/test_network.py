@@ -343,9 +343,13 @@ def test_momepy_extend_lines_differs_where_documented():
     assert (ends.loc[["K_west", "K_east"], "kind"] == "gap").all()
 
     links = network.missing_links(g, max_gap_m=150, edge_buffer_m=100)
-    # one candidate per dead end: K's two ends each get one (to the other's end and to
-    # the nearest point of its kink), P gets the side link; S none
-    assert sorted(links["name"]) == ["K_east", "K_west", "P"]
+    # K's two ends face each other: one gap, one link — the shorter of K_west -> the
+    # nearest point of K_east's kink and K_east -> K_west's end; P gets the side link; S none
+    assert sorted(links["name"]) == ["K_west", "P"]
+    kink = L([(780, 260), (800, 340)])
+    by_hand = kink.distance(Point(700, 300))  # 87.3 m, against 89.4 m the other way
+    assert by_hand < Point(780, 260).distance(Point(700, 300))
+    assert links.set_index("name").loc["K_west", "gap_m"] == pytest.approx(by_hand)
     p = links.set_index("name").loc["P"]
     assert p["target_name"] == "Q" and p["gap_m"] == pytest.approx(60)
     assert p["network_m"] == pytest.approx(460)

@@ -34,8 +34,11 @@ def _candidates(rg: RoadGraph, sources: np.ndarray, *, max_gap_m: float,
     qi, ei, src, u, v = qi[keep], ei[keep], src[keep], u[keep], v[keep]
     length = rg.edges["length_m"].to_numpy()[ei]
     along, target, gap = _project(rg, xy[src], ei)
-    # a road passing over/under the dead end is not a gap
-    keep = (gap > 10 * _NODE_TOL_M) & (gap <= max_gap_m)
+    # a road passing over/under the dead end is not a gap, and neither is a road on
+    # another level (a bridge deck above a ground road): no at-grade link can reach it
+    lv = rg.edges["level"].to_numpy()
+    src_level = _node_level(rg)
+    keep = (gap > 10 * _NODE_TOL_M) & (gap <= max_gap_m) & (lv[ei] == src_level[src])
     qi, ei, src, u, v, along, target, gap, length = (
         a[keep] for a in (qi, ei, src, u, v, along, target, gap, length))
     limit = min_detour_ratio * max_gap_m
@@ -58,8 +61,6 @@ def _candidates(rg: RoadGraph, sources: np.ndarray, *, max_gap_m: float,
     out = out.sort_values(["source", "gap_m"], kind="stable").reset_index(drop=True)
     src_all = out["source"].to_numpy()
     rank = np.arange(len(out)) - np.searchsorted(src_all, src_all, side="left")
-    lv = rg.edges["level"].to_numpy()
-    src_level = _node_level(rg)
     t_xy = out[["tx", "ty"]].to_numpy()
     usable = np.zeros(len(out), dtype=bool)
     resolved = np.zeros(len(rg.nodes), dtype=bool)

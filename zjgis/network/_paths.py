@@ -169,3 +169,49 @@ def _junctions(rg: RoadGraph, lab: np.ndarray, de: np.ndarray, e_at: np.ndarray)
     a, b = tn[first], tn[last]
     other = np.where(a == de, b, a)
     return np.where(deg[other] == 1, -1, other).astype(np.int64)
+
+
+def _chain_labels(rg: RoadGraph) -> np.ndarray:
+    """Chain label of every edge (:func:`_branches`), computed once per graph."""
+    lab = rg.__dict__.get("_chain_labels")
+    if lab is None:
+        lab = _branches(rg)[0]
+        rg.__dict__["_chain_labels"] = lab
+    return lab
+
+
+def _components(rg: RoadGraph) -> np.ndarray:
+    """Connected-component label of every node, computed once per graph."""
+    lab = rg.__dict__.get("_component_labels")
+    if lab is None:
+        lab = csgraph.connected_components(rg.matrix, directed=False)[1]
+        rg.__dict__["_component_labels"] = lab
+    return lab
+
+
+def _far_pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray,
+                        limit_m: float) -> np.ndarray:
+    """Network distance from ``src[i]`` to ``dst[i]`` however far (inf only if disconnected).
+
+    Pairs in different connected components are inf at once; the others are
+    searched with :func:`_pair_distances` at a limit that grows fourfold from
+    ``limit_m`` until every pair is found (the total edge length bounds any
+    shortest path, so the loop ends).
+    """
+    out = np.full(len(src), np.inf)
+    if len(src) == 0:
+        return out
+    comp = _components(rg)
+    todo = np.flatnonzero(comp[src] == comp[dst])
+    total = float(rg.edges["length_m"].sum())
+    limit = max(float(limit_m), 1.0)
+    while len(todo):
+        limit *= 4.0
+        last = limit >= total
+        d = _pair_distances(rg, src[todo], dst[todo], np.inf if last else limit)
+        found = np.isfinite(d)
+        out[todo[found]] = d[found]
+        todo = todo[~found]
+        if last:
+            break
+    return out

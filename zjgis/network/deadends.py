@@ -67,7 +67,9 @@ def dead_ends(
         Road centrelines (noded with :func:`build_graph` defaults) or a graph.
     study_area : GeoDataFrame or GeoSeries of polygons, optional
         Only dead ends inside it are reported; its edge counts as the edge of
-        the data.  Default: the convex hull of the network.
+        the data.  Default: the convex hull of the roads' geometry (every
+        vertex, so a ring road drawn as one closed line is the edge, not the
+        few nodes on it).
     max_gap_m : float
         A dead end with another road within this straight distance (metres)
         that is at least ``min_detour_ratio`` times farther through the network
@@ -101,7 +103,8 @@ def dead_ends(
     ``street_count <= 1`` on the same graph.  Kinds are decided in order:
 
     1. ``boundary`` if ``edge_distance_m <= edge_buffer_m``;
-    2. ``gap`` if some point of another road lies within ``max_gap_m`` in a
+    2. ``gap`` if some point of another road *on the same level* (a bridge
+       deck is no target for a ground road) lies within ``max_gap_m`` in a
        straight line that crosses no other road of the same level, and its
        network distance is at least ``min_detour_ratio`` times that line
        (bounded Dijkstra up to ``min_detour_ratio * max_gap_m``);
@@ -190,7 +193,7 @@ def _classify(rg: RoadGraph, *, study_area, max_gap_m: float, edge_buffer_m: flo
 
 def _extent(rg: RoadGraph, study_area) -> tuple[Any, Any]:
     """(area dead ends must lie in or None, polygon whose edge marks ``boundary``)."""
-    hull = _hull(rg.nodes[["x", "y"]].to_numpy())
+    hull = _hull(rg._edge_vertices[0])  # the roads' extent, not only their nodes
     if study_area is None:
         return None, hull
     area = _area_geometry(study_area, rg.crs)
@@ -198,7 +201,28 @@ def _extent(rg: RoadGraph, study_area) -> tuple[Any, Any]:
 
 
 def _hull(xy: np.ndarray):
-    """Convex hull of points (qhull; shapely for fewer than 3 or collinear points)."""
+    """Convex hull of points (qhull; shapely for fewer than 3 or collinear points).
+
+    Points strictly inside the octagon of the extreme points in eight
+    directions cannot be hull vertices and are dropped first (Akl–Toussaint),
+    which leaves qhull a few thousand of a city's million vertices.
+    """
+    if len(xy) > 1000:
+        x, y = xy[:, 0], xy[:, 1]
+        keys = (x, y, x + y, x - y)
+        ext = np.unique([f(k) for k in keys for f in (np.argmin, np.argmax)])
+        oct_ = xy[ext]
+        if len(oct_) >= 3:
+            try:
+                poly = oct_[ConvexHull(oct_).vertices]  # counter-clockwise
+            except QhullError:
+                poly = None
+            if poly is not None:
+                inside = np.ones(len(xy), dtype=bool)
+                nxt = np.roll(poly, -1, axis=0)
+                for (ax, ay), (bx, by) in zip(poly, nxt, strict=True):
+                    inside &= (bx - ax) * (y - ay) - (by - ay) * (x - ax) > 0
+                xy = xy[~inside]
     if len(xy) >= 3:
         try:
             h = ConvexHull(xy)

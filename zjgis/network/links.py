@@ -48,6 +48,7 @@ from zjgis import _validate
 from zjgis._log import get_logger
 from zjgis.errors import ValidationError
 from zjgis.network._candidates import _candidates
+from zjgis.network._paths import _chain_labels, _far_pair_distances
 from zjgis.network.deadends import EDGE_BUFFER_M, MAX_GAP_M, MIN_DETOUR_RATIO, _classify
 from zjgis.network.graph import RoadGraph, _check_layer, as_graph
 
@@ -112,13 +113,17 @@ def missing_links(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per dead end with a candidate (symmetric pairs of facing dead
-        ends kept once), sorted by ``priority`` (highest first), in the input
-        CRS; columns ``rank`` (1 = first), ``dead_end_node``, ``target_node``
-        (−1 when the connector meets a road between nodes), ``target_edge``,
-        ``name``, ``road_class``, ``target_name``, ``gap_m``, ``network_m``
-        (NaN when beyond the search limit ``min_detour_ratio * max_gap_m``),
-        ``beyond_limit``, ``detour_ratio`` (NaN when beyond the limit),
+        One row per gap (two dead ends facing each other — node to node, or
+        two stubs overlapping side by side — get one link, the shorter),
+        sorted by ``priority`` (highest first), in the input CRS; columns
+        ``rank`` (1 = first), ``dead_end_node``, ``target_node`` (−1 when the
+        connector meets a road between nodes), ``target_edge``, ``name``,
+        ``road_class``, ``target_name``, ``gap_m``, ``network_m`` (the true
+        network distance between the connector's ends, however far; NaN only
+        when they are in separate networks), ``beyond_limit`` (the distance
+        exceeded the bounded search ``min_detour_ratio * max_gap_m`` and was
+        computed by a wider search), ``disconnected`` (the link would join two
+        separate networks), ``detour_ratio`` (``network_m / gap_m``),
         ``saving_m``, ``branch_length_m``, ``weight``, ``crosses_barrier``,
         ``barrier``, ``priority``, geometry (the connector LineString).
 
@@ -134,8 +139,9 @@ def missing_links(
     Notes
     -----
     Candidates are found with an STRtree (``dwithin max_gap_m``) and network
-    distances with bounded Dijkstra (see :func:`dead_ends`).  For each dead
-    end the connector of shortest gap is kept.  The priority is a ranking
+    distances with bounded Dijkstra (see :func:`dead_ends`).  Only roads on
+    the dead end's level are targets (a bridge deck above a ground road is
+    not).  For each dead end the connector of shortest gap is kept.  The priority is a ranking
     heuristic, not a cost-benefit analysis:
 
     .. math::
@@ -145,7 +151,10 @@ def missing_links(
             \left(1 + \frac{W}{1000}\right) \, f_\mathrm{barrier}
 
     where :math:`d_\mathrm{net}` is the current network distance between the
-    connector's ends (the search limit when none was found — a lower bound),
+    connector's ends (the true one: candidates are screened with the bounded
+    search, and the distance of each link kept beyond it is searched for as
+    far as needed; for a ``disconnected`` link, which has none, the search
+    limit — a lower bound),
     :math:`g` the gap (so the first factor is metres of trip saved per metre
     built), :math:`L_\mathrm{branch}` the length of the dead-end branch in
     metres (how much network the link opens up), :math:`W` the weight within
@@ -241,21 +250,21 @@ def _rank_links(rg: RoadGraph, ends_: gpd.GeoDataFrame, cand: pd.DataFrame, *,
     if len(cand):
         cand = cand.sort_values(["source", "gap_m", "network_m"], ascending=[True, True, False])
         cand = cand.drop_duplicates("source").reset_index(drop=True)
-        # a pair of facing dead ends is one link: keep it once
-        s_ = cand["source"].to_numpy()
-        t_ = cand["target_node"].to_numpy()
-        t_ = np.where(t_ >= 0, t_, -np.arange(len(t_)) - 2)  # edge targets are never paired
-        pair = pd.DataFrame({"a": np.minimum(s_, t_), "b": np.maximum(s_, t_)})
-        cand = cand[~pair.duplicated().to_numpy()].reset_index(drop=True)
+        cand = _one_link_per_gap(rg, cand)
     xy = rg.nodes[["x", "y"]].to_numpy()
     src = cand["source"].to_numpy(dtype=np.int64)
+    te = cand["edge"].to_numpy(dtype=np.int64)
     tgt_xy = cand[["tx", "ty"]].to_numpy(dtype=float).reshape(-1, 2)
     conn = shapely.linestrings(np.stack([xy[src], tgt_xy], axis=1)) if len(cand) else \
         np.empty(0, dtype=object)
     gap = cand["gap_m"].to_numpy(dtype=float)
-    network = cand["network_m"].to_numpy(dtype=float)
+    network = cand["network_m"].to_numpy(dtype=float, copy=True)
     beyond = ~np.isfinite(network)
-    net_eff = np.where(beyond, limit, network)
+    if beyond.any():  # the true detour of the links kept, however far
+        network[beyond] = _true_detour(rg, src[beyond], te[beyond],
+                                       cand["along_m"].to_numpy(dtype=float)[beyond], limit)
+    disconnected = ~np.isfinite(network)
+    net_eff = np.where(disconnected, limit, network)
     saving = net_eff - gap
     crosses, barrier_name = _barrier_flags(conn, barriers, rg.crs)
     weight = _weights_near(conn, weights, weight_column, catchment_m, rg.crs)
@@ -264,7 +273,6 @@ def _rank_links(rg: RoadGraph, ends_: gpd.GeoDataFrame, cand: pd.DataFrame, *,
     priority = (saving / gap) * (1 + branch / 1000.0) * (1 + weight / 1000.0) * np.where(
         crosses, barrier_factor, 1.0)
     edges = rg.edges
-    te = cand["edge"].to_numpy(dtype=np.int64)
     out = gpd.GeoDataFrame(
         {
             "dead_end_node": src,
@@ -274,9 +282,10 @@ def _rank_links(rg: RoadGraph, ends_: gpd.GeoDataFrame, cand: pd.DataFrame, *,
             "road_class": ends_.loc[src, "road_class"].to_numpy() if len(src) else [],
             "target_name": edges["name"].to_numpy()[te],
             "gap_m": gap,
-            "network_m": np.where(beyond, np.nan, network),
+            "network_m": np.where(disconnected, np.nan, network),
             "beyond_limit": beyond,
-            "detour_ratio": np.where(beyond, np.nan, network / gap),
+            "disconnected": disconnected,
+            "detour_ratio": np.where(disconnected, np.nan, network / gap),
             "saving_m": saving,
             "branch_length_m": branch,
             "weight": weight,
@@ -295,6 +304,44 @@ def _rank_links(rg: RoadGraph, ends_: gpd.GeoDataFrame, cand: pd.DataFrame, *,
                      search_limit_m=limit)
     log.info("%d missing-link candidate(s) (%d cross a barrier)", len(out), int(crosses.sum()))
     return out
+
+
+def _one_link_per_gap(rg: RoadGraph, cand: pd.DataFrame) -> pd.DataFrame:
+    """Keep one link of two dead ends that face each other (one gap, one link).
+
+    Dead ends *a* and *b* face each other when *a*'s connector ends on *b*'s
+    branch (the chain of edges from *b* to its junction) and *b*'s ends on
+    *a*'s — at *b* itself (node to node) or anywhere along the other stub (two
+    stubs overlapping side by side).  The shorter connector is kept (ties: the
+    lower node id).
+    """
+    if len(cand) < 2:
+        return cand
+    lab = _chain_labels(rg)
+    src = cand["source"].to_numpy(dtype=np.int64)
+    own = lab[rg._incidence[src]]  # a dead end's only edge starts its branch
+    tgt = lab[cand["edge"].to_numpy(dtype=np.int64)]
+    a = pd.DataFrame({"i": np.arange(len(cand)), "own": own, "tgt": tgt})
+    m = a.merge(a, left_on=["own", "tgt"], right_on=["tgt", "own"], suffixes=("", "_j"))
+    m = m[m["i"] != m["i_j"]]
+    if len(m) == 0:
+        return cand
+    gap = cand["gap_m"].to_numpy(dtype=float)
+    i, j = m["i"].to_numpy(), m["i_j"].to_numpy()
+    lose = (gap[i] > gap[j]) | ((gap[i] == gap[j]) & (src[i] > src[j]))
+    drop = np.zeros(len(cand), dtype=bool)
+    drop[i[lose]] = True
+    return cand[~drop].reset_index(drop=True)
+
+
+def _true_detour(rg: RoadGraph, src: np.ndarray, edge: np.ndarray, along: np.ndarray,
+                 limit: float) -> np.ndarray:
+    """Network distance from dead ends to points on edges beyond the search limit."""
+    u = rg.edges["u"].to_numpy()[edge]
+    v = rg.edges["v"].to_numpy()[edge]
+    length = rg.edges["length_m"].to_numpy()[edge]
+    d = _far_pair_distances(rg, np.concatenate([src, src]), np.concatenate([u, v]), limit)
+    return np.minimum(d[: len(src)] + along, d[len(src):] + (length - along))
 
 
 def _check_dead_ends(rg: RoadGraph, ends: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
