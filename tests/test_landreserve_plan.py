@@ -149,7 +149,7 @@ def test_map_layer_has_colours_and_escaped_tooltips(reg):
     p = reg.parcels()
     p.loc[0, "name"] = "<script>alert(1)</script>"
     layer = map_layer(p, assignments=pd.DataFrame({"parcel_id": ["P001"], "project_id": ["X1"]}))
-    assert layer["colour"].str.match(r"^#[0-9a-f]{6}$").all()
+    assert layer["colour"].str.match(r"^#[0-9a-fA-F]{6}$").all()
     tip = layer["tooltip"].iloc[0]
     assert "<script>" not in tip and "&lt;script&gt;" in tip
     assert layer.loc[1, "project_id"] == "X1" and layer.loc[1, "line_colour"] == "#d7191c"
@@ -253,7 +253,11 @@ def test_cli_plan_import_and_overwrite(tmp_path):
     (None, ["土地储备台账", "预收储 → 收储 → 储备", "年度土地储备计划表", "--overwrite"]),
     ("plan", ["年度土地储备计划表", "合计", "待供应", "--as-of DATE"]),
     ("import", ["导入地块", "SCHEMATIC", "--study-area-buffer-m", "GCJ-02"]),
-    ("match", ["五个一批", "中国芯 / 智能造 / 创新药", "idle_parcels"]),
+    ("match", ["五个一批", "中国芯 / 智能造 / 创新药", "闲置地块", "--demand-tolerance",
+               "--objective"]),
+    ("transition", ["状态变更", "已出让", "--date DATE", "--note TEXT"]),
+    ("update", ["修改属性", "--set FIELD=VALUE", "计划供应年份"]),
+    ("history", ["变更记录", "--out FILE.csv"]),
     ("map", ["挂图", "--projects", "样例", "--basemap"]),
 ])
 def test_cli_help_reads_for_planners(action, terms, capsys):
@@ -265,3 +269,53 @@ def test_cli_help_reads_for_planners(action, terms, capsys):
     out = capsys.readouterr().out
     for term in terms:
         assert term in out, term
+
+
+def test_parcel_list_sheet_totals_formats_and_print_setup(reg, tmp_path):
+    p = reg.parcels()
+    table = reg.plan_table(2025)
+    out = write_plan_excel(table, tmp_path / "plan.xlsx", parcels=p)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["计划表", "地块清单"]
+    ws = wb["地块清单"]
+    headers = [c.value for c in ws[3]]
+    assert headers == ["编号", "名称", "街镇", "产业社区", "用地性质", "测量面积(公顷)",
+                       "测量面积(亩)", "状态", "计划供应年份"]  # nothing declared: no 申报 columns
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    body, total = rows[:-1], rows[-1]
+    assert len(body) == len(p) and total[0] == "合计"
+    assert sorted(r[0] for r in body) == sorted(p["parcel_id"])
+    ha, mu = headers.index("测量面积(公顷)"), headers.index("测量面积(亩)")
+    # the total row is the sum of the displayed (2-decimal) cells
+    assert total[ha] == pytest.approx(round(sum(r[ha] for r in body), 2), abs=1e-9)
+    assert total[mu] == pytest.approx(round(sum(r[mu] for r in body), 2), abs=1e-9)
+    by_id = p.set_index("parcel_id")
+    for r in body[:5]:
+        assert r[ha] == round(float(by_id.loc[r[0], "area_ha"]), 2)
+        assert r[headers.index("状态")] == STATUS_ZH[by_id.loc[r[0], "status"]]
+        assert r[headers.index("用地性质")].startswith(by_id.loc[r[0], "land_use_code"] + " ")
+    assert ws.cell(row=4, column=ha + 1).number_format == "#,##0.00"
+    for sheet in wb.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert int(sheet.page_setup.paperSize) == 8  # A3 (ECMA-376 paper size code)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth == 1 and sheet.print_title_rows
+    plan = wb["计划表"]
+    body_rows = [[c.value for c in r] for r in plan.iter_rows(min_row=5)]
+    col = [c.value for c in plan[4]].index("面积（公顷）")
+    assert body_rows[-1][0] == "合计"
+    assert body_rows[-1][col] == pytest.approx(round(sum(r[col] for r in body_rows[:-1]), 2),
+                                               abs=1e-9)
+
+
+def test_mining_and_salt_are_not_industrial_land(reg):
+    from zjgis.landreserve.plan import LAND_USE_GROUPS, plan_table
+
+    p = reg.parcels().copy()
+    p.loc[p.index[:2], "land_use_code"] = ["1002", "1003"]
+    table = plan_table(p, 2025)
+    industrial = p["land_use_code"].astype(str).str.startswith("1001")
+    assert table.loc["total", "lu_industrial_area_ha"] == pytest.approx(
+        p.loc[industrial, "area_ha"].sum())
+    assert table.loc["total", "lu_mining_area_ha"] == pytest.approx(p["area_ha"].iloc[:2].sum())
+    assert LAND_USE_GROUPS["industrial"] == "工业用地(1001)"

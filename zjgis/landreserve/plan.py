@@ -4,12 +4,26 @@ The science city's action plan asks to "全面梳理形成年度土地储备计�
 :func:`plan_table` turns the register into that table — per street/town (or
 community): parcels and area by lifecycle status and by land-use group, and the
 supply planned in the year — with a totals row; :func:`write_plan_excel` writes it
-as a workbook ready to hand out (title row, Chinese headers with units, totals).
+as a workbook ready to hand out: sheet 计划表 (title row, Chinese headers with
+units, totals) and, given the parcels, sheet 地块清单 (one row per parcel:
+:func:`parcel_list`).  Numbers are written with 2 decimals and thousands
+separators, each 合计 row is the sum of the rows as displayed, and every sheet
+prints on A3 landscape, fitted to the page width, header rows repeated.
+
+>>> import warnings
+>>> from zjgis.landreserve import load_sample
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")  # sample data
+...     reg, _, _ = load_sample()
+>>> listing = parcel_list(reg.parcels())
+>>> list(listing.columns[:5])
+['parcel_id', 'name', 'street_town', 'community', 'land_use']
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +33,22 @@ from zjgis import io as _io
 from zjgis._log import get_logger
 from zjgis._validate import require_columns
 from zjgis.errors import ValidationError
-from zjgis.landreserve.landuse import SHANGHAI_MIXED_INDUSTRIAL
+from zjgis.landreserve import _excel
+from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL
 from zjgis.landreserve.lifecycle import NOT_SUPPLIED, STATUS_ZH, STATUSES
 
-__all__ = ["LAND_USE_GROUPS", "plan_table", "write_plan_excel"]
+__all__ = ["LAND_USE_GROUPS", "PARCEL_LIST_ZH", "parcel_list", "plan_table",
+           "write_plan_excel"]
 
 log = get_logger(__name__)
 
 #: Land-use groups of the plan table: key -> (Chinese label, test on the code).
 LAND_USE_GROUPS: dict[str, str] = {
-    "industrial": "工业用地(10)",
+    "industrial": "工业用地(1001)",
     "research": "科研用地(0802)",
     "warehouse": "仓储用地(11)",
     "mixed_industrial": "产业综合用地(上海)",
+    "mining": "采矿用地、盐田(1002、1003)及未细分工矿用地(10)",
     "other": "其他用地",
 }
 _UNASSIGNED = "(unassigned)"
@@ -41,7 +58,8 @@ TOTAL = "total"
 def _land_use_group(codes: pd.Series) -> pd.Series:
     codes = codes.fillna("").astype(str)
     out = pd.Series("other", index=codes.index, dtype=object)
-    out[codes.str.startswith("10")] = "industrial"
+    out[codes.isin(["10", "1002", "1003"])] = "mining"
+    out[codes.str.startswith("1001")] = "industrial"
     out[codes == "0802"] = "research"
     out[codes.str.startswith("11")] = "warehouse"
     out[codes == SHANGHAI_MIXED_INDUSTRIAL] = "mixed_industrial"
@@ -177,10 +195,77 @@ def _group_of(column: str, groups_zh: dict[str, str]) -> str:
     return best
 
 
+#: Columns of :func:`parcel_list` -> (Chinese header, kind for the number format).
+PARCEL_LIST_ZH: dict[str, tuple[str, str]] = {
+    "parcel_id": ("编号", "text"),
+    "name": ("名称", "text"),
+    "street_town": ("街镇", "text"),
+    "community": ("产业社区", "text"),
+    "land_use": ("用地性质", "text"),
+    "declared_area_ha": ("申报面积(公顷)", "number"),
+    "declared_area_mu": ("申报面积(亩)", "number"),
+    "area_ha": ("测量面积(公顷)", "number"),
+    "area_mu": ("测量面积(亩)", "number"),
+    "status_zh": ("状态", "text"),
+    "supply_year": ("计划供应年份", "text"),
+}
+
+
+def parcel_list(parcels: pd.DataFrame, *, by: str = "street_town") -> pd.DataFrame:
+    """One row per parcel for the 地块清单 sheet, sorted by ``by`` then id.
+
+    Parameters
+    ----------
+    parcels : pandas.DataFrame
+        Register parcels (:meth:`Register.parcels` or :meth:`Register.as_of`).
+    by : {"street_town", "community"}
+        Sort order (as the plan table's rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :data:`PARCEL_LIST_ZH`: ``land_use`` is the code and its
+        Chinese name (``"100101 一类工业用地"``), ``status_zh`` the Chinese status,
+        ``area_ha``/``area_mu`` the geodesic areas and ``declared_area_ha``/
+        ``declared_area_mu`` what the planner's file declared (from the
+        ``attributes`` the import keeps; empty when none was declared).
+    """
+    require_columns(parcels, ["parcel_id", "status", "land_use_code", "area_ha", "area_mu"],
+                    "parcels")
+    df = pd.DataFrame(parcels.drop(columns=[c for c in ("geometry",) if c in parcels]))
+    declared = []
+    for raw in df.get("attributes", pd.Series([None] * len(df), index=df.index)):
+        try:
+            attrs = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except ValueError:
+            attrs = {}
+        value = attrs.get("declared_area_mu")
+        declared.append(float(value) if isinstance(value, (int, float)) else np.nan)
+    out = pd.DataFrame({
+        "parcel_id": df["parcel_id"].astype(str),
+        "name": df.get("name"),
+        "street_town": df.get("street_town"),
+        "community": df.get("community"),
+        "land_use": [f"{c} {LAND_USE.get(str(c), '')}".strip() for c in df["land_use_code"]],
+        "declared_area_ha": np.asarray(declared) / 15.0,
+        "declared_area_mu": declared,
+        "area_ha": df["area_ha"].astype(float),
+        "area_mu": df["area_mu"].astype(float),
+        "status_zh": df["status"].map(lambda k: STATUS_ZH.get(str(k), k)),
+        "supply_year": [None if pd.isna(v) else str(int(v))
+                        for v in pd.to_numeric(df.get("supply_year"), errors="coerce")]
+        if "supply_year" in df else None,
+    }, index=df.index)
+    key = out[by].fillna("~") if by in out else pd.Series("", index=out.index)
+    return out.assign(_k=key).sort_values(["_k", "parcel_id"]).drop(columns="_k").reset_index(
+        drop=True)
+
+
 def write_plan_excel(
     table: pd.DataFrame,
     path: str | Path,
     *,
+    parcels: pd.DataFrame | None = None,
     title: str | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -189,7 +274,13 @@ def write_plan_excel(
     Sheet ``计划表``: row 1 the title, row 2 units, date and data accuracy, row 3
     column groups (全部地块, 预收储 … 投产, land-use groups, 年度计划供应), row 4
     Chinese headers with units, then one row per street/town (or community) and a
-    bold 合计 row.  Written atomically (:func:`zjgis.io.atomic_write`).
+    bold 合计 row.  With ``parcels``, sheet ``地块清单``: one row per parcel
+    (:func:`parcel_list`: 编号, 名称, 街镇, 产业社区, 用地性质, 面积 declared and
+    measured in 公顷 and 亩, 状态, 计划供应年份) and its 合计 row.  Numbers are
+    written rounded to 2 decimals (format ``#,##0.00``), and each 合计 row is the
+    sum of the rows as written, so it adds up on paper.  Both sheets print on
+    A3 landscape, one page wide, header rows repeated.  Written atomically
+    (:func:`zjgis.io.atomic_write`).
 
     Parameters
     ----------
@@ -197,6 +288,8 @@ def write_plan_excel(
         Output of :func:`plan_table`.
     path : str or path-like
         The ``.xlsx`` file.
+    parcels : pandas.DataFrame, optional
+        The parcels the table was made from, for the 地块清单 sheet.
     title : str, optional
         Default ``"张江科学城{year}年度土地储备计划表"`` (+ ``（样例数据）`` for sample data).
     overwrite : bool
@@ -272,15 +365,20 @@ def write_plan_excel(
             c.fill = head_fill
             c.border = border
             c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    shown = {col: 0.0 for col in cols}  # sums of the values as written
     for i, (label, values) in enumerate(table.iterrows(), start=5):
         is_total = label == TOTAL
         ws.cell(row=i, column=1, value="合计" if is_total else
                 ("未落位" if label == _UNASSIGNED else str(label)))
         for j, col in enumerate(cols, start=2):
-            v = values[col]
-            cell = ws.cell(row=i, column=j, value=int(v) if col.endswith("parcels") else
-                           round(float(v), 2))
-            cell.number_format = "0" if col.endswith("parcels") else "#,##0.00"
+            count = col.endswith("parcels")
+            if is_total:
+                v = int(shown[col]) if count else round(shown[col], 2)
+            else:
+                v = int(values[col]) if count else round(float(values[col]), 2)
+                shown[col] += v
+            cell = ws.cell(row=i, column=j, value=v)
+            cell.number_format = _excel.FORMATS["count" if count else "number"]
         for j in range(1, ncols + 1):
             ws.cell(row=i, column=j).border = border
             if is_total:
@@ -289,6 +387,18 @@ def write_plan_excel(
     for j in range(2, ncols + 1):
         ws.column_dimensions[get_column_letter(j)].width = 11
     ws.freeze_panes = "B5"
+    _excel.print_setup(ws, header_rows=4)
+    if parcels is not None:
+        listing = parcel_list(parcels, by=by)
+        shown_list = pd.DataFrame({PARCEL_LIST_ZH[c][0]: listing[c] for c in listing.columns})
+        kinds = {PARCEL_LIST_ZH[c][0]: PARCEL_LIST_ZH[c][1] for c in listing.columns}
+        if listing["declared_area_mu"].isna().all():  # nothing declared: no empty columns
+            shown_list = shown_list.drop(columns=["申报面积(公顷)", "申报面积(亩)"])
+        _excel.table_sheet(wb, "地块清单", shown_list,
+                           title=f"{title} — 地块清单",
+                           note=(f"共 {len(listing):,} 宗地块。测量面积为椭球面积；申报面积为"
+                                 "导入文件所填（如有）。" + note.split("。", 1)[-1]),
+                           kinds=kinds, total_label="合计")
     with _io.atomic_write(path, overwrite=overwrite) as tmp:
         wb.save(tmp)
     log.info("wrote plan table (%d rows) to %s", len(table), path)
