@@ -290,3 +290,103 @@ def test_utm51n_scale_factor_in_the_docs_is_pyprojs():
     assert round(factors.meridional_scale, 5) == 0.99982
     source = inspect.getsource(crs)
     assert "0.99982" in source and "0.018 %" in source and "0.015 %" not in source
+
+
+# ---------------------------------------------------------------- the edges of "in China"
+
+_W, _E, _S, _N = 73.66, 135.05, 3.86, 53.55
+_strip = st.floats(min_value=1e-7, max_value=0.01)  # degrees inside an edge
+
+
+@st.composite
+def _inside_edge_strip(draw):
+    edge = draw(st.sampled_from(["W", "E", "S", "N"]))
+    u = draw(_strip)
+    along_lon = draw(st.floats(_W + 1e-6, _E - 1e-6))
+    along_lat = draw(st.floats(_S + 1e-6, _N - 1e-6))
+    return {"W": (_W + u, along_lat), "E": (_E - u, along_lat),
+            "S": (along_lon, _S + u), "N": (along_lon, _N - u)}[edge]
+
+
+@pytest.mark.parametrize("lon, lat", [(73.6601, 39.2), (124.35, 53.5499), (135.0499, 48.0),
+                                      (110.0, 3.8601)])
+def test_round_trips_at_the_issues_edge_points(lon, lat):
+    assert not crs.out_of_china(lon, lat)  # the forward test says: in China, so shifted
+    for fwd, inv in [(crs.wgs84_to_gcj02, crs.gcj02_to_wgs84),
+                     (crs.wgs84_to_bd09, crs.bd09_to_wgs84),
+                     (crs.gcj02_to_bd09, crs.bd09_to_gcj02)]:
+        x, y = fwd(lon, lat)
+        assert (float(x), float(y)) != (lon, lat)
+        bx, by = inv(x, y)
+        assert _geo_dist_m(lon, lat, float(bx), float(by)) < 0.01, fwd.__name__
+
+
+@settings(max_examples=400, deadline=None)
+@given(_inside_edge_strip())
+def test_round_trips_in_the_strip_inside_the_edges(point):
+    lon, lat = point
+    for fwd, inv in [(crs.wgs84_to_gcj02, crs.gcj02_to_wgs84),
+                     (crs.wgs84_to_bd09, crs.bd09_to_wgs84),
+                     (crs.gcj02_to_bd09, crs.bd09_to_gcj02)]:
+        bx, by = inv(*fwd(lon, lat))
+        assert _geo_dist_m(lon, lat, float(bx), float(by)) < 0.01, fwd.__name__
+
+
+def _slot_polygon(lon0, lat0, size_m, gap_m, at):
+    """A square with a slot cut from the west whose tip lies ``gap_m`` from the east edge."""
+    mx = 1 / (111_320 * np.cos(np.radians(lat0)))
+    my = 1 / 110_574
+    h, w = at * size_m, 2.0
+    pts = [(0, 0), (size_m, 0), (size_m, size_m), (0, size_m), (0, h + w),
+           (size_m - gap_m, h), (0, h - w)]
+    return Polygon([(lon0 + a * mx, lat0 + b * my) for a, b in pts])
+
+
+@settings(max_examples=60, deadline=None)
+@given(lon0=st.floats(121.2, 121.9), lat0=st.floats(30.8, 31.5),
+       size_m=st.floats(2_000, 25_000), gap_m=st.floats(1e-4, 0.16), at=st.floats(0.2, 0.8),
+       direction=st.sampled_from([("WGS-84", "GCJ-02"), ("GCJ-02", "WGS-84"),
+                                  ("WGS-84", "BD-09"), ("BD-09", "WGS-84")]))
+def test_convert_keeps_valid_polygons_valid(lon0, lat0, size_m, gap_m, at, direction):
+    poly = _slot_polygon(lon0, lat0, size_m, gap_m, at)
+    if not poly.is_valid:  # the lon/lat rounding itself already crossed: not a case
+        return
+    g = gpd.GeoDataFrame({"id": [1]}, geometry=[poly], crs="EPSG:4326")
+    out = crs.convert(g, source=direction[0], target=direction[1])
+    geom = out.geometry.iloc[0]
+    assert geom.is_valid and geom.geom_type in ("Polygon", "MultiPolygon")
+    # the repair moves nothing visible: the area agrees with the plain shift to 1e-6
+    plain = shapely.transform(poly, lambda c: np.column_stack(crs.transform_lonlat(
+        c[:, 0], c[:, 1], source=direction[0], target=direction[1])))
+    assert abs(geom.area - plain.area) <= 1e-6 * plain.area
+    assert out.attrs["repaired_after_conversion"] in (0, 1)
+
+
+def test_convert_repairs_and_reports_a_polygon_the_shift_breaks():
+    # found by the search above: a 25 km slot whose tip is 1 mm from the east edge
+    lon0, lat0 = 121.3, 31.0
+    broken = None
+    for gap in (1e-3, 3e-4, 1e-4):
+        for at in np.linspace(0.2, 0.8, 13):
+            poly = _slot_polygon(lon0, lat0, 25_000, gap, at)
+            shifted = shapely.transform(poly, lambda c: np.column_stack(crs.transform_lonlat(
+                c[:, 0], c[:, 1], source="GCJ-02", target="WGS-84")))
+            if poly.is_valid and not shifted.is_valid:
+                broken = poly
+                break
+        if broken is not None:
+            break
+    assert broken is not None, "no breaking case found: widen the search"
+    out = crs.convert(gpd.GeoSeries([broken], crs="EPSG:4326"), source="GCJ-02",
+                      target="WGS-84")
+    assert out.iloc[0].is_valid
+    assert out.attrs["repaired_after_conversion"] == 1
+
+
+@pytest.mark.parametrize("bad, err", [
+    (Point(np.nan, 31.2), GeometryError), (Point(380_000, 3_450_000), CRSError),
+    (Point(31.2, 121.6), CRSError)])
+def test_convert_refuses_coordinates_that_are_not_lonlat(bad, err):
+    g = gpd.GeoSeries([Point(121.6, 31.2), bad], crs="EPSG:4326")
+    with pytest.raises(err, match="feature 1"):
+        crs.convert(g, source="GCJ-02", target="WGS-84", name="pois.geojson")

@@ -30,8 +30,14 @@ fixed-point iteration to 1e-10° (≈ 1e-5 m).  ``coordTransform`` is the
 independent reference in the test suite and in ``benchmarks/``.
 
 "Outside China" uses the same rectangle as ``coordTransform``
-(73.66–135.05 °E, 3.86–53.55 °N): points outside it are passed through
-unchanged, in every direction.
+(73.66–135.05 °E, 3.86–53.55 °N): a point is shifted when its source position
+lies inside it.  The inverses ask the same question of their solution, so a
+point just inside the edge whose GCJ-02 position falls just outside still
+round-trips (``coordTransform`` tests the shifted point and is off by up to
+1.3 km there).  In the strip of ≤ 0.01° just *outside* an edge where the shift
+points outwards, two WGS-84 points share one GCJ-02 position (the published
+forward formula is not one-to-one there); the inverse returns the one inside.
+These strips lie in the Pamirs, the Amur, the sea and the Malay peninsula.
 """
 
 from __future__ import annotations
@@ -261,10 +267,26 @@ def _forward_gcj_raw(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.n
     return lon + dlon, lat + dlat
 
 
-def _k_gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    outside = out_of_china(lon, lat)
+def _pass_through(glon, glat, wlon, wlat) -> np.ndarray:
+    """Where the inverse must return its input unchanged.
+
+    The forward conversions shift a point when *its own* position is in China
+    (:func:`out_of_china` of the source).  So the inverse asks the same
+    question of the solution ``w``, not of the shifted input ``g``: near the
+    rectangle's edges a point inside shifts to one outside (and back).  Only
+    when both ``g`` and ``w`` are outside is ``g`` passed through.
+    """
+    return out_of_china(glon, glat) & out_of_china(wlon, wlat)
+
+
+def _raw_gcj_inverse(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dlon, dlat = _gcj_delta(lon, lat)
-    wlon, wlat = _solve_inverse(_forward_gcj_raw, lon, lat, lon - dlon, lat - dlat)
+    return _solve_inverse(_forward_gcj_raw, lon, lat, lon - dlon, lat - dlat)
+
+
+def _k_gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    wlon, wlat = _raw_gcj_inverse(lon, lat)
+    outside = _pass_through(lon, lat, wlon, wlat)
     return np.where(outside, lon, wlon), np.where(outside, lat, wlat)
 
 
@@ -296,13 +318,17 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return _parallel(_k_gcj_to_bd, *_arrays(lon, lat))
 
 
-def _k_bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    outside = out_of_china(lon, lat)
+def _raw_bd_inverse(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = lon - 0.0065
     y = lat - 0.006
     z = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    glon, glat = _solve_inverse(_forward_bd_raw, lon, lat, z * np.cos(theta), z * np.sin(theta))
+    return _solve_inverse(_forward_bd_raw, lon, lat, z * np.cos(theta), z * np.sin(theta))
+
+
+def _k_bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    glon, glat = _raw_bd_inverse(lon, lat)
+    outside = _pass_through(lon, lat, glon, glat)
     return np.where(outside, lon, glon), np.where(outside, lat, glat)
 
 
@@ -315,14 +341,30 @@ def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return _parallel(_k_bd_to_gcj, *_arrays(lon, lat))
 
 
+def _k_wgs_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    blon, blat = _forward_bd_raw(*_forward_gcj_raw(lon, lat))
+    outside = out_of_china(lon, lat)
+    return np.where(outside, lon, blon), np.where(outside, lat, blat)
+
+
+def _k_bd_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    wlon, wlat = _raw_gcj_inverse(*_raw_bd_inverse(lon, lat))
+    outside = _pass_through(lon, lat, wlon, wlat)
+    return np.where(outside, lon, wlon), np.where(outside, lat, wlat)
+
+
 def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Convert WGS-84 lon/lat arrays to BD-09 (through GCJ-02)."""
-    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+    """Convert WGS-84 lon/lat arrays to BD-09 (through GCJ-02).
+
+    Both shifts apply when the WGS-84 point is in China, also where its GCJ-02
+    position falls just outside the rectangle.
+    """
+    return _parallel(_k_wgs_to_bd, *_arrays(lon, lat))
 
 
 def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Convert BD-09 lon/lat arrays to WGS-84 (through GCJ-02, both steps exact)."""
-    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+    return _parallel(_k_bd_to_wgs, *_arrays(lon, lat))
 
 
 _LONLAT_PARAMS = """
@@ -396,6 +438,51 @@ def _is_lonlat(crs) -> bool:
     return crs.is_geographic
 
 
+def _refuse_non_lonlat(geoms: np.ndarray, index: pd.Index, label: str) -> None:
+    """Raise when a vertex is NaN/inf or beyond ±180°/±90° (metres, swapped lat/lon)."""
+    from zjgis.errors import GeometryError
+
+    present = np.flatnonzero(~shapely.is_missing(geoms))
+    if present.size == 0:
+        return
+    coords, which = shapely.get_coordinates(geoms[present], return_index=True)
+    if coords.size == 0:
+        return
+    finite = np.isfinite(coords).all(axis=1)
+    if not finite.all():
+        bad = np.unique(present[which[~finite]])
+        msg = (f"{label}: {bad.size} feature(s) have NaN or infinite coordinates — "
+               f"{_feature_names(index, bad)}; fix or drop those vertices before converting")
+        raise GeometryError(msg)
+    beyond = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    if beyond.any():
+        bad = np.unique(present[which[beyond]])
+        msg = (f"{label}: {bad.size} feature(s) are not longitude/latitude (beyond ±180°/±90°) — "
+               f"{_feature_names(index, bad)}; metres labelled EPSG:4326, or lat/lon swapped? "
+               f"Name the CRS the data are really in (zjgis.io.read(..., source_crs=...))")
+        raise CRSError(msg)
+
+
+def _keep_valid(geoms: np.ndarray, was_valid: np.ndarray, label: str) -> int:
+    """Repair, in place, geometries the shift made invalid; return how many.
+
+    The offset field is smooth but not linear: over kilometres a vertex that
+    lies centimetres from another edge can cross it.  Such a geometry is
+    rebuilt with :func:`shapely.make_valid` (``method="structure"``, which
+    keeps polygons polygons) so a valid input gives a valid output.
+    """
+    idx = np.flatnonzero(was_valid)
+    if idx.size == 0:
+        return 0
+    broken = idx[~shapely.is_valid(geoms[idx])]
+    if broken.size == 0:
+        return 0
+    geoms[broken] = shapely.make_valid(geoms[broken], method="structure", keep_collapsed=False)
+    log.info("%s: %d geometries became invalid in the shift (a vertex within centimetres of "
+             "another edge) and were repaired with make_valid", label, broken.size)
+    return int(broken.size)
+
+
 def convert(gdf, *, source: str, target: str, name: str | None = None):
     """Shift a GeoDataFrame's coordinates between WGS-84, GCJ-02 and BD-09.
 
@@ -419,12 +506,19 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
     geopandas.GeoDataFrame or geopandas.GeoSeries
         A new frame with shifted coordinates, same index and columns.  The
         conversion is appended to ``attrs["coordinate_conversions"]`` and
-        ``attrs["frame"]`` is set to the target frame.
+        ``attrs["frame"]`` is set to the target frame.  A valid geometry stays
+        valid: the few the shift would make invalid (a vertex centimetres from
+        another edge of a kilometres-long polygon) are repaired with
+        :func:`shapely.make_valid`, counted in ``attrs["repaired_after_conversion"]``
+        and logged.
 
     Raises
     ------
     CRSError
-        If the frames are unknown or the data are in a projected CRS.
+        If the frames are unknown, the data are in a projected CRS, or
+        coordinates lie beyond ±180°/±90° (metres labelled EPSG:4326).
+    GeometryError
+        A vertex is NaN or infinite.
 
     Examples
     --------
@@ -445,6 +539,8 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
         raise CRSError(msg)
     out = gdf.copy()
     if src != dst:
+        _refuse_non_lonlat(np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf,
+                                      dtype=object), gdf.index, label)
         func = _CONVERTERS[(src, dst)]
 
         def _shift(coords: np.ndarray) -> np.ndarray:
@@ -457,9 +553,12 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
         present = ~shapely.is_missing(geoms)
         has_z[present] = shapely.has_z(geoms[present])
         flat = present & ~has_z
+        was_valid = np.zeros(len(geoms), dtype=bool)
+        was_valid[present] = shapely.is_valid(geoms[present])
         geoms[flat] = shapely.transform(geoms[flat], _shift, include_z=False)
         if has_z.any():
             geoms[has_z] = shapely.transform(geoms[has_z], _shift, include_z=True)
+        repaired = _keep_valid(geoms, was_valid, label)
         if hasattr(out, "set_geometry"):
             out = out.set_geometry(_geometry_array(geoms, crs=WGS84), crs=WGS84)
             if out.geometry.name != gdf.geometry.name:
@@ -474,6 +573,8 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
     out.attrs = dict(gdf.attrs)
     out.attrs["coordinate_conversions"] = conversions
     out.attrs["frame"] = dst
+    if src != dst:
+        out.attrs["repaired_after_conversion"] = repaired
     log.info("%s: converted %d features %s -> %s", label, len(out), src, dst)
     return out
 
