@@ -84,7 +84,7 @@ def test_every_layer_drawn_with_accuracy_in_legend(frames):
     # layer control and scale bar
     assert "L.control.layers" in html and "L.control.scale" in html
     # title block with date and sources
-    assert "联席会议" in html and "制图日期" in html and "test fixture (CC0)" in html
+    assert "联席会议" in html and "制图日期" in html and "test fixture（许可：CC0）" in html
 
 
 def test_schematic_note_reaches_tooltips(frames):

@@ -129,6 +129,8 @@ def _flat(c):
 XSS_JS = """
 new Promise(resolve => {
   const r = zjgis.layers['industrial_communities'];
+  // an analysis map starts with the community fills off: switch them on as a user would
+  if (!zjgis.layers.__map.hasLayer(r.group)) { r.group.addTo(zjgis.layers.__map); }
   const found = [];
   r.group.eachLayer(g => { if (!g.eachLayer) return; g.eachLayer(l => {
     if (l.feature.properties.community_id !== 'C1') return;

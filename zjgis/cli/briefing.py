@@ -8,6 +8,31 @@ from pathlib import Path
 from zjgis.cli._common import refuse_existing
 
 
+def add_map_options(p: argparse.ArgumentParser) -> None:
+    """Add ``--basemap``, ``--basemap-frame``, ``--basemap-attribution`` and ``--extent``.
+
+    Every map command takes them; pass the parsed values on with :func:`map_options`.
+    """
+    p.add_argument("--basemap", default="none", metavar="none|osm|amap|NAME|URL",
+                   help="tiles: none (default: offline, nothing fetched), osm, amap (layers "
+                        "shifted to GCJ-02), an xyzservices name such as CartoDB.Positron, "
+                        "or a URL template https://…/{z}/{x}/{y}.png (give --basemap-frame)")
+    p.add_argument("--basemap-frame", default=None, choices=("WGS-84", "GCJ-02"),
+                   help="coordinate frame of a URL template's tiles (Amap/Tencent: GCJ-02)")
+    p.add_argument("--basemap-attribution", default=None, metavar="TEXT",
+                   help="credit of a URL template's tiles, shown on the map")
+    p.add_argument("--extent", default=None, metavar="LAYER|BBOX|FILE",
+                   help="what the map opens on: a layer name, a lon/lat bbox "
+                        "minx,miny,maxx,maxy, or a file (default: the analysis layers, "
+                        "else the science city)")
+
+
+def map_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments of :func:`zjgis.maps.briefing_map` from :func:`add_map_options`."""
+    return {"basemap": args.basemap, "basemap_frame": args.basemap_frame,
+            "basemap_attribution": args.basemap_attribution, "fit_to": args.extent}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``briefing`` subcommand."""
     p = sub.add_parser(
@@ -18,8 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "none with --basemap none).",
     )
     p.add_argument("--out", required=True, type=Path, help="output .html file")
-    p.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
-                   help="tiles: none (offline, blank), osm, amap (layers shifted to GCJ-02)")
+    add_map_options(p)
     p.add_argument("--layers", nargs="+", metavar="NAME",
                    help="catalog layer names (default: all; see `zjgis layers`)")
     p.add_argument("--title", default=None, help="map title (default: 张江科学城 规划图)")
@@ -40,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
     options = {"language": args.language, "subtitle": args.subtitle}
     if args.title:
         options["title"] = args.title
-    m = maps.briefing_map(args.layers, basemap=args.basemap, **options)
+    m = maps.briefing_map(args.layers, **options, **map_options(args))
     saved = maps.save(m, args.out, offline=not args.online, overwrite=args.overwrite)
     print(f"briefing map: {saved}")
     if args.png is not None:

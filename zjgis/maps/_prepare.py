@@ -332,13 +332,23 @@ def bounds_of(prepared: Sequence[Prepared], only_highlight: bool = False) -> np.
 
 
 def sources_text(prepared: Sequence[Prepared], language: str) -> list[str]:
-    """Unique 'source (licence)' lines of the drawn layers."""
+    """One footnote per drawn layer: 图层：数据来源（持有者）；精度 — in plain words.
+
+    The data holders are named as they write it ("© OpenStreetMap contributors,
+    ODbL 1.0"); the catalog's full provenance (files, seeds, code licences)
+    stays in ``zjgis layers info``.
+    """
+    from zjgis.maps._basemap import credit
+
     seen: dict[str, None] = {}
     for p in prepared:
-        if not p.source:
+        if not (p.source or p.licence) or p.name.startswith("highlight_"):
             continue
-        line = str(p.source)
-        if p.licence:
-            line += f" ({p.licence})"
+        who = credit(p.source, p.licence, language)
+        acc = st.accuracy_text(p.accuracy, language) if p.accuracy else None
+        if language == "zh":
+            line = f"{p.title}：数据来源 {who}" + (f"；精度 {acc}" if acc else "")
+        else:
+            line = f"{p.title}: source {who}" + (f"; accuracy {acc}" if acc else "")
         seen.setdefault(line, None)
     return list(seen)

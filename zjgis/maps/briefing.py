@@ -25,6 +25,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import folium
@@ -37,9 +38,12 @@ from jinja2 import Template
 
 from zjgis import crs as zcrs
 from zjgis._log import get_logger
+from zjgis._validate import listing
 from zjgis.errors import ValidationError
 from zjgis.maps import _prepare as prep
 from zjgis.maps import style as st
+from zjgis.maps._basemap import Basemap as _Basemap
+from zjgis.maps._basemap import credit, resolve_basemap
 from zjgis.maps._page import BriefingMap, Slots, html_text, js_literal, json_string_body
 from zjgis.maps._page import _escape_json_text as _escape_json
 
@@ -50,31 +54,22 @@ log = get_logger(__name__)
 LEAFLET_JS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS_URL = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 
-Basemap = Literal["osm", "amap", "none"]
+#: ``basemap=``: "none" (default), "osm", "amap", an xyzservices provider name, or a URL template
+Basemap = str
 
-#: Basemaps: key -> (tile URL or None, attribution HTML, plain attribution, subdomains, frame).
-BASEMAPS: dict[str, dict[str, Any]] = {
-    "osm": {
-        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-                "contributors",
-        "text": "© OpenStreetMap contributors (ODbL)",
-        "subdomains": "abc",
-        "frame": "WGS-84",
-        "max_zoom": 19,
-    },
-    "amap": {
-        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-               "&x={x}&y={y}&z={z}",
-        "attr": '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a> (GCJ-02)',
-        "text": "© 高德地图 AutoNavi (GCJ-02)",
-        "subdomains": "1234",
-        "frame": "GCJ-02",
-        "max_zoom": 18,
-    },
-    "none": {"url": None, "attr": "", "text": "", "subdomains": "", "frame": "WGS-84",
-             "max_zoom": 18},
-}
+
+def _basemap_table() -> dict[str, dict[str, Any]]:
+    out = {}
+    for key in ("osm", "amap", "none"):
+        b = resolve_basemap(key)
+        out[key] = {"url": b.url, "attr": b.credit_html, "text": b.credit,
+                    "subdomains": b.subdomains, "frame": b.frame, "max_zoom": b.max_zoom}
+    return out
+
+
+#: The named basemaps: key -> url, attr (HTML), text (plain credit), subdomains, frame,
+#: max_zoom.  Tiles come from ``xyzservices``; any provider name or URL template works too.
+BASEMAPS: dict[str, dict[str, Any]] = _basemap_table()
 
 #: metres per screen pixel at zoom 0 on the equator (Web Mercator, 256-px tiles)
 _M_PER_PX_Z0 = 2 * math.pi * 6378137.0 / 256
@@ -87,8 +82,11 @@ _TEXT = {
                   "图上坐标不可用于测量。",
            "schematic_note": "示意性数据，位置与范围仅供参考，不可量测",
            "sample_note": "样例数据，非真实统计",
-           "accuracy": "精度", "layer": "图层", "source": "来源", "licence": "许可",
-           "zjgis": "由 zjgis 生成"},
+           "accuracy": "精度", "layer": "图层", "source": "数据来源", "licence": "许可",
+           "zjgis": "由 zjgis 生成",
+           "tiles_wait": "底图：{name}（瓦片加载中）",
+           "tiles_fail": "底图：{name} 瓦片无法加载（无网络？），图上未显示底图",
+           "items": "{n} 项"},
     "en": {"date": "Map date", "sources": "Data sources", "basemap": "Basemap",
            "nobasemap": "none (offline)",
            "gcj": "Note: Amap tiles use GCJ-02; every vector layer has been shifted from WGS-84 "
@@ -96,7 +94,10 @@ _TEXT = {
            "schematic_note": "Schematic: positions and extents are indicative only",
            "sample_note": "Sample data, not real statistics",
            "accuracy": "Accuracy", "layer": "Layer", "source": "Source", "licence": "Licence",
-           "zjgis": "made with zjgis"},
+           "zjgis": "made with zjgis",
+           "tiles_wait": "Basemap: {name} (loading tiles)",
+           "tiles_fail": "Basemap: {name} tiles could not load (offline?); no basemap shown",
+           "items": "{n} items"},
 }
 
 _CSS = """
@@ -111,7 +112,13 @@ _CSS = """
 .zj-title .zj-meta{color:#555;font-size:11px}
 .zj-sources summary{cursor:pointer}
 .zj-sources ul{margin:2px 0 0 14px;padding:0;max-height:40vh;overflow:auto}
-.zj-legend{bottom:28px;right:10px;max-height:70%;overflow:auto;max-width:300px}
+.zj-legend{bottom:28px;right:10px;max-height:calc(100% - 150px);overflow:auto;max-width:260px}
+.zj-legend-sec[hidden]{display:none}
+.zj-fold summary{cursor:pointer;padding-left:20px}
+.zj-row{display:inline-flex;flex-wrap:wrap;gap:2px;vertical-align:middle;max-width:150px}
+.zj-row .zj-sw{width:9px;height:9px;margin:0}
+@media (max-width:760px),(max-height:560px){.zj-legend{max-width:40%;max-height:40%;
+ font-size:11px}.zj-title{max-width:62%}.zj-title h1{font-size:15px}}
 .zj-legend-title{font-weight:700;margin-bottom:3px}
 .zj-legend-layer{margin-top:5px}
 .zj-legend-item{padding-left:20px}
@@ -121,7 +128,7 @@ _CSS = """
 .zj-sw-l{height:0;margin-bottom:2px}
 .zj-sw-c{width:10px;height:10px;border-radius:50%;border:1px solid #333}
 .zj-acc{font-size:10px;border-radius:3px;padding:0 4px;margin-left:4px;color:#fff;
- background:#2b7a3d}
+ background:#2b7a3d;white-space:nowrap;display:inline-block;line-height:1.4}
 .zj-acc-derived{background:#2c6e9b}.zj-acc-schematic{background:#c0392b}
 .zj-acc-sample{background:#8e44ad}
 .zj-tip h4{margin:0 0 3px;font-size:13px}
@@ -130,9 +137,12 @@ _CSS = """
 .zj-tip td{padding:0;max-width:260px;word-break:break-all}
 .zj-tip .zj-note{color:#c0392b;margin-top:3px;font-size:11px}
 .zj-tip .zj-src{color:#777;margin-top:3px;font-size:10px}
-.zj-label{background:none;border:none;font:700 15px "Noto Sans CJK SC","Source Han Sans SC",
- "Microsoft YaHei",sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff;
- white-space:nowrap;transform:translate(-50%,-50%)}
+.zj-label{background:none;border:none;width:0;height:0}
+.zj-label>span{position:absolute;left:0;top:0;transform:translate(-50%,-50%);
+ font:700 15px "Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;color:#222;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;white-space:nowrap;pointer-events:none}
+.zj-label-s>span{font-weight:600;font-size:11px;color:#1b1b1b}
+.zj-label-p>span{transform:translate(-50%,-135%)}
 @media print{.leaflet-control-layers{display:none}}
 """
 
@@ -140,7 +150,7 @@ _CSS = """
 # textContent only, so data never becomes markup.
 _JS = r"""
 window.zjgis = window.zjgis || (function () {
-  var registry = {}, canvas = null;
+  var registry = {}, canvas = null, labels = [], state = {labelsShown: 0};
   function txt(tag, text, cls) {
     var e = document.createElement(tag);
     e.textContent = (text === null || text === undefined) ? "\u2014" : String(text);
@@ -211,9 +221,11 @@ window.zjgis = window.zjgis || (function () {
     L.geoJSON(data, opts).addTo(group);
     (spec.marks || []).forEach(function (m) {
       var el = txt("span", m[2]);
-      L.marker([m[0], m[1]], {interactive: false, keyboard: false,
-        icon: L.divIcon({className: "zj-label zj-label-" + spec.css, html: el, iconSize: null})
+      var mk = L.marker([m[0], m[1]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: "zj-label zj-label-" + spec.css + " " + (spec.labelCls || ""),
+                         html: el, iconSize: null})
       }).addTo(group);
+      labels.push({m: mk, p: spec.labelPrio || 0, i: labels.length});
     });
     group.zjName = spec.name;
     registry[spec.name] = {group: group, count: count, spec: spec};
@@ -224,19 +236,64 @@ window.zjgis = window.zjgis || (function () {
   function tiles(map, s) {
     var t = L.tileLayer(s.url, {subdomains: s.subdomains || "abc", maxZoom: s.maxZoom,
                                 maxNativeZoom: s.maxNativeZoom, attribution: ""});
-    t.once("tileload", function () { map.attributionControl.addAttribution(s.attr); });
+    var state = "wait", note = function (text) {
+      var e = document.getElementById("zj-basemap"); if (e) { e.textContent = text; }
+    };
+    t.on("tileload", function () {
+      if (state === "ok") { return; }
+      state = "ok"; note(s.ok); map.attributionControl.addAttribution(s.attr);
+    });
+    t.on("tileerror", function () { if (state === "wait") { state = "fail"; note(s.fail); } });
     t.addTo(map);
-    registry.__tiles = t;
+    state.tiles = t;
+  }
+  // labels: drawn in priority order; one that would overlap an earlier one is hidden
+  function declutter() {
+    var placed = [], shown = 0;
+    labels.slice().sort(function (a, b) { return (a.p - b.p) || (a.i - b.i); })
+      .forEach(function (lb) {
+        var el = lb.m.getElement(), span = el && el.firstChild;
+        if (!span) { return; }
+        span.style.visibility = "visible";
+        var r = span.getBoundingClientRect();
+        var hit = r.width === 0 || placed.some(function (q) {
+          return r.left < q.right + 3 && r.right > q.left - 3 && r.top < q.bottom + 1 &&
+                 r.bottom > q.top - 1; });
+        if (hit) { span.style.visibility = "hidden"; } else { placed.push(r); shown += 1; }
+      });
+    state.labelsShown = shown;
+  }
+  function legendSync(name, on) {
+    var r = registry[name]; if (!r) { return; }
+    var secs = document.querySelectorAll('[data-zj-layer="' + r.spec.css + '"]');
+    for (var i = 0; i < secs.length; i++) { secs[i].hidden = !on; }
+  }
+  function fit(map, view) {
+    if (!view || !view.bounds) { return; }
+    var size = map.getSize(), top = 10, right = 10;
+    var t = document.getElementById("zj-title"), g = document.getElementById("zj-legend");
+    if (t) { top = Math.min(t.getBoundingClientRect().bottom + 8, size.y * 0.35); }
+    if (g && g.offsetWidth) { right = Math.min(g.offsetWidth + 20, size.x * 0.4); }
+    map.fitBounds(view.bounds, {paddingTopLeft: [12, top], paddingBottomRight: [right, 28],
+                                maxZoom: view.maxZoom || 18, animate: false});
   }
   function ready(map, view) {
     registry.__map = map;
-    requestAnimationFrame(function () { requestAnimationFrame(function () {
-      window.zjgisRendered = performance.now();
-      document.documentElement.setAttribute("data-zjgis-rendered", "1");
-    }); });
+    state.view = view; state.map = map;
+    map.on("overlayadd", function (e) { legendSync(e.layer.zjName, true); declutter(); });
+    map.on("overlayremove", function (e) { legendSync(e.layer.zjName, false); declutter(); });
+    map.on("zoomend moveend", declutter);
+    requestAnimationFrame(function () {
+      fit(map, view); declutter();
+      requestAnimationFrame(function () {
+        declutter();
+        window.zjgisRendered = performance.now();
+        document.documentElement.setAttribute("data-zjgis-rendered", "1");
+      });
+    });
   }
   return {layer: layer, layers: registry, ready: ready, tiles: tiles, text: txt,
-          decode: decode};
+          decode: decode, declutter: declutter, fit: fit, state: state};
 })();
 """
 
@@ -424,7 +481,9 @@ def _symbol(p: prep.Prepared) -> st.LegendEntry:
     s = p.style
     colour = s.fill_color or s.color
     if p.geom_family == "point":
-        return st.LegendEntry("", colour if p.kind != "station" else "#888888", "circle")
+        if p.kind == "station":  # white dot ringed in black: the colour of no metro line
+            return st.LegendEntry("", st.STATION_COLOUR, "ring")
+        return st.LegendEntry("", colour, "circle")
     if p.geom_family == "line":
         return st.LegendEntry("", s.color, "dash" if s.dash_array else "line")
     if not s.fill or s.fill_opacity == 0:
@@ -501,17 +560,19 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
         if any(extra_key in r for r in records):
             keys.append(extra_key)
     rows = [[r.get(k) for k in keys] for r in records]
-    foot_parts = [f"{texts['accuracy']}: {st.accuracy_text(p.accuracy, language)}"]
-    if p.source:
-        foot_parts.append(f"{texts['source']}: {p.source}")
-    if p.licence:
-        foot_parts.append(f"{texts['licence']}: {p.licence}")
+    sep = "：" if language == "zh" else ": "
+    foot_parts = [f"{texts['accuracy']}{sep}{st.accuracy_text(p.accuracy, language)}"]
+    if p.source or p.licence:
+        foot_parts.append(f"{texts['source']}{sep}{credit(p.source, p.licence, language)}")
     spec = {
         "name": p.name, "css": css, "title": p.title, "fields": fields, "labels": labels,
         "head": head, "tip": [fields.index(c) for c in tip_cols],
         "pop": [fields.index(c) for c in pop_cols], "styles": styles, "notes": notes,
         "foot": " · ".join(foot_parts), "family": p.geom_family, "canvas": canvas,
         "marks": [[round(la, 6), round(lo, 6), t] for la, lo, t in p.labels],
+        "labelCls": ("" if p.kind == "axis_zone" else "zj-label-s")
+        + (" zj-label-p" if p.geom_family == "point" else ""),
+        "labelPrio": _LABEL_PRIORITY.get(p.kind, 0),
         "front": bool(p.highlight),
     }
     return _js_literal(spec), _encode_layer(geoms, keys, rows)
@@ -550,21 +611,154 @@ def pixel_size_m(zoom: int, lat_deg: float) -> float:
     return _M_PER_PX_Z0 * math.cos(math.radians(lat_deg)) / 2**zoom
 
 
+#: label priority by layer kind (lower wins a collision): the subject first, then the axis
+#: zones, communities and streets/towns
+_LABEL_PRIORITY = {"extra": 0, "axis_zone": 1, "community": 2, "admin": 3}
+#: columns labelled by default on analysis layers (parcel name/id, project, road name)
+_LABEL_COLUMNS = ("name", "label_zh", "title", "project_name", "parcel_id")
+#: layers with more features than this get no labels (tooltips still name every feature)
+_MAX_LABELS = 2500
+#: catalog kinds switched off on analysis maps: their fills or broad lines cover the subject
+_COVERING_KINDS = ("community", "axis_zone", "park", "axis", "park_point")
+
+
+def _label_column(p: prep.Prepared, language: str) -> str | None:
+    wanted = p.style.label_column
+    cols = [c for c in p.gdf.columns if c != p.gdf.geometry.name]
+    if wanted == "":
+        return None
+    if wanted is not None:
+        if wanted not in cols:
+            msg = f"layer {p.name!r}: label_column {wanted!r} is not one of its columns {cols}"
+            raise ValidationError(msg)
+        return wanted
+    if p.highlight or p.name.startswith("highlight_") or p.name == "science_city_change":
+        return None
+    if p.kind in ("community", "admin"):
+        order: tuple[str, ...] = ("name",)
+    elif p.kind == "extra":
+        order = _LABEL_COLUMNS
+    else:
+        return None
+    if language == "en" and "name_en" in cols:
+        order = ("name_en", *order)
+    return next((c for c in order if c in cols), None)
+
+
+def _feature_labels(p: prep.Prepared, language: str) -> list[tuple[float, float, str]]:
+    """(lat, lon, text) of each labelled feature, largest first, one label per text."""
+    col = _label_column(p, language)
+    if col is None or not len(p.gdf) or len(p.gdf) > _MAX_LABELS:
+        return []
+    geoms = np.asarray(p.gdf.geometry.values)
+    if p.geom_family == "polygon":
+        anchors, size = shapely.point_on_surface(geoms), shapely.area(geoms)
+    elif p.geom_family == "line":
+        anchors = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+        size = shapely.length(geoms)
+    else:
+        anchors, size = geoms, np.zeros(len(geoms))
+    values = p.gdf[col].to_numpy(dtype=object)
+    out: dict[str, tuple[float, float, float]] = {}
+    for pt, v, a in zip(anchors, values, size):
+        if v is None or (isinstance(v, float) and not math.isfinite(v)) or pt is None \
+                or shapely.is_empty(pt):
+            continue
+        text = str(v).strip()
+        if not text or text == "nan":
+            continue
+        if text not in out or a > out[text][2]:
+            out[text] = (float(shapely.get_y(pt)), float(shapely.get_x(pt)), float(a))
+    ranked = sorted(out.items(), key=lambda kv: -kv[1][2])
+    return [(la, lo, t) for t, (la, lo, _) in ranked]
+
+
+def _is_subject(p: prep.Prepared) -> bool:
+    """An analysis layer given through ``extra=`` (not a highlight, not the 2022 change)."""
+    return (p.kind == "extra" and not p.name.startswith("highlight_")
+            and p.name != "science_city_change")
+
+
+def _to_frame(b: np.ndarray, frame: str) -> np.ndarray:
+    if frame != "GCJ-02":
+        return b
+    lon, lat = zcrs.transform_lonlat([b[0], b[2]], [b[1], b[3]], source="WGS-84",
+                                     target="GCJ-02")
+    return np.array([lon[0], lat[0], lon[1], lat[1]], dtype="float64")
+
+
+def _bbox(values: Sequence[float], what: str) -> np.ndarray:
+    try:
+        b = np.asarray([float(v) for v in values], dtype="float64")
+    except (TypeError, ValueError) as exc:
+        msg = f"{what}: a bbox is four numbers minx, miny, maxx, maxy (lon/lat), got {values!r}"
+        raise ValidationError(msg) from exc
+    if b.shape != (4,) or not np.isfinite(b).all() or b[0] > b[2] or b[1] > b[3] \
+            or not (-180 <= b[0] <= 180 and -180 <= b[2] <= 180 and -90 <= b[1] <= 90
+                    and -90 <= b[3] <= 90):
+        msg = (f"{what}: {values!r} is not a lon/lat bbox minx, miny, maxx, maxy in WGS-84 "
+               "(e.g. 121.58,31.19,121.62,31.22)")
+        raise ValidationError(msg)
+    return b
+
+
+FitTo = str | Sequence[float] | gpd.GeoDataFrame | gpd.GeoSeries
+
+
+def subject_bounds(fit_to: FitTo, prepared: Sequence[prep.Prepared], *,
+                   frame: str = "WGS-84") -> np.ndarray:
+    """Bounds (lon/lat, in the map's frame) of ``fit_to``: a layer, a bbox, a frame or a file.
+
+    A string is tried as a layer name or title on the map, then as a bbox
+    ``"minx,miny,maxx,maxy"``, then as a file readable by :func:`zjgis.read`.
+    """
+    if isinstance(fit_to, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        g = fit_to if isinstance(fit_to, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=fit_to)
+        lonlat = prep.to_lonlat(g, "fit_to")
+        if not len(lonlat):
+            msg = "fit_to: the frame has no geometry to open the map on"
+            raise ValidationError(msg)
+        return _to_frame(np.asarray(lonlat.total_bounds, dtype="float64"), frame)
+    if isinstance(fit_to, str):
+        for p in prepared:
+            if fit_to in (p.name, p.title) and len(p.gdf):
+                return np.asarray(p.gdf.total_bounds, dtype="float64")
+        parts = [x for x in re.split(r"[,\s]+", fit_to.strip()) if x]
+        if len(parts) == 4:
+            try:
+                return _to_frame(_bbox(parts, "fit_to"), frame)
+            except ValidationError:
+                pass
+        if Path(fit_to).exists():
+            from zjgis import io as zio
+
+            return subject_bounds(zio.read(fit_to), prepared, frame=frame)
+        names = [p.name for p in prepared]
+        msg = (f"fit_to (--extent) {fit_to!r} is neither a layer on the map ({listing(names)}), a bbox "
+               "'minx,miny,maxx,maxy' (lon/lat) nor an existing file")
+        raise ValidationError(msg)
+    return _to_frame(_bbox(list(fit_to), "fit_to"), frame)
+
+
 def briefing_map(
     layers: Sequence[str | gpd.GeoDataFrame] | str | gpd.GeoDataFrame | None = None,
     *,
     title: str = "张江科学城 规划图",
     subtitle: str | None = None,
-    basemap: Basemap = "osm",
+    basemap: Basemap = "none",
+    basemap_frame: str | None = None,
+    basemap_attribution: str | None = None,
     language: Literal["zh", "en"] = "zh",
     highlight: str | Sequence[str] | None = None,
     extra: Sequence[gpd.GeoDataFrame | tuple[gpd.GeoDataFrame, st.Style | dict]] | None = None,
+    fit_to: FitTo | None = None,
+    labels: bool = True,
     date: str | _dt.date | None = None,
     min_zoom: int = 9,
     max_zoom: int = 18,
     simplify_m: float | None = None,
     renderer: Literal["auto", "svg", "canvas"] = "auto",
-) -> folium.Map:
+) -> BriefingMap:
     """Draw the science city's layers as a briefing map (folium) in the zjgis house style.
 
     Parameters
@@ -575,12 +769,20 @@ def briefing_map(
         ``accuracy``, ``source``, ``licence``).  None draws every catalog layer;
         ``[]`` draws only ``extra``.
     title, subtitle : str
-        Title block text (escaped).
-    basemap : {"osm", "amap", "none"}
-        OpenStreetMap tiles; Amap/Gaode tiles, which are in GCJ-02, so every
-        vector layer is shifted WGS-84 → GCJ-02 (:func:`zjgis.crs.convert`) and
-        the legend says so; or no tiles at all (a blank background that needs
-        no network).
+        Title block text (shown as text, never interpreted).
+    basemap : str
+        ``"none"`` (default: no tiles, nothing to fetch — the briefing opens
+        offline), ``"osm"`` (OpenStreetMap), ``"amap"`` (Amap/Gaode tiles, in
+        GCJ-02, so every vector layer is shifted WGS-84 → GCJ-02 with
+        :func:`zjgis.crs.convert` and the legend says so), any ``xyzservices``
+        provider name (``"CartoDB.Positron"``), or a tile URL template
+        ``https://…/{z}/{x}/{y}.png`` (then ``basemap_frame`` is required).
+        A page whose tiles cannot load says so in its title block instead of
+        crediting them.
+    basemap_frame : {"WGS-84", "GCJ-02"}, optional
+        Coordinate frame of a URL template's tiles.
+    basemap_attribution : str, optional
+        Credit of a URL template's tiles (plain text).
     language : {"zh", "en"}
         Language of legend, title block, tooltips' field labels.
     highlight : str or sequence of str, optional
@@ -590,7 +792,20 @@ def briefing_map(
         Analysis results: GeoDataFrames, or ``(gdf, style)`` pairs where style is
         a :class:`~zjgis.maps.Style`, a dict of its fields, or the result of
         :func:`~zjgis.maps.choropleth`.  Titles and accuracy come from
-        ``style.title`` / ``gdf.attrs``.
+        ``style.title`` / ``gdf.attrs``.  When there are any, the map opens on
+        them, and catalog layers that would cover them (community, zone and
+        park fills, the axis) start switched off (the layer control turns them on).
+    fit_to : str, bbox or GeoDataFrame, optional
+        What the map opens on, overriding the default (``highlight``, else the
+        ``extra`` layers, else the science city, else everything): a layer
+        name or title, a lon/lat bbox ``(minx, miny, maxx, maxy)`` or the string
+        ``"minx,miny,maxx,maxy"``, a frame, or a file path.  A margin of 6 %
+        is added on every side; the panels (title, legend) are kept clear.
+    labels : bool
+        Label parcels, projects, roads and other ``extra`` features by their
+        ``name`` (or ``Style.label_column``), communities and streets/towns by
+        name; labels that would overlap at the current zoom are hidden (the
+        larger feature and the subject win).
     date : str or datetime.date, optional
         Map date in the title block (default today).
     min_zoom, max_zoom : int
@@ -604,14 +819,15 @@ def briefing_map(
 
     Returns
     -------
-    folium.Map
-        With Leaflet as the only external asset; save it with
-        :func:`zjgis.maps.save` (offline by default).
+    BriefingMap
+        A ``folium.Map`` whose text is inserted after rendering; save it with
+        :func:`zjgis.maps.save` (offline by default).  As the last line of a
+        notebook cell it displays inline with Leaflet inlined (no network).
 
     Raises
     ------
     ValidationError
-        Bad ``basemap``/``language``/``extra``/``highlight`` or style columns.
+        Bad ``basemap``/``language``/``extra``/``highlight``/``fit_to`` or style columns.
     CRSError
         A layer without CRS.
 
@@ -619,31 +835,56 @@ def briefing_map(
     -----
     Coordinates are rounded to 6 decimals (≈ 0.1 m) after simplification.
     One pixel at zoom *z* and latitude φ is ``2π·6378137·cos φ / (256·2^z)`` metres.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> from zjgis import maps
+    >>> parcels = gpd.GeoDataFrame({"name": ["地块{{7*7}}"]},
+    ...                            geometry=[box(121.60, 31.20, 121.61, 31.21)], crs=4326)
+    >>> m = maps.briefing_map([], extra=[parcels], title="示例")
+    >>> "地块{{7*7}}" in m.render_page()
+    True
     """
     language = prep.check_language(language)
-    if basemap not in BASEMAPS:
-        msg = f"basemap must be one of {sorted(BASEMAPS)}, got {basemap!r}"
-        raise ValidationError(msg)
     if renderer not in ("auto", "svg", "canvas"):
         msg = f"renderer must be 'auto', 'svg' or 'canvas', got {renderer!r}"
         raise ValidationError(msg)
     texts = _TEXT[language]
-    bm = BASEMAPS[basemap]
+    bm: _Basemap = resolve_basemap(basemap, frame=basemap_frame, attribution=basemap_attribution)
     frames = prep.resolve(layers)  # None: every catalog layer; [] for extra= only
     prepared = prep.prepare(frames, extra, language=language)
     if not prepared:
         msg = "nothing to draw: no layers and no extra"
         raise ValidationError(msg)
     prepared, _ = prep.apply_highlight(prepared, highlight)
-    if bm["frame"] == "GCJ-02":
+    if bm.frame == "GCJ-02":
         prepared = [_shift_gcj(p) for p in prepared]
+    subject = [p for p in prepared if _is_subject(p)]
+    if subject:  # an analysis map: the background must not cover the subject
+        for p in prepared:
+            if p.kind in _COVERING_KINDS or p.name == "science_city_change":
+                p.style = p.style.with_(show=False)
     bounds = prep.bounds_of(prepared)
-    focus = prep.bounds_of(prepared, only_highlight=True) if highlight else None
-    if focus is None:  # open on the science city when it is drawn, not on all of Shanghai
-        city = [p for p in prepared if p.name in ("science_city_2022", "science_city_2017")]
-        focus = prep.bounds_of(city) if city else None
+    if fit_to is not None:
+        focus = subject_bounds(fit_to, prepared, frame=bm.frame)
+    else:
+        focus = prep.bounds_of(prepared, only_highlight=True) if highlight else None
+        if focus is None and subject:
+            focus = prep.bounds_of(subject)
+        if focus is None:  # open on the science city when it is drawn, not on all of Shanghai
+            city = [p for p in prepared if p.name in ("science_city_2022", "science_city_2017")]
+            focus = prep.bounds_of(city) if city else None
     if bounds is None:
         bounds = np.array([121.55, 31.15, 121.70, 31.25])
+    if labels:
+        for p in prepared:
+            if p.kind != "axis_zone":
+                p.labels = _feature_labels(p, language)
+    else:
+        for p in prepared:
+            p.labels = []
     centre_lat = float((bounds[1] + bounds[3]) / 2)
     tol_m = pixel_size_m(max_zoom, centre_lat) if simplify_m is None else float(simplify_m)
     if tol_m < 0:
@@ -652,9 +893,10 @@ def briefing_map(
     tolerance_deg = tol_m / _M_PER_DEG_LAT
     total = sum(len(p.gdf) for p in prepared)
     canvas = renderer == "canvas" or (renderer == "auto" and total > 3000)
+    fb = _framed(focus if focus is not None else bounds)
 
     m = BriefingMap(
-        location=[centre_lat, float((bounds[0] + bounds[2]) / 2)],
+        location=[float((fb[1] + fb[3]) / 2), float((fb[0] + fb[2]) / 2)],
         tiles=None, zoom_start=12, min_zoom=min_zoom, max_zoom=max_zoom,
         control_scale=False, prefer_canvas=False,
     )
@@ -664,10 +906,13 @@ def briefing_map(
     slots = m.zjgis_slots  # every text goes in after rendering, never as template source
     m.get_root().title = slots.put(html_text(title))
     m.add_child(_Assets(slots))
-    if bm["url"]:
-        m.add_child(_Tiles(slots, {"url": bm["url"], "attr": bm["attr"],
-                                   "subdomains": bm["subdomains"], "maxZoom": max_zoom,
-                                   "maxNativeZoom": bm["max_zoom"]}))
+    bm_name = bm.name_zh if language == "zh" else bm.name_en
+    if bm.url:
+        m.add_child(_Tiles(slots, {
+            "url": bm.url, "attr": bm.credit_html, "subdomains": bm.subdomains,
+            "maxZoom": max_zoom, "maxNativeZoom": bm.max_zoom,
+            "ok": f"{texts['basemap']}{'：' if language == 'zh' else ': '}{bm.credit or bm_name}",
+            "fail": texts["tiles_fail"].format(name=bm_name)}))
     sections = []
     control_names: set[str] = set()
     for p in prepared:
@@ -686,13 +931,14 @@ def briefing_map(
                                 show=show))
         if not p.name.startswith("highlight_"):
             sections.append(st.LegendSection(title=p.title, accuracy=p.accuracy,
-                                             entries=p.entries, symbol=_symbol(p)))
+                                             entries=p.entries, symbol=_symbol(p),
+                                             key=_css_name(p.name), hidden=not show))
     # legend footnotes: what each accuracy class on the map means (once), GCJ-02 shift
     classes = [c for c in st.ACCURACY_LABELS if any(p.accuracy == c for p in prepared)]
     sep = "：" if language == "zh" else ": "
     notes = [f"{st.accuracy_text(c, language)}{sep}{st.accuracy_text(c, language, long=True)}"
              for c in classes]
-    if bm["frame"] == "GCJ-02":
+    if bm.frame == "GCJ-02" and bm.url:
         notes.append(texts["gcj"])
     legend = st.legend_html(sections, language=language, notes=notes)
     day = date.isoformat() if isinstance(date, _dt.date) else (date or _dt.date.today().isoformat())
@@ -700,22 +946,25 @@ def briefing_map(
     title_parts = [f"<h1>{html.escape(title)}</h1>"]
     if subtitle:
         title_parts.append(f"<h2>{html.escape(subtitle)}</h2>")
-    meta = [f"{texts['date']}：{html.escape(str(day))}" if language == "zh"
-            else f"{texts['date']}: {html.escape(str(day))}"]
-    meta.append(f"{texts['basemap']}{sep}" + html.escape(bm["text"] or texts["nobasemap"]))
+    meta = [f"{texts['date']}{sep}{html.escape(str(day))}"]
+    if bm.url:
+        wait = texts["tiles_wait"].format(name=bm_name)
+        meta.append(f'<span id="zj-basemap">{html.escape(wait)}</span>')
+    else:
+        meta.append(f"{texts['basemap']}{sep}" + html.escape(texts["nobasemap"]))
     meta.append(html.escape(texts["zjgis"]))
     title_parts.append('<div class="zj-meta">' + "<br>".join(meta))
-    if sources:  # long provenance text: folded, opens on click (plain HTML, no script)
+    if sources:  # provenance: folded, opens on click (plain HTML, no script)
         items = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
         title_parts.append(f'<details class="zj-sources"><summary>{texts["sources"]} '
                            f"({len(sources)})</summary><ul>{items}</ul></details>")
     title_parts.append("</div>")
-    fb = _framed(focus if focus is not None else bounds)
-    view = {"bounds": [[float(fb[1]), float(fb[0])], [float(fb[3]), float(fb[2])]]}
+    view = {"bounds": [[float(fb[1]), float(fb[0])], [float(fb[3]), float(fb[2])]],
+            "maxZoom": max_zoom}
     m.add_child(_Panels(slots, "".join(title_parts), legend, view))
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.fit_bounds(view["bounds"])
     log.info("briefing map: %d layers, %d features, basemap %s, simplify %.2f m, %s renderer",
-             len(prepared), total, basemap, tol_m, "canvas" if canvas else "svg")
+             len(prepared), total, bm.key, tol_m, "canvas" if canvas else "svg")
     m.zjgis_layers = [p.name for p in prepared]  # type: ignore[attr-defined]
+    m.zjgis_view = view  # type: ignore[attr-defined]
     return m

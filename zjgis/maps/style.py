@@ -83,6 +83,10 @@ _LINE_WORDS = {"浦江": "pujiang", "pujiang": "pujiang", "磁浮": "maglev", "m
                "机场联络": "airport_link", "airport": "airport_link", "市域机场": "airport_link",
                "金山": "jinshan", "jinshan": "jinshan"}
 _UNKNOWN_LINE = "#555555"
+#: Station symbol in legends: a white dot ringed in near-black, the colour of no metro line.
+STATION_COLOUR = "#111111"
+#: A legend section with more entries than this folds them into one swatch row.
+FOLD_ABOVE = 8
 
 #: Accuracy classes (layers catalog) -> (中文, English, explanation zh, explanation en).
 ACCURACY_LABELS: dict[str, tuple[str, str, str, str]] = {
@@ -204,6 +208,10 @@ class Style:
     aliases : mapping of str to str, optional
         Display names of columns in tooltips and popups (``{"status": "状态"}``),
         overriding zjgis's built-in labels; columns keep their English keys.
+    label_column : str, optional
+        Column whose values label the features on the map (default: ``name``,
+        ``label_zh``, ``title``, ``project_name`` or ``parcel_id`` when present;
+        ``""`` for no labels).
     show : bool
         Whether the layer is switched on when the map opens.
     """
@@ -226,6 +234,7 @@ class Style:
     tooltip: Sequence[str] | None = None
     popup: Sequence[str] | None = None
     aliases: Mapping[str, str] | None = None
+    label_column: str | None = None
     show: bool = True
     legend: tuple[LegendEntry, ...] = field(default=(), compare=False)
 
@@ -504,6 +513,9 @@ def _swatch(entry: LegendEntry) -> str:
     c = html.escape(entry.color, quote=True)
     if entry.symbol == "circle":
         return (f'<span class="zj-sw zj-sw-c" style="background:{c}"></span>')
+    if entry.symbol == "ring":
+        return (f'<span class="zj-sw zj-sw-c" style="background:#fff;border:2px solid {c}">'
+                "</span>")
     if entry.symbol in ("line", "dash", "outline"):
         border = "dashed" if entry.symbol == "dash" else "solid"
         width = "3px" if entry.symbol == "line" else "2px"
@@ -522,6 +534,8 @@ class LegendSection:
     entries: list[LegendEntry]
     symbol: LegendEntry | None = None
     note: str | None = None
+    key: str | None = None  # layer key: the page shows the section only while the layer is on
+    hidden: bool = False
 
 
 def legend_html(sections: Sequence[LegendSection], *, language: str = "zh",
@@ -531,6 +545,8 @@ def legend_html(sections: Sequence[LegendSection], *, language: str = "zh",
     acc_head = "精度" if language == "zh" else "accuracy"
     parts = [f'<div class="zj-legend-title">{html.escape(heading)}</div>']
     for sec in sections:
+        attrs = f' data-zj-layer="{html.escape(sec.key, quote=True)}"' if sec.key else ""
+        parts.append(f'<div class="zj-legend-sec"{attrs}{" hidden" if sec.hidden else ""}>')
         sym = _swatch(sec.symbol) if sec.symbol else ""
         acc = ""
         if sec.accuracy:
@@ -541,8 +557,22 @@ def legend_html(sections: Sequence[LegendSection], *, language: str = "zh",
                      f"{acc}</div>")
         if sec.note:
             parts.append(f'<div class="zj-legend-note">{html.escape(sec.note)}</div>')
-        for e in sec.entries:
-            parts.append(f'<div class="zj-legend-item">{_swatch(e)}{html.escape(e.label)}</div>')
+        if len(sec.entries) > FOLD_ABOVE:  # many members (rail lines): one row, unfolds
+            row = "".join(f'<span title="{html.escape(e.label, quote=True)}">{_swatch(e)}</span>'
+                          for e in sec.entries)
+            count = (f"{len(sec.entries)} 项" if language == "zh"
+                     else f"{len(sec.entries)} items")
+            parts.append(f'<details class="zj-fold"><summary><span class="zj-row">{row}</span> '
+                         f"{html.escape(count)}</summary>")
+            for e in sec.entries:
+                parts.append(f'<div class="zj-legend-item">{_swatch(e)}{html.escape(e.label)}'
+                             "</div>")
+            parts.append("</details>")
+        else:
+            for e in sec.entries:
+                parts.append(f'<div class="zj-legend-item">{_swatch(e)}{html.escape(e.label)}'
+                             "</div>")
+        parts.append("</div>")
     for note in notes:
         parts.append(f'<div class="zj-legend-note">{html.escape(note)}</div>')
     return "\n".join(parts)
