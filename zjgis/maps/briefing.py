@@ -734,8 +734,8 @@ def subject_bounds(fit_to: FitTo, prepared: Sequence[prep.Prepared], *,
 
             return subject_bounds(zio.read(fit_to), prepared, frame=frame)
         names = [p.name for p in prepared]
-        msg = (f"fit_to (--extent) {fit_to!r} is neither a layer on the map ({listing(names)}), a bbox "
-               "'minx,miny,maxx,maxy' (lon/lat) nor an existing file")
+        msg = (f"fit_to (--extent) {fit_to!r} is neither a layer on the map "
+               f"({listing(names)}), a bbox 'minx,miny,maxx,maxy' (lon/lat) nor an existing file")
         raise ValidationError(msg)
     return _to_frame(_bbox(list(fit_to), "fit_to"), frame)
 
