@@ -99,12 +99,12 @@ STATUS_SYNONYMS: dict[str, str] = {
 NOT_SUPPLIED: tuple[str, ...] = STATUSES[:3]
 #: Map colours of the statuses (sequential: light = early, dark = producing).
 STATUS_COLOURS: dict[str, str] = {
-    "pre_acquisition": "#fee391",
-    "acquired": "#fec44f",
-    "reserved": "#fe9929",
-    "supplied": "#41b6c4",
-    "under_construction": "#2c7fb8",
-    "in_production": "#253494",
+    "pre_acquisition": "#F0E442",  # Okabe & Ito 2008 colour-blind-safe palette: yellow,
+    "acquired": "#E69F00",  # orange, vermillion (the three pre-supply steps also differ
+    "reserved": "#D55E00",  # in lightness, L* 89 / 71 / 54), sky blue, bluish green, blue;
+    "supplied": "#56B4E9",  # checked under simulated deuteranopia, protanopia and
+    "under_construction": "#009E73",  # tritanopia in tests/test_maps_colours.py
+    "in_production": "#0072B2",
 }
 #: Allowed transitions: status -> set of statuses it may move to.
 TRANSITIONS: dict[str, frozenset[str]] = {
