@@ -438,8 +438,14 @@ def _is_lonlat(crs) -> bool:
     return crs.is_geographic
 
 
-def _refuse_non_lonlat(geoms: np.ndarray, index: pd.Index, label: str) -> None:
-    """Raise when a vertex is NaN/inf or beyond ±180°/±90° (metres, swapped lat/lon)."""
+def _refuse_non_lonlat(geoms: np.ndarray, index: pd.Index, label: str, *,
+                       check_range: bool = True) -> None:
+    """Raise when a vertex is NaN/inf or (``check_range``) beyond ±180°/±90°.
+
+    The lon/lat door check of the crs functions themselves (``crs`` sits below
+    :mod:`zjgis._validate`, whose ``require_finite_coords`` and
+    ``require_lonlat_range`` the other modules use).
+    """
     from zjgis.errors import GeometryError
 
     present = np.flatnonzero(~shapely.is_missing(geoms))
@@ -454,6 +460,8 @@ def _refuse_non_lonlat(geoms: np.ndarray, index: pd.Index, label: str) -> None:
         msg = (f"{label}: {bad.size} feature(s) have NaN or infinite coordinates — "
                f"{_feature_names(index, bad)}; fix or drop those vertices before converting")
         raise GeometryError(msg)
+    if not check_range:
+        return
     beyond = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
     if beyond.any():
         bad = np.unique(present[which[beyond]])
@@ -539,8 +547,7 @@ def convert(gdf, *, source: str, target: str, name: str | None = None):
         raise CRSError(msg)
     out = gdf.copy()
     if src != dst:
-        _refuse_non_lonlat(np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf,
-                                      dtype=object), gdf.index, label)
+        _refuse_non_lonlat(_geom_values(gdf), gdf.index, label)
         func = _CONVERTERS[(src, dst)]
 
         def _shift(coords: np.ndarray) -> np.ndarray:
@@ -599,7 +606,18 @@ def to_metric(gdf, *, crs: str | pyproj.CRS = METRIC, name: str | None = None):
     Raises
     ------
     CRSError
-        If ``gdf`` has no CRS or the target is not in metres.
+        If ``gdf`` has no CRS, the target is not in metres, or lon/lat
+        coordinates lie beyond ±180°/±90° (metres labelled EPSG:4326).
+    GeometryError
+        A vertex is NaN or infinite, before or after the projection.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import Point
+    >>> p = to_metric(gpd.GeoSeries([Point(121.6, 31.2)], crs="EPSG:4326"))
+    >>> p.crs.to_epsg(), round(p.iloc[0].x), round(p.iloc[0].y)
+    (32651, 366621, 3452612)
     """
     label = name or "layer"
     if gdf.crs is None:
@@ -610,9 +628,18 @@ def to_metric(gdf, *, crs: str | pyproj.CRS = METRIC, name: str | None = None):
     if not target.is_projected or unit not in ("metre", "meter"):
         msg = f"{target.to_string()} is not a projected CRS in metres"
         raise CRSError(msg)
+    _refuse_non_lonlat(_geom_values(gdf), gdf.index, label, check_range=gdf.crs.is_geographic)
     if gdf.crs.equals(target):
         return gdf.copy()
-    return gdf.to_crs(target)
+    out = gdf.to_crs(target)
+    _refuse_non_lonlat(_geom_values(out), out.index, f"{label} (in {target.to_string()})",
+                       check_range=False)
+    return out
+
+
+def _geom_values(gdf) -> np.ndarray:
+    return np.asarray(gdf.geometry.values if hasattr(gdf, "geometry") else gdf.values,
+                      dtype=object)
 
 
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -624,8 +651,12 @@ def _lonlat_geoms(gdf, name: str | None):
         msg = f"{label} has no CRS; geodesic measures need to know where the coordinates are"
         raise CRSError(msg)
     series = gdf.geometry if hasattr(gdf, "geometry") else gdf
-    if not _is_lonlat(series.crs):
+    lonlat = _is_lonlat(series.crs)
+    _refuse_non_lonlat(_geom_values(series), series.index, label, check_range=lonlat)
+    if not lonlat:
         series = series.to_crs(WGS84)
+        _refuse_non_lonlat(_geom_values(series), series.index,
+                           f"{label} (projected to EPSG:4326)")
     return series
 
 
@@ -675,11 +706,11 @@ def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.D
     Raises
     ------
     CRSError
-        No CRS.
+        No CRS, or coordinates that are not longitude/latitude (metres labelled
+        EPSG:4326, lat/lon swapped).
     GeometryError
         An invalid polygon (unless ``repair=True``): its area is not defined —
-        a bow-tie's two lobes cancel to 0 m².  Or a coordinate that is NaN or
-        not a longitude/latitude (metres labelled EPSG:4326, lat/lon swapped).
+        a bow-tie's two lobes cancel to 0 m².  Or a NaN/infinite vertex.
 
     Notes
     -----
@@ -778,7 +809,17 @@ def geodesic_length(gdf, *, name: str | None = None) -> pd.Series:
     Raises
     ------
     CRSError
-        If ``gdf`` has no CRS.
+        If ``gdf`` has no CRS, or coordinates beyond ±180°/±90° in a lon/lat CRS.
+    GeometryError
+        A vertex is NaN or infinite.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString
+    >>> road = gpd.GeoSeries([LineString([(121.60, 31.20), (121.61, 31.20)])], crs="EPSG:4326")
+    >>> round(float(geodesic_length(road).iloc[0]), 1)
+    953.0
     """
     series = _lonlat_geoms(gdf, name)
     values = [

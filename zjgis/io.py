@@ -576,7 +576,11 @@ def read(
     EncodingError
         Text in an undetectable encoding, or GBK read as something else.
     CRSError
-        No CRS and no ``source_crs``.
+        No CRS and no ``source_crs`` (the message names the likely CRS when the
+        coordinates look like metres), or coordinates outside the lon/lat range
+        of a geographic CRS (metres labelled EPSG:4326, lat/lon swapped).
+    GeometryError
+        A NaN or infinite vertex.
 
     Warns
     -----
@@ -638,6 +642,7 @@ def read(
 
     gdf.attrs["source_path"] = str(path)
     gdf.attrs["encoding"] = enc
+    require_finite_coords(gdf, label)
     gdf = _apply_source_crs(gdf, source_crs, label)
 
     problems = geometry_problems(gdf)
@@ -968,6 +973,7 @@ def write(
     # GeoJSON would turn a NaN vertex into a null geometry, GeoPackage store a
     # shape no reader can use: refuse them before anything is written
     require_finite_coords(gdf, f"refusing to write {path}")
+    require_lonlat_range(gdf, f"refusing to write {path}")
     _writable_target(path)
     if driver == "GeoJSON" and not gdf.crs.equals(_crs.WGS84):
         log.info("%s: reprojecting %s -> EPSG:4326 for GeoJSON", path, gdf.crs.to_string())
