@@ -119,12 +119,14 @@ def read_table(
     *,
     sheet: str | int | None = None,
     text_columns: Sequence[str] = (),
+    strict: bool = True,
 ) -> pd.DataFrame:
     """Read an Excel (``.xlsx``/``.xls``) or CSV table, mapping columns like :func:`read_input`.
 
     CSV text may be UTF-8 (with or without BOM) or GBK/GB18030 (Excel on Chinese
     Windows).  Identifier columns (``text_columns``, after mapping: also every
-    ``*_id`` field) are read as text so ``007`` stays ``007``.
+    ``*_id`` field) are read as text so ``007`` stays ``007``.  ``strict`` as in
+    :func:`read_input`.
 
     Raises
     ------
@@ -149,7 +151,8 @@ def read_table(
         raise ReadError(f"{p}: cannot read the table ({type(exc).__name__}: {exc})") from None
     df.attrs["source_path"] = str(p)
     if table is not None:
-        df = _schema.map_columns(df, table, columns=_mapping_for(df, args, True), name=str(p))
+        df = _schema.map_columns(df, table, columns=_mapping_for(df, args, strict),
+                                 name=str(p))
     for col in df.columns:
         if col in text_columns or str(col).endswith("_id"):
             df[col] = df[col].map(_as_text)

@@ -6,6 +6,9 @@ Examples::
     zjgis reserve import --register R.gpkg parcels.shp --create --rejected rejected.csv
     zjgis reserve match --register R.gpkg --projects projects.xlsx --out matches.xlsx
     zjgis reserve map --register R.gpkg --projects projects.xlsx --year 2025 --out map.html
+    zjgis reserve transition --register R.gpkg ZJ-01 已出让 --date 2025-03-01 --note 挂牌出让
+    zjgis reserve update --register R.gpkg ZJ-01 --set 街镇=张江镇 计划供应年份=2026
+    zjgis reserve history --register R.gpkg ZJ-01
 
 Each command parses its arguments, calls :mod:`zjgis.landreserve` (and
 :mod:`zjgis.maps` for ``map``) and writes atomically, refusing to replace an
@@ -22,10 +25,28 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from zjgis import io as _io
-from zjgis.cli._common import refuse_existing
-from zjgis.errors import ReadError, WriteError
-from zjgis.landreserve import Register, briefing_layers, match_projects, write_plan_excel
+from zjgis import crs as _crs
+from zjgis import schema as _schema
+from zjgis.cli._common import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    add_input_options,
+    read_input,
+    read_table,
+    refuse_existing,
+    write_csv,
+)
+from zjgis.errors import ReadError, ValidationError, WriteError
+from zjgis.landreserve import (
+    STATUS_ZH,
+    Register,
+    briefing_layers,
+    match_projects,
+    plan_table,
+    write_match_excel,
+    write_plan_excel,
+)
+from zjgis.landreserve import values as _values
 
 _RAW = argparse.RawDescriptionHelpFormatter
 _REGISTER_HELP = "the register: a GeoPackage (.gpkg) made by zjgis (土地储备台账)"
@@ -53,17 +74,22 @@ def register(sub: argparse._SubParsersAction) -> None:
             "its land use (2023 用地用海分类), area (公顷, 亩) and lifecycle status\n"
             f"  {_LIFECYCLE}\n"
             "and the full history of changes (who, when, before/after).  Record changes\n"
-            "from Python (zjgis.landreserve.Register: add, transition, update); these\n"
-            "commands import parcels and produce the documents for the joint meeting."),
+            "here (transition, update; history shows them) or from Python\n"
+            "(zjgis.landreserve.Register) — both write the same transactions and history;\n"
+            "the other actions import parcels and produce the documents for the meeting."),
         epilog=(
             "examples:\n"
             "  zjgis reserve import parcels.shp --register R.gpkg --create\n"
             "  zjgis reserve plan  --register R.gpkg --year 2025 --out 计划表2025.xlsx\n"
             "  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx --out 匹配.xlsx\n"
             "  zjgis reserve map   --register R.gpkg --projects 五个一批.xlsx --year 2025 \\\n"
-            "                      --out 储备地块.html\n\n"
-            "Outputs are never overwritten unless you pass --overwrite.  Exit code 0: done;\n"
-            "1: an error (the message says what to fix) or rejected rows on import.\n"
+            "                      --out 储备地块.html\n"
+            "  zjgis reserve transition --register R.gpkg ZJ-01 已出让 --date 2025-03-01\n"
+            "  zjgis reserve update --register R.gpkg ZJ-01 --set 计划供应年份=2026\n"
+            "  zjgis reserve history --register R.gpkg ZJ-01\n\n"
+            "Outputs are never overwritten unless you pass --overwrite.  Exit codes: 0 done;\n"
+            "1 an error (the message says what to fix; nothing was written); 2 bad\n"
+            "arguments; 3 import: some rows rejected (listed), the others imported.\n"
             "Try it on the generated sample register (accuracy 'sample', nothing real):\n"
             "  data/sample_register/register.gpkg and projects.csv"),
     )
@@ -76,10 +102,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             "年度土地储备计划表 — the annual land-reserve plan table, ready to hand out.\n\n"
             "One row per 街镇 (or 社区 with --by community) and a 合计 row: parcels and area\n"
             "(公顷, 亩) by status (预收储/收储/储备/供应/在建/投产) and by land use\n"
-            "(工业 10, 科研 0802, 仓储 11, 产业综合用地), the supply planned in YEAR (计划供应)\n"
-            "and, of it, the land not yet supplied (待供应).  Areas are geodesic; the 合计\n"
-            "row equals the register.  Sheet 计划表 has a title row and Chinese headers\n"
-            "with units; sample data is labelled as such in the title."),
+            "(工业 1001, 科研 0802, 仓储 11, 产业综合用地, 采矿/盐田 1002/1003), the supply\n"
+            "planned in YEAR (计划供应) and, of it, the land not yet supplied (待供应).\n"
+            "Areas are geodesic; the 合计 row equals the register and the sum of the rows\n"
+            "as printed.  Sheet 计划表 has a title row and Chinese headers with units;\n"
+            "sheet 地块清单 lists every parcel (编号, 名称, 街镇, 产业社区, 用地性质, 面积\n"
+            "declared and measured, 状态, 计划供应年份).  Both print on A3 landscape, one\n"
+            "page wide.  Sample data is labelled as such in the title."),
         examples=("  zjgis reserve plan --register R.gpkg --year 2025 --out 计划表2025.xlsx\n"
                   "  zjgis reserve plan --register R.gpkg --year 2025 --by community \\\n"
                   "                     --as-of 2024-12-31 --out 计划表.xlsx"))
@@ -101,12 +130,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "导入地块 — add parcels to the register, all accepted rows in one transaction\n"
             "(an interrupted import leaves the register as it was).\n\n"
-            "Each row needs parcel_id, land_use_code (e.g. 100101, 0802, 1101, SH-CYZH)\n"
-            "and status (key such as reserved or the Chinese label such as 储备); name,\n"
-            "street_town, community, supply_year and owner are optional, other columns are\n"
-            "kept as free attributes.  Areas are computed.  Rows with a problem (duplicate\n"
-            "id, overlap with a registered parcel, invalid geometry, unknown status or\n"
-            "code, outside the science city) are rejected and listed with the reason.\n\n"
+            "Each row needs parcel_id, land_use_code and status; name, street_town,\n"
+            "community, supply_year, owner and a declared area are optional, other columns\n"
+            "are kept as free attributes.  Chinese and shapefile-cut names are understood\n"
+            "(地块编号/宗地号, 用地性质, 状态, 面积(亩), 街镇, 计划供应年份, land_use_c …;\n"
+            "--columns 宗地号=parcel_id for others).  Land use by 2023 code or name\n"
+            "(100101 / 一类工业用地), or an old GB 50137 code (M1, W1, A35; C65); status by\n"
+            "key or Chinese word (储备, 已出让 …).  Areas are measured geodesically; a\n"
+            "declared area (面积, unit from the header or --area-unit) is kept beside them\n"
+            "and a difference above --area-tolerance is reported.  A missing 街镇 is\n"
+            "taken from the streets_towns layer by location (and said so).  Rows with a\n"
+            "problem (duplicate id, overlap with a registered parcel, invalid geometry,\n"
+            "unknown status or land use, outside the science city) are rejected and\n"
+            "listed with the reason; exit code 3 when some rows were rejected.\n\n"
             "The science-city boundary used for the check is SCHEMATIC (science_city_2022):\n"
             "real parcels near its edge may fall outside it; the message suggests a\n"
             "--study-area-buffer-m, or use --no-study-area."),
@@ -115,15 +151,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                   "                       --register R.gpkg --rejected 未导入.csv"))
     imp.add_argument("source", metavar="FILE",
                      help="parcels: .shp/.zip, .gpkg, .geojson, or .xlsx/.csv with a WKT column")
+    imp.add_argument("--date", default=None, metavar="DATE",
+                     help="when the parcels entered the reserve (YYYY-MM-DD; default now): "
+                          "later changes (transition, update) must not be earlier")
+    imp.add_argument("--note", default="", metavar="TEXT",
+                     help="note kept in the history (default: imported from FILE)")
     imp.add_argument("--create", action="store_true",
                      help="create the register if R.gpkg does not exist yet")
     imp.add_argument("--layer", default=None, metavar="NAME",
                      help="layer of a GeoPackage, or sheet of an Excel file")
     imp.add_argument("--wkt-column", default="wkt", metavar="COLUMN",
                      help="column with the WKT geometry in Excel/CSV input (default: wkt)")
-    imp.add_argument("--source-crs", default=None, metavar="CRS",
-                     help="coordinate system when the file does not say: GCJ-02 (Amap/高德), "
-                          "BD-09 (Baidu), EPSG:4490 (CGCS2000); default WGS-84")
+    add_input_options(imp)
+    imp.add_argument("--land-use-default", nargs="+", default=None, metavar="NAME=CODE",
+                     help="class to use for a land-use name or old code that stands for "
+                          "several, e.g. 工业用地=100101 M=100102")
+    imp.add_argument("--area-unit", default=None, metavar="UNIT",
+                     help="unit of a declared area column whose header names none "
+                          "(亩, 公顷, m²)")
+    imp.add_argument("--area-tolerance", type=float, default=0.01, metavar="FRACTION",
+                     help="declared and measured area differing by more than this share "
+                          "is a data-quality warning (default 0.01 = 1 %%)")
     imp.add_argument("--no-study-area", action="store_true",
                      help="do not check that the parcels lie in the science city")
     imp.add_argument("--study-area-buffer-m", type=float, default=0.0, metavar="M",
@@ -142,19 +190,29 @@ def register(sub: argparse._SubParsersAction) -> None:
             "(在建/新建/储备), one parcel per project, so that space waits for projects.\n\n"
             "Available: parcels 收储 or 储备 on industrial, R&D, warehousing or 产业综合用地.\n"
             "Score = 0.5 industry fit (the community's and the axis zone's positioning:\n"
-            "中国芯 / 智能造 / 创新药) + 0.3 area fit (the project's 亩 range) + 0.2 distance\n"
-            "to rail; the total score is maximised (assignment problem).  The Excel file\n"
-            "has three sheets: matched (with the score's parts), unmatched_projects and\n"
-            "idle_parcels (each with the reason).\n\n"
-            "Project list columns: project_id, name, status (在建/新建/储备), industry\n"
-            "(integrated_circuits, biomedicine, artificial_intelligence,\n"
-            "advanced_manufacturing …), area_min_mu, area_max_mu, preferred_zone\n"
-            "(optional: 中国芯/智能造/创新药 or north/middle/south)."),
-        examples="  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx "
-                 "--out 匹配.xlsx\n")
+            "中国芯 / 智能造 / 创新药) + 0.3 area fit (the project's 亩 demand) + 0.2 distance\n"
+            "to rail.  --objective most_placed (default) places as many projects as\n"
+            "possible, then maximises the total score; best_total maximises the total\n"
+            "score even if fewer projects are placed.  The Excel file (Chinese) has three\n"
+            "sheets: 匹配结果 (with the score's parts), 未匹配项目 and 闲置地块 (each with\n"
+            "the reason: too small, too big, wrong zone, taken …).\n\n"
+            "Project list columns (Chinese or English; --columns for others): 项目名称 /\n"
+            "name, 项目编号 / project_id (default: the name), 项目状态 / status (在建/新建/\n"
+            "储备; optional), 产业类别 / industry (集成电路, 生物医药, 人工智能, 智能制造\n"
+            "or their English keys; an unknown industry is an error), and the land\n"
+            "demand: one figure 用地需求(亩) / demand_mu, accepted within ±TOLERANCE\n"
+            "(--demand-tolerance, default 0.2 = ±20 %), or a range area_min_mu /\n"
+            "area_max_mu; 意向区域 / preferred_zone (optional: 中国芯/智能造/创新药)."),
+        examples=("  zjgis reserve match --register R.gpkg --projects 五个一批.xlsx "
+                  "--out 匹配.xlsx\n"
+                  "  zjgis reserve match --register R.gpkg --projects 项目.xlsx \\\n"
+                  "      --columns 需求亩数=demand_mu --demand-tolerance 0.3 --out 匹配.xlsx\n"))
     match.add_argument("--projects", required=True, metavar="FILE",
                        help="project list, .xlsx or .csv (columns above)")
+    _add_match_options(match)
     match.add_argument("--out", required=True, metavar="FILE.xlsx", help="Excel file to write")
+    match.add_argument("--language", choices=("zh", "en"), default="zh",
+                       help="language of sheets, headers, values and reasons (default zh)")
     match.add_argument("--overwrite", action="store_true", help="replace FILE.xlsx if it exists")
     match.set_defaults(func=_match)
 
@@ -171,6 +229,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "that year is outlined dashed.  Tooltips and the legend state each layer's\n"
             "accuracy (sample data is labelled 样例)."),
         examples=("  zjgis reserve map --register R.gpkg --out 储备地块.html\n"
+                  "  zjgis reserve map --register R.gpkg --enterprises 企业.geojson "
+                  "--source-crs GCJ-02 --out 储备地块.html\n"
                   "  zjgis reserve map --register R.gpkg --projects 五个一批.xlsx --year 2025 \\\n"
                   "                    --basemap amap --out 储备地块.html --png 储备地块.png"))
     mp.add_argument("--out", required=True, type=Path, metavar="FILE.html",
@@ -178,6 +238,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     mp.add_argument("--projects", default=None, metavar="FILE",
                     help="五个一批 project list (.xlsx/.csv, as for `reserve match`): "
                          "match it and show the matched parcels")
+    _add_match_options(mp)
+    mp.add_argument("--enterprises", default=None, metavar="FILE",
+                    help="also show enterprise points (企业名称, 产业类别, 就业岗位), "
+                         "e.g. an Amap export with --source-crs GCJ-02")
+    add_input_options(mp, columns=False)
     mp.add_argument("--year", type=int, default=None, metavar="YEAR",
                     help="outline the parcels planned for supply in YEAR (计划供应)")
     mp.add_argument("--as-of", default=None, metavar="DATE",
@@ -196,7 +261,81 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="link Leaflet from the internet instead of inlining it (smaller file)")
     mp.add_argument("--overwrite", action="store_true", help="replace existing output files")
     mp.set_defaults(func=_map)
+    tr = _add(
+        rs, "transition",
+        help="状态变更: move a parcel to its next lifecycle status (with date and note)",
+        description=(
+            "状态变更 — move one parcel along the lifecycle\n"
+            f"  {_LIFECYCLE}\n"
+            "in one transaction, recorded in the history (who, when, note), exactly as\n"
+            "Register.transition does.  STATUS is a key (acquired, reserved, supplied …)\n"
+            "or a Chinese word (收储, 储备, 已出让, 已供应 …).  A step the lifecycle does not\n"
+            "allow is refused with the allowed next statuses."),
+        examples=("  zjgis reserve transition --register R.gpkg ZJ-01 已出让 --date 2025-03-01 "
+                  "--note 挂牌出让\n"))
+    tr.add_argument("parcel_id", metavar="PARCEL_ID", help="the parcel (地块编号)")
+    tr.add_argument("status", metavar="STATUS", help="new status (key or Chinese word)")
+    _add_change_options(tr)
+    tr.set_defaults(func=_transition)
+
+    up = _add(
+        rs, "update",
+        help="修改属性: change attributes of a parcel (--set 字段=值 ...)",
+        description=(
+            "修改属性 — change attributes of one parcel in one transaction, recorded in\n"
+            "the history, exactly as Register.update does.  Fields by key or Chinese\n"
+            "name: 名称/name, 街镇/street_town, 产业社区/community, 用地性质/land_use_code\n"
+            "(2023 code or name, old GB 50137 code), 计划供应年份/supply_year, 权利人/owner,\n"
+            "or any free attribute.  An empty value clears the field.  The status\n"
+            "changes with `zjgis reserve transition`, not here."),
+        examples=("  zjgis reserve update --register R.gpkg ZJ-01 --set 计划供应年份=2026 "
+                  "街镇=张江镇\n"))
+    up.add_argument("parcel_id", metavar="PARCEL_ID", help="the parcel (地块编号)")
+    up.add_argument("--set", dest="assignments", nargs="+", required=True,
+                    metavar="FIELD=VALUE", help="new values, e.g. 计划供应年份=2026")
+    _add_change_options(up)
+    up.set_defaults(func=_update)
+
+    hi = _add(
+        rs, "history",
+        help="变更记录: the history of one parcel (or of all) — who, when, what",
+        description=(
+            "变更记录 — every recorded change of a parcel (or of every parcel): date,\n"
+            "action, user, the fields before and after, and the note."),
+        examples=("  zjgis reserve history --register R.gpkg ZJ-01\n"
+                  "  zjgis reserve history --register R.gpkg --out 变更记录.csv\n"))
+    hi.add_argument("parcel_id", nargs="?", default=None, metavar="PARCEL_ID",
+                    help="the parcel (default: every parcel)")
+    hi.add_argument("--out", default=None, metavar="FILE.csv",
+                    help="also write the history as CSV (UTF-8 with BOM, opens in Excel)")
+    hi.add_argument("--overwrite", action="store_true", help="replace FILE.csv if it exists")
+    hi.set_defaults(func=_history)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _add_match_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", default=None, metavar="NAME",
+                        help="sheet of the project workbook (default: the first)")
+    parser.add_argument("--columns", nargs="+", default=None, metavar="SOURCE=FIELD",
+                        help="map project-list columns to fields, e.g. 需求亩数=demand_mu "
+                             "(wins over the automatic mapping; see zjgis.schema)")
+    parser.add_argument("--demand-tolerance", type=float, default=0.2, metavar="FRACTION",
+                        help="a single demand figure D (用地需求(亩)) accepts parcels of "
+                             "D×(1−F) to D×(1+F) 亩 (default 0.2)")
+    parser.add_argument("--objective", choices=("most_placed", "best_total"),
+                        default="most_placed",
+                        help="most_placed: as many projects as possible, then the best "
+                             "total score (default); best_total: the best total score")
+
+
+def _add_change_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--date", default=None, metavar="DATE",
+                        help="when the change took effect (YYYY-MM-DD; default now); not "
+                             "earlier than the parcel's last change")
+    parser.add_argument("--note", default="", metavar="TEXT",
+                        help="note kept in the history (e.g. the decision's number)")
+    parser.add_argument("--user", default=None, metavar="NAME",
+                        help="who made the change (default: the login name)")
 
 
 def _open(path: str, **options) -> Register:
@@ -207,12 +346,13 @@ def _plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
     refuse_existing([out], overwrite=args.overwrite)
     with _open(args.register, study_area=None) as reg:
-        table = reg.plan_table(args.year, by=args.by, as_of=args.as_of)
-    write_plan_excel(table, out, overwrite=args.overwrite)
+        parcels = reg.parcels() if args.as_of is None else reg.as_of(args.as_of)
+    table = plan_table(parcels, args.year, by=args.by)
+    write_plan_excel(table, out, parcels=parcels, overwrite=args.overwrite)
     total = table.loc["total"]
     print(f"{out}: {int(total['parcels'])} parcels, {total['area_ha']:.2f} ha "
           f"({total['area_mu']:.1f} 亩); {int(total['supply_parcels'])} planned for {args.year}")
-    return 0
+    return EXIT_OK
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -220,6 +360,8 @@ def _import(args: argparse.Namespace) -> int:
     opts: dict[str, Any] = ({"study_area": None} if args.no_study_area
                             else {"study_area_buffer_m": args.study_area_buffer_m})
     refuse_existing([args.rejected], overwrite=args.overwrite)
+    if not Path(args.source).exists():
+        raise ReadError(f"{args.source}: file not found")
     if not reg_path.exists():
         if not args.create:
             raise ReadError(f"{reg_path}: no register; pass --create to make one")
@@ -227,40 +369,156 @@ def _import(args: argparse.Namespace) -> int:
     else:
         reg = _open(args.register, **opts)
     with reg:
-        report = reg.import_parcels(args.source, layer=args.layer, wkt_column=args.wkt_column,
-                                    source_crs=args.source_crs)
+        report = reg.import_parcels(
+            args.source, layer=args.layer, wkt_column=args.wkt_column,
+            source_crs=args.source_crs, date=args.date, note=args.note,
+            columns=_schema.parse_mapping(args.columns),
+            land_use_defaults=_values.parse_defaults(args.land_use_default),
+            area_unit=args.area_unit, area_tolerance=args.area_tolerance)
     print(report)
+    for line in getattr(report, "notes", []):
+        print(f"  {line}")
     for row in report.rejected.head(20).itertuples():
         print(f"  rejected row {row.row} ({row.parcel_id}): {row.reason}")
+    if len(report.rejected) > 20:
+        print(f"  … and {len(report.rejected) - 20} more (--rejected FILE.csv lists them all)")
     if args.rejected:
-        _io.write_text(report.rejected.to_csv(index=False), args.rejected,
-                       overwrite=args.overwrite)
-    return 0 if report.rejected.empty else 1
+        write_csv(report.rejected, args.rejected, overwrite=args.overwrite)
+    if report.rejected.empty:
+        return EXIT_OK
+    if len(report.accepted):
+        return EXIT_PARTIAL
+    msg = f"{args.source}: every row was rejected ({len(report.rejected)}); nothing imported"
+    raise ValidationError(msg)
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise ReadError(f"{p}: file not found")
-    if p.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(p, dtype={"project_id": str})
-    return pd.read_csv(p, dtype={"project_id": str})
+def _read_projects(args: argparse.Namespace, *, strict: bool = True) -> pd.DataFrame:
+    return read_table(args.projects, args, "projects", sheet=args.sheet, strict=strict)
+
+
+def _enterprise_layer(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """The --enterprises file as a point layer for the map (converted by --source-crs)."""
+    gdf = read_input(args.enterprises, args, "enterprises", strict=False)
+    if gdf.crs is not None and not gdf.crs.equals(_crs.WGS84):
+        gdf = gdf.to_crs(_crs.WGS84)
+    zh = args.language == "zh"
+    shown = [c for c in ("name", "industry", "jobs") if c in gdf.columns]
+    frame = gpd.GeoDataFrame(gdf[shown].copy(), geometry=gdf.geometry.values, crs=_crs.WGS84)
+    if "industry" in frame:
+        frame["industry"] = [
+            _values.INDUSTRY_NAMES.get(_industry_or_none(v), (v,))[0] if zh else v
+            for v in frame["industry"]]
+    frame["accuracy"] = gdf.attrs.get("accuracy", "derived" if gdf.attrs.get(
+        "coordinate_conversions") else "unknown")
+    converted = gdf.attrs.get("coordinate_conversions") or []
+    note = f"（{'、'.join(converted)}）" if converted and zh else (
+        f" ({', '.join(converted)})" if converted else "")
+    title = ("企业" if zh else "Enterprises") + note
+    aliases = ({"name": "企业名称", "industry": "产业类别", "jobs": "就业岗位"} if zh else {})
+    frame.attrs["layer"] = "enterprises"
+    return frame, {"title": title, "color": "#333333", "radius": 4.0,
+                   "tooltip": [c for c in shown if c != "name"], "aliases": aliases}
+
+
+def _industry_or_none(value: object) -> str | None:
+    try:
+        return _values.industry_key(value)
+    except ValidationError:
+        return None
+
+
+def _match_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"demand_tolerance": args.demand_tolerance, "objective": args.objective}
 
 
 def _match(args: argparse.Namespace) -> int:
     out = Path(args.out)
     refuse_existing([out], overwrite=args.overwrite)
-    projects = _read_table(args.projects)
+    projects = _read_projects(args)
     with _open(args.register, study_area=None) as reg:
-        result = match_projects(projects, reg)
-    with _io.atomic_write(out, overwrite=args.overwrite) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            pd.DataFrame(result.assignments.drop(columns="geometry")).to_excel(
-                xl, sheet_name="matched", index=False)
-            result.unmatched_projects.to_excel(xl, sheet_name="unmatched_projects", index=False)
-            result.idle_parcels.to_excel(xl, sheet_name="idle_parcels", index=False)
+        result = match_projects(projects, reg, **_match_options(args))
+    write_match_excel(result, out, language=args.language, overwrite=args.overwrite)
     print(f"{out}: {result}")
-    return 0
+    return EXIT_OK
+
+
+def _transition(args: argparse.Namespace) -> int:
+    with _open(args.register, study_area=None) as reg:
+        before = reg.get(args.parcel_id)["status"]
+        after = reg.transition(args.parcel_id, args.status, date=args.date, note=args.note,
+                               user=args.user)
+    print(f"{args.parcel_id}: {STATUS_ZH.get(before, before)} → "
+          f"{STATUS_ZH[after['status']]} ({before} → {after['status']}), "
+          f"{after['updated_at']}")
+    return EXIT_OK
+
+
+def _parse_set(items: Sequence[str]) -> dict[str, Any]:
+    index = _schema.aliases("parcels")
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            msg = f"--set {item!r}: write FIELD=VALUE, e.g. 计划供应年份=2026"
+            raise ValidationError(msg)
+        field = index.get(_schema._norm(key), key.strip())
+        text = value.strip()
+        if text == "":
+            out[field] = None
+        elif field == "supply_year":
+            if not text.isdigit():
+                msg = f"--set {item}: the supply year must be a year such as 2026"
+                raise ValidationError(msg)
+            out[field] = int(text)
+        elif field == "land_use_code":
+            out[field] = _values.land_use_code(text)
+        else:
+            out[field] = text
+    return out
+
+
+def _update(args: argparse.Namespace) -> int:
+    values = _parse_set(args.assignments)
+    with _open(args.register, study_area=None) as reg:
+        after = reg.update(args.parcel_id, values, date=args.date, note=args.note,
+                           user=args.user)
+    shown = ", ".join(f"{k} = {after.get(k, v)!r}" for k, v in values.items())
+    print(f"{args.parcel_id}: {shown} ({after['updated_at']})")
+    return EXIT_OK
+
+
+def _describe(change: object) -> str:
+    if not isinstance(change, dict):
+        return ""
+    parts = []
+    for key, value in change.items():
+        if key in ("geometry", "geometry_wkt", "geometry_wkb"):
+            continue
+        if key == "status":
+            value = STATUS_ZH.get(str(value), value)
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+def _history(args: argparse.Namespace) -> int:
+    refuse_existing([args.out], overwrite=args.overwrite)
+    with _open(args.register, study_area=None) as reg:
+        if args.parcel_id is not None:
+            reg.get(args.parcel_id)  # unknown parcel: an error naming it
+        hist = reg.history(args.parcel_id)
+    for row in hist.itertuples():
+        change = _describe(row.after)
+        was = _describe(row.before)
+        what = f"{was} → {change}" if was and row.action != "add" else change
+        note = f"  「{row.note}」" if row.note else ""
+        print(f"{row.changed_at}  {row.parcel_id}  {row.action}  {what}  ({row.user}){note}")
+    if not len(hist):
+        print("no recorded changes")
+    if args.out:
+        table = hist.assign(before=hist["before"].map(_describe),
+                            after=hist["after"].map(_describe))
+        write_csv(table, args.out, overwrite=args.overwrite)
+    return EXIT_OK
 
 
 def reserve_map_parts(
@@ -309,10 +567,12 @@ def _map(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise WriteError(f"{out}: the map is an HTML file; use the .html suffix")
     refuse_existing([out, args.png], overwrite=args.overwrite)
-    projects = _read_table(args.projects) if args.projects else None
+    projects = _read_projects(args, strict=False) if args.projects else None
+    enterprises = _enterprise_layer(args) if args.enterprises else None
     with _open(args.register, study_area=None) as reg:
         parcels = reg.parcels() if args.as_of is None else reg.as_of(args.as_of)
-        result = match_projects(projects, parcels) if projects is not None else None
+        result = (match_projects(projects, parcels, **_match_options(args))
+                  if projects is not None else None)
         source = f"土地储备台账 {reg.path.name}" if args.language == "zh" else (
             f"land-reserve register {reg.path.name}")
     if args.as_of is not None:
@@ -320,6 +580,8 @@ def _map(args: argparse.Namespace) -> int:
     parts = reserve_map_parts(parcels, assignments=None if result is None
                               else result.assignments, year=args.year, layers=args.layers,
                               title=args.title, language=args.language, source=source)
+    if enterprises is not None:
+        parts["extra"] = [*parts["extra"], enterprises]
     m = maps.briefing_map(basemap=args.basemap, **parts)
     saved = maps.save(m, out, offline=not args.online, overwrite=args.overwrite)
     print(f"map: {saved}")
@@ -329,4 +591,4 @@ def _map(args: argparse.Namespace) -> int:
         fig = maps.figure(**parts)
         maps.save_figure(fig, args.png, overwrite=args.overwrite)
         print(f"figure: {args.png}")
-    return 0
+    return EXIT_OK

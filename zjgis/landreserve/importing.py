@@ -264,11 +264,12 @@ def import_parcels(
     if area_check is not None:
         report.area_check = area_check
         if len(area_check):
-            text = (f"{path.name}: declared area (面积, {declared_unit}) differs from the "
+            shown = {"mu": "亩", "ha": "公顷", "m2": "m²", "km2": "km²"}[declared_unit]
+            text = (f"{path.name}: declared area (面积, {shown}) differs from the "
                     f"geodesic area by more than {area_tolerance:.0%} for {len(area_check)} "
                     "parcel(s): " + listing([
                         f"{r.parcel_id} {r.declared_area_mu:,.2f} 亩 declared, "
-                        f"{r.measured_area_mu:,.2f} measured ({r.difference:+.1%})"
+                        f"{r.measured_area_mu:,.2f} 亩 measured ({r.difference:+.1%})"
                         for r in area_check.itertuples()])
                     + "; check the parcel's outline or the declared figure")
             report.notes.append(f"warning: {text}")
