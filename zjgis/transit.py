@@ -6,29 +6,60 @@ rail station; 500 m and 800 m are the usual walking catchments elsewhere.
 distance along the road network when roads are given, as circles otherwise —
 and reports, zone by zone (e.g. the streets and towns of the science city),
 the share of population and jobs inside and outside them.
+
+Stations and points join the network at the nearest point on a street (not the
+nearest junction), every catchment comes from one bounded multi-source search,
+and distances are measured in the input's own metric CRS or in a projection
+centred on the data (``areas.attrs["metric_crs"]``).  Layers must share one CRS
+(:func:`zjgis._validate.require_same_crs`); counts follow
+:func:`zjgis._validate.require_counts` (a missing count raises, never 0).
+
+Examples
+--------
+Network catchments of two stations on the shipped sample roads:
+
+>>> import warnings
+>>> import zjgis.io as zio
+>>> import zjgis.network as zn
+>>> roads = zio.read(zn.sample_path("roads"))
+>>> pts = zio.read(zn.sample_path("population_jobs"))
+>>> stations = pts.head(2)[["geometry"]]
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")  # the sample is labelled sample data
+...     cov = station_coverage(stations, roads=roads, population=pts, distances_m=[500])
+>>> cov.areas["distance_m"].tolist(), cov.areas["method"].iloc[0]
+([500.0, 800.0], 'network')
+>>> bool((cov.zones["population_share_500m"] <= cov.zones["population_share_800m"]).all())
+True
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-import shapely.ops
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from zjgis import _validate
 from zjgis import crs as _crs
+from zjgis import layers as _layers
 from zjgis import network as _network
 from zjgis._log import get_logger
-from zjgis.errors import SampleDataWarning, SchematicDataWarning, ValidationError
+from zjgis.errors import (
+    CRSError,
+    GeometryError,
+    SampleDataWarning,
+    SchematicDataWarning,
+    ValidationError,
+)
 
 __all__ = ["StationCoverage", "station_coverage", "DEFAULT_DISTANCES_M"]
 
@@ -36,10 +67,8 @@ log = get_logger(__name__)
 
 #: Catchment distances reported by default (metres).
 DEFAULT_DISTANCES_M: tuple[int, ...] = (300, 500, 600, 800)
-_ACCURACY_ORDER = ("official", "derived", "schematic", "sample")
 
 
-@dataclass(eq=False)
 class StationCoverage:
     """Result of :func:`station_coverage`.
 
@@ -48,7 +77,9 @@ class StationCoverage:
     areas : geopandas.GeoDataFrame
         One row per distance: ``distance_m``, ``method`` (``network`` or
         ``buffer``), ``area_km2`` (geodesic), geometry (the dissolved service
-        area of all stations), in the stations' CRS.
+        area of all stations), in the stations' CRS.  ``attrs["metric_crs"]``:
+        the CRS distances were measured in.  Built on first access (the
+        polygons are the slow part; the coverage figures do not need them).
     zones : geopandas.GeoDataFrame
         The zones (input index and columns kept) with, for each variable
         ``v`` in ``population``/``jobs`` given and each distance ``d``:
@@ -56,31 +87,48 @@ class StationCoverage:
         ``v_outside_{d}m`` (the catchment gap), plus ``accuracy`` (the least
         accurate class among the inputs).
     stations : geopandas.GeoDataFrame
-        The stations with ``access_node`` and ``access_m`` (straight distance
-        to the nearest network node; NaN without roads).
+        The stations with ``access_edge`` (row of the graph's edges it joins),
+        ``access_node`` (the nearer end of that edge) and ``access_m``
+        (straight distance to the nearest street point); -1 / NaN without roads.
+    distances_m : tuple of float
+        The distances reported (metres).
+    method : str
+        ``"network"`` or ``"buffer"``.
+    metric_crs : str
+        The CRS distances were measured in.
     """
 
-    areas: gpd.GeoDataFrame
-    zones: gpd.GeoDataFrame
-    stations: gpd.GeoDataFrame
+    def __init__(self, zones: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
+                 distances_m: Sequence[float], method: str, metric_crs: str,
+                 build_areas: Callable[[], gpd.GeoDataFrame]) -> None:
+        self.zones = zones
+        self.stations = stations
+        self.distances_m = tuple(float(d) for d in distances_m)
+        self.method = method
+        self.metric_crs = metric_crs
+        self._build_areas = build_areas
+
+    @cached_property
+    def areas(self) -> gpd.GeoDataFrame:
+        """The service-area polygons, one row per distance (see the class)."""
+        return self._build_areas()
 
     def __repr__(self) -> str:
-        d = ", ".join(f"{int(x)}" for x in self.areas["distance_m"])
+        d = ", ".join(f"{int(x)}" for x in self.distances_m)
         return (f"StationCoverage({len(self.stations)} stations, {len(self.zones)} zones, "
-                f"distances {d} m, method {self.areas['method'].iloc[0]})")
+                f"distances {d} m, method {self.method})")
 
 
 def _accuracy(frame) -> str | None:
     if frame is None or isinstance(frame, str):
         return None
-    values = set()
+    values: list[object] = []
     if isinstance(frame, pd.DataFrame) and "accuracy" in frame.columns:
-        values |= set(frame["accuracy"].dropna().astype(str))
+        values += list(frame["accuracy"].dropna().astype(str).unique())
     attrs = getattr(frame, "attrs", {}) or {}
     if isinstance(attrs.get("accuracy"), str):
-        values.add(attrs["accuracy"])
-    ranked = [a for a in _ACCURACY_ORDER if a in values]
-    return ranked[-1] if ranked else None
+        values.append(attrs["accuracy"])
+    return _layers.worst_accuracy(values)
 
 
 def station_coverage(
@@ -104,26 +152,30 @@ def station_coverage(
     stations : geopandas.GeoDataFrame
         Station points (e.g. ``zjgis.layers.load("rail_stations")``).
     roads : GeoDataFrame or RoadGraph, optional
-        Walkable road network.  Given: catchments follow network distance.
+        Walkable road network, in the stations' CRS (a RoadGraph: built from
+        roads in that CRS).  Given: catchments follow network distance.
         Omitted: circles (straight-line buffers) of each distance.
     walk_m : float
         The main walking distance (metres); always among the distances reported.
     zones : geopandas.GeoDataFrame, optional
-        Polygons to report by (e.g. streets/towns).  Omitted: one zone ``all``
-        holding every point of ``population``/``jobs``.
+        Polygons to report by (e.g. streets/towns), in the stations' CRS.
+        Omitted: one zone ``all`` holding every point of ``population``/``jobs``.
     population, jobs : GeoDataFrame or str, optional
         Either points with a count column (``population_column`` /
-        ``jobs_column``; each point counts 1 when the column is missing), or
-        the name of a column of ``zones`` holding the zone totals, spread
-        evenly over each zone's area.
+        ``jobs_column``; each point counts 1 when the column is missing), in
+        the stations' CRS, or the name of a column of ``zones`` holding the
+        zone totals, spread evenly over each zone's area.  Counts must be
+        present, numeric and not negative (a missing count raises, it never
+        becomes 0).
     distances_m : sequence of float
         Catchment distances to report (metres); default 300, 500, 600, 800.
     population_column, jobs_column : str
         Count columns of point layers.
     access_m : float
-        A station is joined to every network node within this straight
-        distance (metres) — and always to the nearest node — with the straight
-        distance added to the walk.
+        Stations farther than this (metres) from every street are listed in
+        the log; they are still joined at the nearest street point, with the
+        straight access leg added to the walk.  (Before 0.2 stations were
+        joined to network nodes within this distance.)
     service_buffer_m : float
         Half-width (metres) of the band along reached streets that makes a
         network service area (plots front onto streets).
@@ -131,16 +183,21 @@ def station_coverage(
     Returns
     -------
     StationCoverage
-        ``areas``, ``zones`` and ``stations`` frames (see the class).
+        ``areas``, ``zones`` and ``stations`` frames (see the class);
+        ``areas.attrs["metric_crs"]`` names the CRS the distances were
+        measured in.
 
     Raises
     ------
     GeometryError
-        ``stations`` empty or not points; ``zones`` not polygons.
+        ``stations`` empty, not points, or with missing geometry; ``zones`` not
+        polygons; NaN/inf coordinates.
     CRSError
-        A layer has no CRS.
+        A layer has no CRS, or two layers are in different CRSs (nothing is
+        reprojected silently); metres labelled as degrees.
     ValidationError
-        A count column is missing, or a zone column is named without ``zones``.
+        A count is missing, negative or not a number; a zone column is named
+        without ``zones``.
 
     Warns
     -----
@@ -151,60 +208,145 @@ def station_coverage(
 
     Notes
     -----
-    Network service area for distance *d*: a multi-source Dijkstra
+    **Where distances are measured.**  In the metric CRS of a RoadGraph; else
+    in the stations' own CRS when it is projected in metres; else in a
+    transverse Mercator projection centred on the stations (scale 1 on its
+    central meridian, < 0.002 % off within 20 km of it), so a 500 m circle is
+    500 m on the ground in Urumqi or Helsinki as in Shanghai.
+
+    **Network access.**  Stations, population and job points join the network
+    at the nearest point on an edge (the edge is split there), with the
+    straight access leg added; a station 40 m off a block face walks 40 m to
+    the street, not to the block corner.
+
+    **Network service area** for distance *d*: one multi-source Dijkstra
     (:func:`scipy.sparse.csgraph.dijkstra`, ``limit = max(d)``) from a virtual
-    source joined to the access nodes gives the walking distance
-    :math:`t(n)` to every node; along an edge (u, v) of length *L* the parts
-    within :math:`d - t(u)` of *u* and :math:`d - t(v)` of *v* are reached;
-    the area is the union of those parts buffered by ``service_buffer_m``.
-    Areal weighting of zone totals assumes even density inside a zone
-    (share = area inside / zone area).
+    source joined to both ends of every station's edge gives the walking
+    distance :math:`t(n)` to every node; along an edge (u, v) of length *L*
+    the parts within :math:`d - t(u)` of *u* and :math:`d - t(v)` of *v* are
+    reached, and on a station's own edge the part within :math:`d - a` of the
+    station (access leg *a*); the area is the union of those pieces buffered
+    by ``service_buffer_m`` (one buffer per distance).  A point is inside at
+    distance *d* when its own network distance (to its street point plus its
+    access leg) is at most *d*.  Areal weighting of zone totals assumes even
+    density inside a zone (share = area inside / zone area).
+
+    Examples
+    --------
+    Circles around the shipped rail stations in Zhangjiang (schematic layer):
+
+    >>> import warnings
+    >>> import zjgis.layers as zl
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     stations = zl.load("rail_stations").head(3)
+    ...     cov = station_coverage(stations, distances_m=[500], walk_m=500)
+    >>> cov.areas["method"].tolist()
+    ['buffer']
+    >>> cov.areas.attrs["metric_crs"].startswith("+proj=tmerc")
+    True
     """
-    _validate.require_not_empty(stations, "stations")
-    _validate.require_crs(stations, "stations")
-    _validate.require_geom_types(stations, ("Point",), "stations",
+    name = "stations"
+    _validate.require_not_empty(stations, name)
+    _validate.require_crs(stations, name)
+    _validate.require_geom_types(stations, ("Point",), name,
                                  hint="Give station points (use .centroid for station polygons)")
+    _check_points(stations, name)
     dists = sorted({float(d) for d in distances_m} | {float(walk_m)})
-    if dists[0] <= 0:
-        msg = f"distances_m must be positive metres, got {dists}"
-        raise ValidationError(msg)
-    _warn_accuracy({"stations": stations, "roads": roads if not isinstance(
-        roads, _network.RoadGraph) else None, "zones": zones, "population": population,
-        "jobs": jobs})
-    if isinstance(roads, _network.RoadGraph):
-        rg = roads
+    for d in dists:
+        _validate.require_positive(d, "distances_m / walk_m", unit="metres")
+    _validate.require_positive(service_buffer_m, "service_buffer_m", unit="metres")
+    rg_given = isinstance(roads, _network.RoadGraph)
+    if rg_given:
+        if not stations.crs.equals(roads.input_crs) and not stations.crs.equals(roads.crs):
+            msg = (f"stations are in {stations.crs.to_string()} but the road graph was built "
+                   f"from roads in {roads.input_crs.to_string()}; reproject one of them "
+                   f"(gdf.to_crs(...)) before combining them")
+            raise CRSError(msg)
     elif roads is not None:
-        rg = _network.build_graph(roads)
+        _validate.require_same_crs(stations, roads, name, "roads")
+    for label, layer in (("zones", zones), ("population", population), ("jobs", jobs)):
+        if isinstance(layer, gpd.GeoDataFrame):
+            _validate.require_same_crs(stations, layer, name, label)
+    _warn_accuracy({"stations": stations, "roads": None if rg_given else roads,
+                    "zones": zones, "population": population, "jobs": jobs})
+    if rg_given:
+        rg = roads
+        metric = rg.crs
     else:
-        rg = None
-    metric = rg.crs if rg is not None else pyproj.CRS.from_user_input(_crs.METRIC)
-    st = stations.to_crs(metric)
-    st_xy = st.get_coordinates().to_numpy()
+        metric = _metric_crs(stations)
+        if roads is not None:
+            metric_roads = roads if roads.crs.equals(metric) else roads.to_crs(metric)
+            rg = _network.build_graph(metric_roads)
+        else:
+            rg = None
+    st_xy = stations.to_crs(metric).get_coordinates().to_numpy()
     st_out = stations.copy()
     if rg is None:
-        geoms = [shapely.union_all(shapely.buffer(shapely.points(st_xy), d, quad_segs=16))
-                 for d in dists]
         st_out["access_node"] = -1
+        st_out["access_edge"] = -1
         st_out["access_m"] = np.nan
         method = "buffer"
+        reach: _BufferReach | _NetworkReach = _BufferReach(st_xy)
     else:
-        geoms, node, acc = _network_areas(rg, st_xy, dists, access_m, service_buffer_m)
-        st_out["access_node"] = node
-        st_out["access_m"] = acc
+        reach = _NetworkReach(rg, st_xy, max(dists))
+        st_out["access_node"] = reach.access_node
+        st_out["access_edge"] = reach.st_edge
+        st_out["access_m"] = reach.st_access
+        far = reach.st_access > access_m
+        if far.any():
+            log.info("%d station(s) lie more than %g m from every street; joined at the "
+                     "nearest street point: %s", int(far.sum()), access_m,
+                     _validate.listing([_validate.feature_label(stations, int(i))
+                                        for i in np.nonzero(far)[0]]))
         method = "network"
-    areas = gpd.GeoDataFrame({"distance_m": dists, "method": method},
-                             geometry=gpd.array.from_shapely(np.array(geoms, dtype=object),
-                                                             crs=metric))
-    areas["area_km2"] = _crs.geodesic_area(areas)["area_km2"].to_numpy()
-    zone_table = _zone_shares(areas, zones, population, jobs, population_column, jobs_column,
-                              metric)
+    metric_name = pyproj.CRS.from_user_input(metric).to_string()
+
+    def build_areas() -> gpd.GeoDataFrame:
+        geoms = reach.areas(dists, service_buffer_m)
+        areas = gpd.GeoDataFrame({"distance_m": dists, "method": method},
+                                 geometry=gpd.array.from_shapely(
+                                     np.array(geoms, dtype=object), crs=metric))
+        areas["area_km2"] = _crs.geodesic_area(areas)["area_km2"].to_numpy()
+        out_areas = areas.to_crs(stations.crs)
+        out_areas.attrs["metric_crs"] = metric_name
+        return out_areas
+
+    result = StationCoverage(gpd.GeoDataFrame(), st_out, distances_m=dists, method=method,
+                             metric_crs=metric_name, build_areas=build_areas)
+    result.zones = _zone_shares(result, zones, population, jobs, population_column,
+                                jobs_column, metric, reach, stations.crs)
     acc = [a for a in (_accuracy(x) for x in (stations, zones, population, jobs,
-                                              None if isinstance(roads, _network.RoadGraph)
-                                              else roads)) if a]
-    zone_table["accuracy"] = max(acc, key=_ACCURACY_ORDER.index) if acc else None
-    log.info("coverage of %d stations (%s) over %d zones at %s m", len(stations), method,
-             len(zone_table), ", ".join(f"{d:g}" for d in dists))
-    return StationCoverage(areas.to_crs(stations.crs), zone_table, st_out)
+                                              None if rg_given else roads)) if a]
+    result.zones["accuracy"] = _layers.worst_accuracy(acc) if acc else None
+    log.info("coverage of %d stations (%s, measured in %s) over %d zones at %s m",
+             len(stations), method, metric_name, len(result.zones),
+             ", ".join(f"{d:g}" for d in dists))
+    return result
+
+
+def _metric_crs(layer: gpd.GeoDataFrame) -> pyproj.CRS:
+    """The layer's own CRS when projected in metres, else a transverse Mercator at its centre."""
+    crs = pyproj.CRS.from_user_input(layer.crs)
+    if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
+        return crs
+    lonlat = layer.to_crs(_crs.WGS84).get_coordinates().to_numpy()
+    lon0 = float(np.mean(lonlat[:, 0]))
+    return pyproj.CRS.from_proj4(
+        f"+proj=tmerc +lat_0=0 +lon_0={lon0:.4f} +k=1 +x_0=0 +y_0=0 +datum=WGS84 "
+        f"+units=m +no_defs")
+
+
+def _check_points(layer: gpd.GeoDataFrame, name: str) -> None:
+    _validate.require_finite_coords(layer, name)
+    _validate.require_lonlat_range(layer, name)
+    problems = _validate.geometry_problems(layer)
+    if len(problems):
+        labels = [f"{_validate.feature_label(layer, int(p))}: {r}"
+                  for p, r in zip(problems["position"], problems["reason"])]
+        msg = (f"{name}: {len(problems)} point(s) have no location — "
+               f"{_validate.listing(labels)}; give them coordinates or drop them")
+        raise GeometryError(msg)
 
 
 def _warn_accuracy(inputs: dict) -> None:
@@ -219,69 +361,196 @@ def _warn_accuracy(inputs: dict) -> None:
                       SchematicDataWarning, stacklevel=3)
 
 
-def _network_areas(rg, st_xy, dists, access_m, service_buffer_m):
-    xy = rg.nodes[["x", "y"]].to_numpy()
-    n = len(xy)
-    tree = cKDTree(xy)
-    near_d, near_i = tree.query(st_xy)
-    rows, cols, w = [], [], []
-    for s, nodes in enumerate(tree.query_ball_point(st_xy, access_m)):
-        nodes = set(nodes) | {int(near_i[s])}
-        for j in nodes:
-            rows.append(n)
-            cols.append(j)
-            w.append(max(float(np.hypot(*(xy[j] - st_xy[s]))), 1e-6))
-    m = rg.matrix.tocoo()
-    big = sparse.csr_matrix(
-        (np.r_[m.data, w], (np.r_[m.row, rows], np.r_[m.col, cols])), shape=(n + 1, n + 1))
-    t = csgraph.dijkstra(big, directed=False, indices=n, limit=max(dists))[:n]
-    e = rg.edges
-    u, v = e["u"].to_numpy(), e["v"].to_numpy()
-    length = e["length_m"].to_numpy()
-    lines = rg.edge_geoms
-    geoms = []
-    for d in dists:
-        ru = np.clip(d - t[u], 0, None)
-        rv = np.clip(d - t[v], 0, None)
-        whole = ru + rv >= length
-        parts = list(lines[whole])
-        for i in np.nonzero(~whole & (ru > 0))[0]:
-            parts.append(shapely.ops.substring(lines[i], 0, ru[i]))
-        for i in np.nonzero(~whole & (rv > 0))[0]:
-            parts.append(shapely.ops.substring(lines[i], length[i] - rv[i], length[i]))
-        geoms.append(shapely.union_all(shapely.buffer(np.array(parts, dtype=object),
-                                                      service_buffer_m)) if parts
-                     else shapely.Polygon())
-    return geoms, near_i.astype(np.int64), near_d
+class _BufferReach:
+    """Straight-line distance from points to the nearest station (buffer mode)."""
+
+    def __init__(self, st_xy: np.ndarray) -> None:
+        self.st_xy = st_xy
+        self.tree = cKDTree(st_xy)
+
+    def point_distance(self, xy: np.ndarray) -> np.ndarray:
+        return self.tree.query(xy)[0] if len(xy) else np.zeros(0)
+
+    def areas(self, dists: Sequence[float], service_buffer_m: float) -> list:
+        pts = shapely.points(self.st_xy)
+        return [shapely.union_all(shapely.buffer(pts, d, quad_segs=16)) for d in dists]
 
 
-def _values(layer, column: str, name: str, metric):
+def _snap(rg, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest edge, distance along it from ``u`` and straight distance, for each point."""
+    pts = shapely.points(xy)
+    src, edge = rg.edge_tree.query_nearest(pts, all_matches=False)
+    e = np.empty(len(xy), dtype=np.int64)
+    e[src] = edge
+    lines = rg.edge_geoms[e]
+    offset = shapely.line_locate_point(lines, pts)
+    dist = shapely.distance(lines, pts)
+    return e, offset, dist
+
+
+class _NetworkReach:
+    """One bounded multi-source Dijkstra from all stations, joined at edge points."""
+
+    def __init__(self, rg, st_xy: np.ndarray, limit: float) -> None:
+        self.rg = rg
+        e = rg.edges
+        self.u = e["u"].to_numpy()
+        self.v = e["v"].to_numpy()
+        self.length = e["length_m"].to_numpy(dtype=float)
+        n = len(rg.nodes)
+        self.st_edge, self.st_off, self.st_access = _snap(rg, st_xy)
+        su, sv = self.u[self.st_edge], self.v[self.st_edge]
+        to_u = self.st_access + self.st_off
+        to_v = self.st_access + (self.length[self.st_edge] - self.st_off)
+        self.access_node = np.where(to_u <= to_v, su, sv).astype(np.int64)
+        m = rg.matrix.tocsr()
+        k = len(st_xy)
+        rows = np.full(2 * k, n)
+        cols = np.r_[su, sv]
+        w = np.maximum(np.r_[to_u, to_v], 1e-9)  # explicit entries: 0 would drop the edge
+        extra = sparse.csr_matrix((w, (rows, cols)), shape=(n + 1, n + 1))
+        big = sparse.bmat([[m, None], [None, sparse.csr_matrix((1, 1))]], format="csr") + extra
+        # a virtual source n joined to both ends of every station's edge
+        self.t = csgraph.dijkstra(big, directed=True, indices=n, limit=limit)[:n]
+        self.limit = limit
+
+    def _pieces(self, d: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reached pieces (edge, from, to) in metres along the edge, at distance ``d``."""
+        L = self.length
+        with np.errstate(invalid="ignore"):
+            ru = np.clip(d - self.t[self.u], 0, None)
+            rv = np.clip(d - self.t[self.v], 0, None)
+        ru, rv = np.nan_to_num(ru, nan=0.0), np.nan_to_num(rv, nan=0.0)
+        whole = ru + rv >= L
+        edges = [np.nonzero(whole)[0]]
+        lo = [np.zeros(len(edges[0]))]
+        hi = [L[edges[0]]]
+        pu = np.nonzero(~whole & (ru > 0))[0]
+        edges.append(pu), lo.append(np.zeros(len(pu))), hi.append(ru[pu])
+        pv = np.nonzero(~whole & (rv > 0))[0]
+        edges.append(pv), lo.append(L[pv] - rv[pv]), hi.append(L[pv])
+        # a station's own edge: the part within d - access of the station itself
+        r = d - self.st_access
+        own = (r > 0) & ~whole[self.st_edge]
+        se = self.st_edge[own]
+        edges.append(se)
+        lo.append(np.clip(self.st_off[own] - r[own], 0, None))
+        hi.append(np.minimum(self.st_off[own] + r[own], L[se]))
+        return np.concatenate(edges), np.concatenate(lo), np.concatenate(hi)
+
+    def areas(self, dists: Sequence[float], service_buffer_m: float) -> list:
+        self.vertices = _edge_vertices(self.rg)
+        out = []
+        for d in dists:  # a handful of distances; every step inside is vectorised
+            e, a, b = self._pieces(d)
+            keep = b > a
+            parts = _substrings(self.rg, self.vertices, e[keep], a[keep], b[keep])
+            if len(parts) == 0:
+                out.append(shapely.Polygon())
+                continue
+            out.append(shapely.union_all(shapely.buffer(parts, service_buffer_m)))
+        return out
+
+    def point_distance(self, xy: np.ndarray) -> np.ndarray:
+        """Network distance from the nearest station to each point (its street point + access)."""
+        if len(xy) == 0:
+            return np.zeros(0)
+        e, off, acc = _snap(self.rg, xy)
+        L = self.length[e]
+        t = np.minimum(self.t[self.u[e]] + off, self.t[self.v[e]] + (L - off))
+        # stations on the same edge reach the point directly along it
+        st = pd.DataFrame({"edge": self.st_edge, "s_off": self.st_off, "s_acc": self.st_access})
+        pt = pd.DataFrame({"edge": e, "p_off": off, "pos": np.arange(len(e))})
+        same = pt.merge(st, on="edge", how="inner")
+        if len(same):
+            direct = same["s_acc"] + (same["s_off"] - same["p_off"]).abs()
+            best = direct.groupby(same["pos"]).min()
+            idx = best.index.to_numpy()
+            t[idx] = np.minimum(t[idx], best.to_numpy())
+        return t + acc
+
+
+def _edge_vertices(rg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertices of every edge: xy, offsets (n_edges + 1) and a global distance key.
+
+    The key is the distance along the edge plus a running offset per edge, so
+    that the vertices of all edges sort by (edge, distance) in one array.
+    """
+    xy, idx = shapely.get_coordinates(rg.edge_geoms, return_index=True)
+    n_e = len(rg.edges)
+    offsets = np.searchsorted(idx, np.arange(n_e + 1))
+    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    step[offsets[:-1]] = 0.0  # the first vertex of each edge starts at 0
+    along = np.cumsum(step)
+    along -= np.repeat(along[offsets[:-1]], np.diff(offsets))
+    base = np.r_[0.0, np.cumsum(rg.edges["length_m"].to_numpy(dtype=float) + 1.0)[:-1]]
+    return xy, offsets, along + base[idx], base
+
+
+def _substrings(rg, vertices, edge: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The pieces ``[a, b]`` (metres from ``u``) of edges, as LineStrings, without a loop.
+
+    Equivalent to ``shapely.ops.substring(line, a, b)`` for every piece.
+    """
+    xy, offsets, key, base = vertices
+    lo = offsets[edge]
+    hi = offsets[edge + 1]
+    # interior vertices of each piece: a < distance < b (distance rises along an edge)
+    first = np.clip(np.searchsorted(key, base[edge] + a, side="right"), lo, hi)
+    last = np.clip(np.searchsorted(key, base[edge] + b, side="left"), first, hi)
+    n_in = last - first
+    lines = rg.edge_geoms[edge]
+    start = shapely.get_coordinates(shapely.line_interpolate_point(lines, a))
+    end = shapely.get_coordinates(shapely.line_interpolate_point(lines, b))
+    count = n_in + 2
+    total = int(count.sum())
+    piece_of = np.repeat(np.arange(len(edge)), count)
+    pos = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    coords = np.empty((total, 2))
+    is_start = pos == 0
+    is_end = pos == count[piece_of] - 1
+    coords[is_start] = start
+    coords[is_end] = end
+    mid = ~is_start & ~is_end
+    coords[mid] = xy[(first[piece_of] + pos - 1)[mid]]
+    return shapely.linestrings(coords, indices=piece_of)
+
+
+def _values(layer, column: str, name: str, metric) -> tuple[np.ndarray, np.ndarray]:
+    """Metric xy and counts of a point layer (counts under the missing-count policy)."""
     if not isinstance(layer, gpd.GeoDataFrame):
         msg = f"{name} must be a GeoDataFrame of points or the name of a zones column"
         raise ValidationError(msg)
     _validate.require_crs(layer, name)
-    _validate.require_geom_types(layer, ("Point",), name)
-    pts = layer.to_crs(metric)
-    if column in pts.columns:
-        val = pd.to_numeric(pts[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+    _validate.require_geom_types(layer.dropna(subset=[layer.geometry.name]), ("Point",), name)
+    _check_points(layer, name)
+    if column in layer.columns:
+        val = _validate.require_counts(layer, column, name)
     else:
         log.info("%s has no column %r: each point counts 1", name, column)
-        val = np.ones(len(pts))
-    return np.asarray(pts.geometry.values, dtype=object), val
+        val = np.ones(len(layer))
+    xy = layer.to_crs(metric).get_coordinates().to_numpy() if len(layer) else np.empty((0, 2))
+    return xy, val
 
 
-def _zone_shares(areas, zones, population, jobs, pop_col, jobs_col, metric):
+def _tag(d: float) -> str:
+    return f"{int(d)}m" if float(d).is_integer() else f"{d:g}m"
+
+
+def _zone_shares(result, zones, population, jobs, pop_col, jobs_col, metric, reach,
+                 out_crs):
     if zones is not None:
         _validate.require_crs(zones, "zones")
         _validate.require_not_empty(zones, "zones")
         _validate.require_geom_types(zones, ("Polygon", "MultiPolygon"), "zones")
+        _validate.require_finite_coords(zones, "zones")
+        _validate.require_lonlat_range(zones, "zones")
         out = zones.copy()
         zgeom = np.asarray(zones.to_crs(metric).geometry.values, dtype=object)
     else:
-        out = gpd.GeoDataFrame({"zone": ["all"]}, geometry=[None], crs=areas.crs)
+        out = gpd.GeoDataFrame({"zone": ["all"]}, geometry=[None], crs=out_crs)
         zgeom = None
-    area_geoms = np.asarray(areas.geometry.values, dtype=object)
-    dists = areas["distance_m"].to_numpy()
+    dists = np.asarray(result.distances_m)
     for var, layer, col in (("population", population, pop_col), ("jobs", jobs, jobs_col)):
         if layer is None:
             continue
@@ -289,31 +558,31 @@ def _zone_shares(areas, zones, population, jobs, pop_col, jobs_col, metric):
             if zones is None:
                 msg = f"{var}={layer!r} names a zones column, but no zones were given"
                 raise ValidationError(msg)
-            _validate.require_columns(zones, [layer], "zones")
-            total = pd.to_numeric(zones[layer], errors="coerce").fillna(0).to_numpy(float)
+            total = _validate.require_counts(zones, layer, "zones")
+            area_geoms = np.asarray(result.areas.to_crs(metric).geometry.values, dtype=object)
             zarea = shapely.area(zgeom)
             inside = {d: total * np.divide(shapely.area(shapely.intersection(zgeom, g)), zarea,
                                            out=np.zeros(len(zarea)), where=zarea > 0)
                       for d, g in zip(dists, area_geoms)}
         else:
-            pts, val = _values(layer, col, var, metric)
+            xy, val = _values(layer, col, var, metric)
             if zgeom is None:
-                zone_of = np.zeros(len(pts), dtype=np.int64)
+                zone_of = np.zeros(len(xy), dtype=np.int64)
             else:
-                pi, zi = shapely.STRtree(zgeom).query(pts, predicate="intersects")
-                zone_of = np.full(len(pts), -1, dtype=np.int64)
+                pi, zi = shapely.STRtree(zgeom).query(shapely.points(xy), predicate="intersects")
+                zone_of = np.full(len(xy), -1, dtype=np.int64)
                 zone_of[pi[::-1]] = zi[::-1]  # first zone wins
             ok = zone_of >= 0
             nz = len(out)
             total = np.bincount(zone_of[ok], weights=val[ok], minlength=nz)
+            t = reach.point_distance(xy)  # one distance per point, every band from it
             inside = {}
-            for d, g in zip(dists, area_geoms):
-                shapely.prepare(g)
-                hit = ok & shapely.intersects(g, pts)
+            for d in dists:
+                hit = ok & (t <= d)
                 inside[d] = np.bincount(zone_of[hit], weights=val[hit], minlength=nz)
         out[f"{var}_total"] = total
         for d in dists:
-            tag = f"{int(d)}m" if float(d).is_integer() else f"{d:g}m"
+            tag = _tag(d)
             out[f"{var}_in_{tag}"] = inside[d]
             out[f"{var}_share_{tag}"] = np.divide(inside[d], total, out=np.full(len(total),
                                                   np.nan), where=total > 0)
