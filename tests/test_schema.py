@@ -137,3 +137,12 @@ def test_markdown_lists_every_field():
     for table, field in _fields():
         assert f"| {table} | `{field.name}` |" in md
     assert schema.__doc__ is None or "``land_use_code``" in schema.__doc__
+
+
+def test_readme_shows_the_current_column_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert schema.schema_markdown() in readme, (
+        "README's column table is out of date: paste zjgis.schema.schema_markdown() into the "
+        "section 导入规划局的文件 / Bureau files")
