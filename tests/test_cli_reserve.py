@@ -1,0 +1,131 @@
+"""``zjgis reserve``: register work from the command line, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from zjgis.cli._common import EXIT_PARTIAL, read_input, read_table, write_csv
+from zjgis.cli.main import main
+from zjgis.landreserve import Register
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _landreserve_helpers import parcels  # noqa: E402
+
+
+def run(*argv) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning is expected from these commands
+        code = main([str(a) for a in argv])
+    return code, out.getvalue() + err.getvalue()
+
+
+@pytest.fixture
+def reg_path(tmp_path):
+    path = tmp_path / "r.gpkg"
+    with Register.create(path, study_area=None) as reg:
+        reg.add(parcels(6), date="2024-01-01")
+    return path
+
+
+def test_transition_records_date_note_and_user(reg_path):
+    code, said = run("reserve", "transition", "--register", reg_path, "P002", "已出让",
+                     "--date", "2024-06-30", "--note", "沪土拍 2024-17", "--user", "王工")
+    assert code == 0 and "储备 → 供应（出让）" in said
+    with Register(reg_path, study_area=None) as reg:
+        assert reg.get("P002")["status"] == "supplied"
+        last = reg.history("P002").iloc[-1]
+    assert last["action"] == "transition" and last["user"] == "王工"
+    assert last["note"] == "沪土拍 2024-17" and last["changed_at"].startswith("2024-06-30")
+    assert last["before"]["status"] == "reserved" and last["after"]["status"] == "supplied"
+
+
+def test_transition_the_lifecycle_forbids_is_one_line(reg_path):
+    code, said = run("reserve", "transition", "--register", reg_path, "P000", "投产")
+    assert code == 1 and said.startswith("zjgis: error:") and "Traceback" not in said
+    assert said.count("\n") == 1 and "P000" in said
+    with Register(reg_path, study_area=None) as reg:
+        assert reg.get("P000")["status"] == "pre_acquisition"  # nothing written
+
+
+def test_update_by_chinese_field_names(reg_path):
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set",
+                     "计划供应年份=2030", "街镇=唐镇", "用地性质=M2", "备注=会议纪要12号",
+                     "--date", "2024-02-01")
+    assert code == 0, said
+    with Register(reg_path, study_area=None) as reg:
+        row = reg.get("P001")
+        last = reg.history("P001").iloc[-1]
+    assert row["supply_year"] == 2030 and row["street_town"] == "唐镇"
+    assert row["land_use_code"] == "100102" and row["land_use"] == "二类工业用地"  # GB 50137 M2
+    assert "会议纪要12号" in row["attributes"]
+    assert last["action"] == "update" and last["after"]["supply_year"] == 2030
+
+
+@pytest.mark.parametrize(("assignment", "match"), [
+    ("状态=储备", "transition"),            # the status changes with `reserve transition`
+    ("计划供应年份=明年", "year"),
+    ("用地性质=工业用地", "100101"),         # ambiguous: the choices are listed
+    ("计划供应年份", "FIELD=VALUE"),
+])
+def test_update_refuses_with_one_line(reg_path, assignment, match):
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set", assignment)
+    assert code == 1 and match in said and "Traceback" not in said
+
+
+def test_history_all_and_one_and_csv_with_bom(reg_path, tmp_path):
+    run("reserve", "transition", "--register", reg_path, "P001", "储备", "--date", "2024-03-01")
+    code, said = run("reserve", "history", "--register", reg_path, "P001",
+                     "--out", tmp_path / "h.csv")
+    assert code == 0 and "transition" in said and "储备" in said
+    raw = (tmp_path / "h.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(tmp_path / "h.csv", encoding="utf-8-sig")
+    assert table["action"].tolist() == ["add", "transition"]
+    code, said = run("reserve", "history", "--register", reg_path)
+    assert code == 0 and all(f"P00{i}" in said for i in range(6))
+    code, said = run("reserve", "history", "--register", reg_path, "NOPE")
+    assert code == 1 and "NOPE" in said and "Traceback" not in said
+
+
+def test_import_exit_codes_and_columns(tmp_path):
+    src = parcels(3).rename(columns={"parcel_id": "宗地号", "land_use_code": "用途"})
+    src.loc[2, "用途"] = "不存在的用地"
+    path = tmp_path / "地块.geojson"
+    src.to_file(path, driver="GeoJSON")
+    reg = tmp_path / "r.gpkg"
+    code, said = run("reserve", "import", path, "--register", reg, "--create",
+                     "--no-study-area", "--columns", "宗地号=parcel_id", "用途=land_use_code",
+                     "--date", "2024-01-01")
+    assert code == EXIT_PARTIAL == 3
+    assert "2 parcel(s) accepted, 1 rejected" in said and "不存在的用地" in said
+    assert "宗地号 → parcel_id" in said
+    code, said = run("reserve", "import", path, "--register", reg, "--no-study-area",
+                     "--columns", "宗地=parcel_id")
+    assert code == 1 and "did you mean '宗地号'" in said and said.count("\n") == 1
+    code, said = run("reserve", "import", tmp_path / "nothing.shp", "--register", reg)
+    assert code == 1 and "nothing.shp" in said and said.count("\n") == 1
+
+
+def test_common_readers_map_columns_and_keep_ids(tmp_path):
+    csv = tmp_path / "projects.csv"
+    csv.write_bytes("项目编号,项目名称,产业类别,用地需求(亩)\n007,芯片,集成电路,30\n".encode("gbk"))
+    df = read_table(csv, None, "projects")
+    assert list(df.columns) == ["project_id", "name", "industry", "demand_mu"]
+    assert df["project_id"].iloc[0] == "007"  # an id stays text
+    gdf = gpd.GeoDataFrame({"道路名称": ["张江路"]}, geometry=gpd.points_from_xy([121.6], [31.2]),
+                           crs=4326)
+    gdf.to_file(tmp_path / "roads.geojson", driver="GeoJSON")
+    got = read_input(tmp_path / "roads.geojson", None, "roads")
+    assert list(got.columns) == ["name", "geometry"]
+    write_csv(df, tmp_path / "out.csv", overwrite=False)
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
