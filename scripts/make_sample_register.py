@@ -7,7 +7,8 @@ Usage::
 What it does (deterministic for a given seed):
 
 1. Loads the catalog's ``science_city_2022`` boundary, ``streets_towns``,
-   ``industrial_communities`` and ``axis_zones`` (all schematic; ``zjgis.layers``).
+   ``industrial_communities`` and ``axis_zones`` (``zjgis.layers``; their accuracy
+   classes are in ``data/boundaries/PROVENANCE.md``).
 2. Places ``--parcels`` rectangles in EPSG:32651: 75 % centred in industrial
    communities, the rest anywhere in the science city; sizes log-normal around
    40 亩 (clipped to 8–250 亩), random orientation; a candidate is dropped if it
@@ -44,7 +45,7 @@ from shapely import affinity
 from shapely.geometry import box
 
 from zjgis import crs, layers
-from zjgis.landreserve.register import STATUSES, Register
+from zjgis.landreserve import STATUSES, Register
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "sample_register"
 STATUS_P = [0.15, 0.15, 0.25, 0.15, 0.15, 0.15]

@@ -14,6 +14,20 @@
 * :func:`briefing_layers` — parcels by status (and matched projects, the
   year's supply) as ``extra=`` layers of ``zjgis.maps.briefing_map``;
   :func:`map_layer` — parcels with ready style columns.
+
+Examples
+--------
+>>> import warnings
+>>> from zjgis import landreserve
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")  # SampleDataWarning: generated sample data
+...     reg, projects, enterprises = landreserve.load_sample()
+>>> parcels = reg.parcels()
+>>> set(parcels["status"]) <= set(landreserve.STATUSES)
+True
+>>> table = landreserve.plan_table(parcels, 2026)
+>>> "total" in table.index
+True
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from zjgis._log import get_logger
-from zjgis._validate import require_columns
+from zjgis._validate import listing, require_columns, require_counts, require_unique
 from zjgis.errors import DataQualityWarning, ValidationError
 
 __all__ = ["efficiency"]
@@ -58,7 +58,10 @@ def efficiency(
     Raises
     ------
     ValidationError
-        Missing columns, unknown ``by``, or negative figures.
+        Missing columns, unknown ``by``, missing, non-numeric or negative
+        figures (never read as 0), a ``parcel_id`` that appears more than once
+        in ``parcels`` (its enterprises would be counted once per copy), or a
+        parcel with enterprises but no positive ``area_mu``.
 
     Warns
     -----
@@ -70,6 +73,19 @@ def efficiency(
     ``output_per_mu = Σ output / Σ area_mu`` over the parcels of a group (a ratio of
     sums, not a mean of ratios, so large parcels weigh in proportion); each
     parcel's area is counted once however many enterprises it hosts.
+
+    Examples
+    --------
+    On the generated sample register (every figure there is invented):
+
+    >>> import warnings
+    >>> from zjgis.landreserve import load_sample
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # SampleDataWarning
+    ...     reg, projects, enterprises = load_sample()
+    >>> table = efficiency(enterprises, reg.parcels(), by="street_town")
+    >>> bool((table["output_per_mu"] > 0).all()), table.attrs["units"]["output_per_mu"]
+    (True, '万元/亩')
     """
     import warnings
 
@@ -79,18 +95,19 @@ def efficiency(
     require_columns(enterprises, ["parcel_id", "output_10k_yuan", "tax_10k_yuan"], "enterprises")
     require_columns(parcels, ["parcel_id", "area_mu"] + ([by] if by != "parcel" else []),
                     "parcels")
-    ent = enterprises.copy()
+    ent = pd.DataFrame(enterprises).copy()
     if year is not None:
         require_columns(ent, ["year"], "enterprises")
         ent = ent[ent["year"] == year]
+    id_col = "enterprise" if "enterprise" in ent.columns else None
     for col in ("output_10k_yuan", "tax_10k_yuan"):
-        ent[col] = pd.to_numeric(ent[col], errors="coerce")
-        if (ent[col] < 0).any():
-            msg = f"enterprises: negative {col} in rows {list(ent.index[ent[col] < 0][:5])}"
-            raise ValidationError(msg)
+        ent[col] = require_counts(ent, col, "enterprises", what=f"{col} (万元)",
+                                  id_column=id_col)
     ent["parcel_id"] = ent["parcel_id"].astype(str)
     par = pd.DataFrame(parcels.drop(columns="geometry", errors="ignore")).copy()
     par["parcel_id"] = par["parcel_id"].astype(str)
+    require_unique(par, "parcel_id", "parcels")
+    par["area_mu"] = pd.to_numeric(par["area_mu"], errors="coerce")
     unknown = ~ent["parcel_id"].isin(set(par["parcel_id"]))
     if unknown.any():
         warnings.warn(
@@ -98,13 +115,20 @@ def efficiency(
             f"({', '.join(ent.loc[unknown, 'parcel_id'].unique()[:5])}); left out",
             DataQualityWarning, stacklevel=2)
         ent = ent[~unknown]
+    hosting = par[par["parcel_id"].isin(set(ent["parcel_id"]))]
+    no_area = ~(hosting["area_mu"] > 0)
+    if no_area.any():
+        msg = (f"parcels: {int(no_area.sum())} parcel(s) with enterprise figures have no "
+               f"positive area_mu — {listing(list(hosting.loc[no_area, 'parcel_id']))}; "
+               "take parcels from the register (Register.parcels) or fill area_mu")
+        raise ValidationError(msg)
     per_parcel = ent.groupby("parcel_id").agg(
         enterprises=("parcel_id", "size"),
         output_10k_yuan=("output_10k_yuan", "sum"),
         tax_10k_yuan=("tax_10k_yuan", "sum"),
     )
     keep_cols = ["parcel_id", "area_mu"] + ([by] if by != "parcel" else [])
-    joined = par[keep_cols].merge(per_parcel, left_on="parcel_id", right_index=True, how="inner")
+    joined = par[keep_cols].merge(per_parcel.reset_index(), on="parcel_id", how="inner")
     key = "parcel_id" if by == "parcel" else by
     out = joined.groupby(key).agg(
         area_mu=("area_mu", "sum"),

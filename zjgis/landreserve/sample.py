@@ -59,6 +59,17 @@ def load_sample(copy_to: str | Path | None = None, **options: Any
     -----
     SampleDataWarning
         Always: everything in the sample is generated.
+
+    Examples
+    --------
+    >>> import pytest
+    >>> from zjgis.errors import SampleDataWarning
+    >>> with pytest.warns(SampleDataWarning, match="not real data"):
+    ...     reg, projects, enterprises = load_sample()
+    >>> len(reg) > 0, set(enterprises["parcel_id"]) <= set(reg.parcels()["parcel_id"])
+    (True, True)
+    >>> reg.parcels()["accuracy"].unique().tolist()
+    ['sample']
     """
     src = SAMPLE_DIR / "register.gpkg"
     files = [src, SAMPLE_DIR / "projects.csv", SAMPLE_DIR / "enterprises.csv"]

@@ -20,7 +20,12 @@ import pandas as pd
 
 from zjgis import crs as _crs
 from zjgis._log import get_logger
-from zjgis._validate import require_columns, require_crs
+from zjgis._validate import (
+    require_columns,
+    require_crs,
+    require_finite_coords,
+    require_lonlat_range,
+)
 from zjgis.errors import ValidationError
 from zjgis.landreserve.lifecycle import (
     NOT_SUPPLIED,
@@ -200,17 +205,37 @@ def briefing_layers(
     Raises
     ------
     ValidationError
-        Missing columns, no CRS, or an unknown ``language``.
+        Missing columns or an unknown ``language``.
+    CRSError
+        No CRS, or coordinates that cannot be lon/lat (metres labelled
+        EPSG:4326, swapped lat/lon).
+    GeometryError
+        NaN or infinite coordinates.
 
     Notes
     -----
     Texts reach the map as data; :mod:`zjgis.maps` escapes them.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis.landreserve import load_sample
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # SampleDataWarning
+    ...     reg, projects, enterprises = load_sample()
+    >>> layers = briefing_layers(reg.parcels(), year=2026)
+    >>> [frame.attrs["layer"] for frame, style in layers][:2]
+    ['landreserve_parcels', 'landreserve_supply']
+    >>> layers[0][1]["labels"][:3]
+    ['预收储', '收储', '储备']
     """
     if language not in ("zh", "en"):
         msg = f"language must be 'zh' or 'en', got {language!r}"
         raise ValidationError(msg)
     require_crs(parcels, "parcels")
     require_columns(parcels, ["parcel_id", "status", "area_mu"], "parcels")
+    require_finite_coords(parcels, "parcels", id_column="parcel_id")
+    require_lonlat_range(parcels, "parcels", id_column="parcel_id")
     p = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels
     n = len(p)
     idx = p.index
