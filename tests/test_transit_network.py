@@ -1,0 +1,193 @@
+"""Network catchments: access at the nearest street point, one search, the same polygons.
+
+Expected values are computed by hand on a superblock grid (closed-form walking
+distances along the grid), and against a copy of the 0.1 implementation.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+import shapely.ops
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString, Point
+
+from zjgis import network, transit
+
+UTM = "EPSG:32651"
+BLOCK = 500.0
+GRID = np.arange(-2, 4) * BLOCK  # streets at x, y = -1000 … 1500
+STATION = (250.0, 40.0)  # 40 m north of the block face y = 0, mid-block
+
+
+def _grid_roads() -> gpd.GeoDataFrame:
+    lo, hi = GRID[0], GRID[-1]
+    lines = [LineString([(x, lo), (x, hi)]) for x in GRID]
+    lines += [LineString([(lo, y), (hi, y)]) for y in GRID]
+    return gpd.GeoDataFrame(geometry=lines, crs=UTM)
+
+
+def _hand_distance(x: float, y: float) -> float:
+    """Walking distance on the grid from the station (40 m to (250, 0), then streets).
+
+    A point on the street y = 0 is |x - 250| away along it; any other street
+    point is reached by walking along y = 0 to a north–south street xk, along it
+    to the point's y, and (on an east–west street) along that street: the
+    shortest over xk.
+    """
+    sx = STATION[0]
+    if abs(y) < 1e-9:
+        return STATION[1] + abs(x - sx)
+    on_vertical = np.isclose(GRID, x).any()
+    if on_vertical:
+        return STATION[1] + abs(x - sx) + abs(y)
+    return STATION[1] + abs(y) + min(abs(sx - xk) + abs(x - xk) for xk in GRID)
+
+
+def _hand_reached_lines(d: float, step: float = 1.0):
+    """Reached street pieces at distance d: every 1 m of street whose hand distance <= d."""
+    lo, hi = GRID[0], GRID[-1]
+    s = np.arange(lo, hi + step / 2, step)
+    pieces = []
+    for fixed in GRID:
+        for vertical in (True, False):
+            pts = [(fixed, t) if vertical else (t, fixed) for t in s]
+            ok = np.array([_hand_distance(*p) <= d for p in pts])
+            runs = np.flatnonzero(np.diff(np.r_[0, ok.astype(int), 0]))
+            for a, b in zip(runs[::2], runs[1::2]):
+                if b - a >= 2:
+                    pieces.append(LineString(pts[a:b]))
+    return shapely.MultiLineString(pieces)
+
+
+def _iou(a, b) -> float:
+    return shapely.intersection(a, b).area / shapely.union(a, b).area
+
+
+@pytest.fixture(scope="module")
+def grid_coverage():
+    st = gpd.GeoDataFrame({"name": ["S"]}, geometry=[Point(*STATION)], crs=UTM)
+    return transit.station_coverage(st, roads=_grid_roads(), distances_m=[300, 500, 600],
+                                    walk_m=800)
+
+
+def test_station_joins_the_nearest_street_point(grid_coverage):
+    st = grid_coverage.stations.iloc[0]
+    assert st["access_m"] == pytest.approx(40.0)
+
+
+@pytest.mark.parametrize("d", [300, 500, 600, 800])
+def test_superblock_catchment_matches_the_hand_computed_one(grid_coverage, d):
+    got = grid_coverage.areas.set_index("distance_m").geometry.loc[float(d)]
+    # hand: the reached streets (1 m resolution) with the same 50 m band
+    expected = shapely.buffer(_hand_reached_lines(d), 50.0)
+    assert _iou(got, expected) > 0.995
+    assert got.area == pytest.approx(expected.area, rel=0.01)
+
+
+def test_superblock_catchment_is_larger_than_the_node_joined_one(grid_coverage):
+    # the 0.1 join at the nearest node (253 m away) lost most of the 300 m catchment
+    got = grid_coverage.areas.set_index("distance_m").geometry.loc[300.0]
+    old = _old_network_areas(network.build_graph(_grid_roads()), np.array([STATION]),
+                             [300.0], 150.0, 50.0)[0][0]
+    assert old.area < 0.6 * got.area
+
+
+def test_points_are_covered_by_their_own_walking_distance():
+    # people on the streets at hand-computed walking distances from the station
+    where = [(250.0, 0.0), (0.0, 200.0), (500.0, 400.0), (-300.0, 0.0), (750.0, 500.0)]
+    hand = np.array([_hand_distance(x, y) for x, y in where])  # 40, 490, 690, 590, 1040
+    pts = gpd.GeoDataFrame({"population": [1, 2, 4, 8, 16]},
+                           geometry=[Point(p) for p in where], crs=UTM)
+    st = gpd.GeoDataFrame(geometry=[Point(*STATION)], crs=UTM)
+    cov = transit.station_coverage(st, roads=_grid_roads(), population=pts,
+                                   distances_m=[300, 500, 600, 800], walk_m=800)
+    z = cov.zones.iloc[0]
+    for d in (300, 500, 600, 800):
+        assert z[f"population_in_{d}m"] == pts["population"][hand <= d].sum()
+
+
+def test_two_stations_one_search_equals_the_union_of_single_searches():
+    roads = _grid_roads()
+    rg = network.build_graph(roads)
+    a = gpd.GeoDataFrame(geometry=[Point(*STATION)], crs=UTM)
+    b = gpd.GeoDataFrame(geometry=[Point(1000.0, 740.0)], crs=UTM)
+    both = transit.station_coverage(gpd.pd.concat([a, b], ignore_index=True), roads=rg,
+                                    distances_m=[500], walk_m=500)
+    ga = transit.station_coverage(a, roads=rg, distances_m=[500], walk_m=500).areas
+    gb = transit.station_coverage(b, roads=rg, distances_m=[500], walk_m=500).areas
+    union = shapely.union(ga.geometry.iloc[0], gb.geometry.iloc[0])
+    assert _iou(both.areas.geometry.iloc[0], union) > 0.9999
+
+
+# ---------------------------------------------------------------- the 0.1 implementation
+def _old_network_areas(rg, st_xy, dists, access_m, service_buffer_m):
+    """transit._network_areas of zjgis 0.1 (nearest node + nodes within access_m)."""
+    xy = rg.nodes[["x", "y"]].to_numpy()
+    n = len(xy)
+    tree = cKDTree(xy)
+    near_d, near_i = tree.query(st_xy)
+    rows, cols, w = [], [], []
+    for s, nodes in enumerate(tree.query_ball_point(st_xy, access_m)):
+        nodes = set(nodes) | {int(near_i[s])}
+        for j in nodes:
+            rows.append(n)
+            cols.append(j)
+            w.append(max(float(np.hypot(*(xy[j] - st_xy[s]))), 1e-6))
+    m = rg.matrix.tocoo()
+    big = sparse.csr_matrix(
+        (np.r_[m.data, w], (np.r_[m.row, rows], np.r_[m.col, cols])), shape=(n + 1, n + 1))
+    t = csgraph.dijkstra(big, directed=False, indices=n, limit=max(dists))[:n]
+    e = rg.edges
+    u, v = e["u"].to_numpy(), e["v"].to_numpy()
+    length = e["length_m"].to_numpy()
+    lines = rg.edge_geoms
+    geoms = []
+    for d in dists:
+        ru = np.clip(d - t[u], 0, None)
+        rv = np.clip(d - t[v], 0, None)
+        whole = ru + rv >= length
+        parts = list(lines[whole])
+        for i in np.nonzero(~whole & (ru > 0))[0]:
+            parts.append(shapely.ops.substring(lines[i], 0, ru[i]))
+        for i in np.nonzero(~whole & (rv > 0))[0]:
+            parts.append(shapely.ops.substring(lines[i], length[i] - rv[i], length[i]))
+        geoms.append(shapely.union_all(shapely.buffer(np.array(parts, dtype=object),
+                                                      service_buffer_m)) if parts
+                     else shapely.Polygon())
+    return geoms, near_i.astype(np.int64), near_d
+
+
+def _sample_stations_on_nodes(rg, k=6):
+    # stations exactly on network nodes: the 0.1 join and the edge-point join coincide
+    nodes = rg.nodes.iloc[np.linspace(0, len(rg.nodes) - 1, k).astype(int)]
+    return nodes[["x", "y"]].to_numpy()
+
+
+@pytest.mark.parametrize("which", ["test_network", "sample_roads"])
+def test_polygons_equal_the_0_1_polygons_where_stations_sit_on_nodes(which):
+    if which == "test_network":
+        roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1200, 0)]),
+                                           LineString([(600, 0), (600, 200)]),
+                                           LineString([(0, 200), (1200, 200)])], crs=UTM)
+        xy = np.array([[0.0, 0.0]])
+    else:
+        from zjgis import io
+
+        roads = io.read(network.sample_path("roads")).to_crs(UTM)
+        roads.attrs = {}
+        xy = None
+    rg = network.build_graph(roads)
+    if xy is None:
+        xy = _sample_stations_on_nodes(rg)
+    dists = [300.0, 500.0, 600.0, 800.0]
+    old = _old_network_areas(rg, xy, dists, 1e-9, 50.0)[0]
+    st = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=UTM)
+    new = transit.station_coverage(st, roads=rg, distances_m=dists, walk_m=800).areas
+    for d, o in zip(dists, old):
+        g = new.set_index("distance_m").geometry.loc[d]
+        assert _iou(g, o) >= 0.9999, d
