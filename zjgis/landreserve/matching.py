@@ -245,11 +245,11 @@ def _demand(out: pd.DataFrame, name: str, tolerance: float) -> None:
     ranged = lo.notna() & hi.notna()
     lo = lo.where(ranged, demand * (1 - tolerance))
     hi = hi.where(ranged, demand * (1 + tolerance))
-    bad = lo.isna() | hi.isna() | (lo <= 0) | (hi < lo)
+    bad = lo.isna() | hi.isna() | (lo <= 0) | (hi < lo) | ~np.isfinite(hi)
     if bad.any():
         ids = listing(out.loc[bad, "project_id"].tolist())
-        msg = (f"{name}: land demand missing, not a positive number of 亩 or an inconsistent "
-               f"range for {ids}")
+        msg = (f"{name}: land demand missing, not a finite positive number of 亩 or an "
+               f"inconsistent range for {ids}")
         raise ValidationError(msg)
     out["demand_mu"] = demand.where(~ranged, np.nan) if n else demand
     out["area_min_mu"], out["area_max_mu"] = lo.astype(float), hi.astype(float)
