@@ -160,6 +160,13 @@ def test_bad_scenario_files_name_line_and_field(text, match):
         zs.parse_scenario(text)
 
 
+def test_english_and_chinese_change_tables_keep_file_order():
+    sc = zs.parse_scenario('name = "x"\n[[changes]]\ntype = "zone"\nzone = "A"\njobs = 1\n'
+                           '[["变更"]]\n"类型" = "区域"\n"区域" = "B"\n"新增岗位" = 2\n'
+                           '[[changes]]\ntype = "zone"\nzone = "C"\njobs = 3\n')
+    assert [(c.fields["zone"], c.line) for c in sc.changes] == [("A", 2), ("B", 6), ("C", 10)]
+
+
 def test_unknown_zone_and_missing_file(base):
     sc = _scenario(base, '[[changes]]\ntype = "zone"\nzone = "Z"\njobs = 5\n')
     with pytest.raises(ValidationError, match="zone 'Z' is not in the base zones"):

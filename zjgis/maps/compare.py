@@ -35,13 +35,13 @@ header p{margin:2px 0;font-size:13px;color:#444;white-space:pre-wrap}
 .pair{display:flex;gap:6px;padding:6px}
 .pair figure{flex:1;margin:0;background:#fff;border:1px solid #ddd}
 figcaption{font-weight:bold;padding:4px 8px;font-size:14px}
-iframe{width:100%;height:62vh;border:0;display:block}
+iframe{width:100%;height:72vh;min-height:520px;border:0;display:block}
 section{padding:6px 16px 24px 16px}
 table{border-collapse:collapse;font-size:12px;background:#fff}
 th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#f0f0f0} td:first-child,td:nth-child(2),td:nth-child(3){text-align:left}
 .slider{padding:6px 16px;font-size:14px} .slider input{width:50%;vertical-align:middle}
-.year{display:none} .year.on{display:block}
+.year{height:0;overflow:hidden} .year.on{height:auto}
 footer{font-size:11px;color:#666;padding:4px 16px 16px 16px}
 """
 
@@ -54,18 +54,24 @@ _SYNC = """
     return null;
   }
   var frames = Array.prototype.slice.call(document.querySelectorAll('iframe.sync'));
-  var maps = [], lock = false;
+  var maps = [], lock = false, current = null;
   function link(){
     maps = frames.map(leafletMap);
     if (maps.some(function(m){return !m;})) { setTimeout(link, 100); return; }
     maps.forEach(function(m){
       m.on('move zoomend', function(){
-        if (lock) return; lock = true;
+        if (lock) return; lock = true; current = [m.getCenter(), m.getZoom()];
         maps.forEach(function(o){ if (o !== m) o.setView(m.getCenter(), m.getZoom(),
                                                            {animate:false}); });
         lock = false;
       });
     });
+    var ref = maps[frames.indexOf(document.querySelector('.year.on iframe'))] || maps[0];
+    current = [ref.getCenter(), ref.getZoom()];
+    lock = true;
+    maps.forEach(function(o){ if (o !== ref) o.setView(current[0], current[1],
+                                                       {animate:false}); });
+    lock = false;
     window.zjgisMaps = maps;
     document.body.setAttribute('data-synced', String(maps.length));
   }
@@ -79,7 +85,10 @@ _SYNC = """
       document.querySelectorAll('.year').forEach(function(d){
         d.classList.toggle('on', d.getAttribute('data-year') === String(y));
       });
-      maps.forEach(function(m){ m.invalidateSize(); });
+      var on = document.querySelector('.year.on iframe');
+      var i = frames.indexOf(on), m = maps[i];
+      if (m && current){ lock = true; m.setView(current[0], current[1], {animate:false});
+                         lock = false; }
     };
     slider.addEventListener('input', show); show();
   }

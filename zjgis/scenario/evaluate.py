@@ -277,7 +277,7 @@ def _apply_link_changes(sc: Scenario, roads: gpd.GeoDataFrame | None, candidates
                 msg = (f"{sc.source}, line {c.line}: {c.label()}: no missing-link candidates "
                        f"were found in the base roads")
                 raise ValidationError(msg)
-            key = "link_id" if "link_id" in candidates.columns else None
+            key = next((k for k in ("link_id", "rank") if k in candidates.columns), None)
             ids = candidates[key] if key else pd.Series(candidates.index, index=candidates.index)
             hit = ids.astype(str) == str(link_id)
             if not hit.any():
@@ -425,6 +425,11 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
 
     unit_names = list(units or sc.base.get("units") or DEFAULT_UNITS)
     unit_frames = _unit_frames(unit_names, zones, zone_id)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=Warning)
+        for name in unit_names:
+            if name != "zones":
+                accuracy[name] = _accuracy_of(layers.load(name))
     layers_out: dict[str, dict[str, gpd.GeoDataFrame]] = {"before": {}, "after": {}}
 
     # --- jobs–housing ---------------------------------------------------------------
@@ -450,8 +455,10 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
         work_a = per_zone["workers_after"].to_numpy(float)
         for state, jobs_v, work_v in (("before", jobs_b, work_b), ("after", jobs_a, work_a)):
             zl = gpd.GeoDataFrame({"zone": z[zone_id].to_numpy(), "jobs": jobs_v,
-                                   "workers": work_v}, geometry=z.geometry.to_numpy(),
-                                  crs=z.crs)
+                                   "workers": work_v, "accuracy": accuracy.get("zones")},
+                                  geometry=z.geometry.to_numpy(), crs=z.crs)
+            if "name" in z.columns:
+                zl.insert(1, "name", z["name"].to_numpy())
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", category=Warning)
                 layers_out[state]["zones"] = jh.balance(zl, jobs="jobs", workers="workers")

@@ -136,11 +136,9 @@ def _suggest(word: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _change_lines(text: str) -> list[int]:
-    """Line numbers (1-based) of each ``[[changes]]`` table header, in order."""
-    names = "|".join(re.escape(k) for k in ["changes", *[k for k, v in KEYS.items()
-                                                          if v == "changes"]])
-    pat = re.compile(rf"^\s*\[\[\s*[\"']?(?:{names})[\"']?\s*\]\]")
+def _change_lines(text: str, key: str) -> list[int]:
+    """Line numbers (1-based) of each ``[[key]]`` table header, in order."""
+    pat = re.compile(rf"^\s*\[\[\s*[\"']?{re.escape(key)}[\"']?\s*\]\]")
     return [i + 1 for i, line in enumerate(text.splitlines()) if pat.match(line)]
 
 
@@ -235,8 +233,19 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
         if line and not text.splitlines()[line - 1].isascii():
             hint = "; in TOML a Chinese key needs quotes: \"类型\" = \"区域\", [[\"变更\"]]"
         raise _error(source, line, f"not a valid TOML scenario file: {exc}{hint}") from None
-    data = {_canonical(k): v for k, v in raw.items()}
-    starts = _change_lines(text)
+    # [[changes]] and [["变更"]] may both appear: gather them in file order
+    tagged: list[tuple[int, Any]] = []
+    for k, v in raw.items():
+        if _canonical(k) == "changes" and isinstance(v, list):
+            lines = _change_lines(text, k)
+            tagged += [(lines[i] if i < len(lines) else 0, item) for i, item in enumerate(v)]
+    tagged.sort(key=lambda t: t[0])
+    data = {_canonical(k): v for k, v in raw.items() if _canonical(k) != "changes"}
+    if tagged:
+        data["changes"] = [item for _, item in tagged]
+    starts = [line or None for line, _ in tagged]
+    if any(_canonical(k) == "changes" and not isinstance(v, list) for k, v in raw.items()):
+        data["changes"] = "not a list"
     for key in data:
         if key not in TOP_FIELDS:
             line = _field_line(text, 0, key)
