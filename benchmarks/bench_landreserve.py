@@ -145,3 +145,161 @@ def bench_match(arg):
     projects, parcels, layers = arg
     r = match_projects(projects, parcels, **layers)
     return {"matched": len(r.assignments), "unmatched": len(r.unmatched_projects)}
+
+
+# ---------------------------------------------------------------------- crash safety
+# Not speed: these cases re-measure the register's robustness figures (issue 18):
+# writers killed mid-write (rows lost, half-written states, hot journals left and
+# recovered on open) and concurrent writers (updates lost).  Figures in the result.
+_WRITER = r"""
+import sys, random
+from zjgis.landreserve import Register
+sys.path.insert(0, {bench!r})
+from bench_landreserve import _parcels
+mode, seed = sys.argv[1], int(sys.argv[2])
+rng = random.Random(seed)
+reg = Register({path!r}, study_area=None, timeout_s=120, check_on_open=False)
+if mode == "crash":
+    reg._con.execute("PRAGMA cache_size = %d" % rng.choice([5, 50, 2000]))
+    print("ready", flush=True)
+    k = 0
+    while True:
+        batch = _parcels(rng.choice([1, 20, 200]), seed=seed * 1000 + k)
+        batch["parcel_id"] = [f"S{{seed}}-{{k}}-{{i}}" for i in range(len(batch))]
+        batch["status"] = "pre_acquisition"
+        batch = batch.set_geometry(batch.geometry.translate(0.02 * (k + 1), 0.02 * (seed + 1)))
+        reg.add(batch, date="2024-01-01")
+        for pid in batch["parcel_id"][:3]:
+            reg.transition(pid, "acquired", date="2024-02-01")
+            reg.update(pid, {{"owner": f"o{{k}}"}}, date="2024-02-02")
+        k += 1
+else:
+    n_edits = int(sys.argv[3])
+    mine = [p for p in reg.parcels()["parcel_id"] if p.startswith(mode)]
+    done = 0
+    while done < n_edits:
+        pid = mine[done % len(mine)]
+        reg.update(pid, {{"owner": f"{{mode}}-{{done}}"}}, date="2024-06-01")
+        done += 1
+    print(done, flush=True)
+"""
+
+
+_KILLS = 100
+
+
+def _is_hot(journal: Path) -> bool:
+    return journal.exists() and journal.read_bytes()[:8] == bytes.fromhex("d9d505f920a163d7")
+
+
+def setup_crash():
+    tmp = Path(tempfile.mkdtemp())
+    reg = _fresh(tmp)
+    base = _parcels(50, seed=99)
+    base["parcel_id"] = [f"BASE{k}" for k in range(50)]
+    reg.add(base, date="2023-01-01")
+    reg.close()
+    script = tmp / "writer.py"
+    script.write_text(_WRITER.format(bench=str(Path(__file__).parent), path=str(tmp / "r.gpkg")))
+    return tmp, script
+
+
+@case("landreserve.crash_safety[100 SIGKILLs]", setup=setup_crash,
+      note="robustness figures, not speed: rows lost, half-written states, hot journals")
+def bench_crash(arg):
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pyogrio
+
+    tmp, script = arg
+    path = tmp / "r.gpkg"
+    journal = Path(str(path) + "-journal")
+    rng = random.Random(20261201)
+    lost = half = hot = refused_read_only = read_after_open = 0
+    kills = _KILLS
+    for k in range(kills):
+        reg = Register(path, study_area=None, check_on_open=False)
+        before = set(reg.parcels()["parcel_id"])
+        reg.close()
+        proc = subprocess.Popen([sys.executable, str(script), "crash", str(k)],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 2.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+        if _is_hot(journal):
+            hot += 1
+            try:
+                pyogrio.read_dataframe(path, layer="parcels")
+            except Exception:  # noqa: BLE001 - "attempt to write a readonly database"
+                refused_read_only += 1
+        reg = Register(path, study_area=None, check_on_open=False)
+        rows = reg.parcels()
+        after = set(rows["parcel_id"])
+        lost += len(before - after)
+        # half-written: a parcel row without its history, or a history add without its row
+        last = {pid for pid, action, _ in reg._store.latest_changes() if action != "remove"}
+        half += len(after ^ last) + int(rows["parcel_id"].duplicated().sum())
+        reg.close()
+        try:
+            pyogrio.read_dataframe(path, layer="parcels")
+            read_after_open += 1
+        except Exception:  # noqa: BLE001
+            pass
+    return {"kills": kills, "rows_lost": lost, "half_written": half, "hot_journals": hot,
+            "hot_refused_read_only_before_open": refused_read_only,
+            "read_only_ok_after_zjgis_open": read_after_open,
+            "parcels_at_end": len(after)}
+
+
+def setup_concurrent():
+    tmp = Path(tempfile.mkdtemp())
+    reg = _fresh(tmp)
+    p = _parcels(40, seed=7)
+    p["parcel_id"] = [f"{w}{k:02d}" for w in "ABCD" for k in range(10)]
+    reg.add(p, date="2024-01-01")
+    reg.close()
+    script = tmp / "writer.py"
+    script.write_text(_WRITER.format(bench=str(Path(__file__).parent), path=str(tmp / "r.gpkg")))
+    return tmp, script
+
+
+@case("landreserve.concurrent_writers[4 x 600 edits]", setup=setup_concurrent,
+      note="robustness figures, not speed: updates lost among concurrent writers")
+def bench_concurrent(arg):
+    import subprocess
+    import sys
+
+    tmp, script = arg
+    edits = 600
+    procs = [subprocess.Popen([sys.executable, str(script), w, "0", str(edits)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in "ABCD"]
+    reported = 0
+    failed = 0
+    for p in procs:
+        out, err = p.communicate(timeout=3600)
+        failed += p.returncode != 0
+        reported += int(out.strip() or 0)
+    reg = Register(tmp / "r.gpkg", study_area=None, check_on_open=False)
+    h = reg.history()
+    recorded = int((h["action"] == "update").sum())
+    # each writer's last owner value must be the one stored
+    rows = reg.parcels().set_index("parcel_id")
+    stale = 0
+    for w in "ABCD":
+        last_by_pid = {}
+        for k in range(edits):
+            last_by_pid[f"{w}{k % 10:02d}"] = f"{w}-{k}"
+        stale += sum(rows.loc[pid, "owner"] != v for pid, v in last_by_pid.items())
+    problems = len(reg.check())
+    reg.close()
+    return {"writers": 4, "edits": 4 * edits, "edits_done": reported,
+            "lost": 4 * edits - recorded, "stale_rows": stale, "failed_writers": failed,
+            "check_problems": problems}
