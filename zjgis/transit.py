@@ -542,9 +542,18 @@ def _zone_shares(result, zones, population, jobs, pop_col, jobs_col, metric, rea
     if zones is not None:
         _validate.require_crs(zones, "zones")
         _validate.require_not_empty(zones, "zones")
-        _validate.require_geom_types(zones, ("Polygon", "MultiPolygon"), "zones")
         _validate.require_finite_coords(zones, "zones")
         _validate.require_lonlat_range(zones, "zones")
+        _validate.require_geom_types(zones.dropna(subset=[zones.geometry.name]),
+                                     ("Polygon", "MultiPolygon"), "zones")
+        problems = _validate.geometry_problems(zones)
+        if len(problems):
+            labels = [f"{_validate.feature_label(zones, int(p))}: {r}"
+                      for p, r in zip(problems["position"], problems["reason"])]
+            msg = (f"zones: {len(problems)} zone(s) have missing, empty or invalid geometry — "
+                   f"{_validate.listing(labels)}; their shares would be wrong. Repair them "
+                   f"(QGIS: Fix geometries, or zjgis.read(path, repair=True)) or drop them")
+            raise GeometryError(msg)
         out = zones.copy()
         zgeom = np.asarray(zones.to_crs(metric).geometry.values, dtype=object)
     else:
