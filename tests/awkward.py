@@ -96,7 +96,8 @@ def _with_coords(gdf: gpd.GeoDataFrame, fn) -> gpd.GeoDataFrame:
 def _nan_vertex(geom, value=np.nan):
     coords = np.asarray(shapely.get_coordinates(geom)).copy()
     coords[len(coords) // 2 if geom.geom_type != "Polygon" else 1, 0] = value
-    return shapely.set_coordinates(shapely.from_wkb(shapely.to_wkb(geom)), coords)
+    with np.errstate(invalid="ignore"):  # GEOS notes the NaN it is asked to store
+        return shapely.set_coordinates(shapely.from_wkb(shapely.to_wkb(geom)), coords)
 
 
 def cases(kind: str, *, id_column: str = "id", n: int = 6,

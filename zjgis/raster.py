@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import rasterio
+import shapely
 from affine import Affine
 from rasterio import features
 from scipy import ndimage
@@ -141,7 +142,7 @@ def grid(extent: gpd.GeoDataFrame | gpd.GeoSeries, *, cell_m: float = 50.0,
         msg = f"margin_m must be a number of metres ≥ 0, got {margin_m!r}"
         raise ValidationError(msg)
     geoms = extent.geometry
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    geoms = geoms[~shapely.is_missing(geoms.values) & ~geoms.is_empty]
     if geoms.empty:
         msg = ("extent has no geometry to cover (no rows, or only missing/empty geometries); "
                "pass the layer the grid should cover, e.g. layers.load('science_city_2022')")
@@ -175,7 +176,7 @@ def _check_layer(layer, name: str) -> None:
 def _shapes(layer: gpd.GeoDataFrame | gpd.GeoSeries, g: Grid, name: str):
     _check_layer(layer, name)
     geoms = layer.to_crs(g.crs).geometry
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    geoms = geoms[~shapely.is_missing(geoms.values) & ~geoms.is_empty]
     return geoms
 
 
@@ -352,8 +353,6 @@ def _colour_groups(geoms: np.ndarray, all_touched: bool, cell_m: float) -> list[
     grown by one cell, meet; with the centre rule only when their interiors
     overlap.  Zones of one group are burned together in one rasterize pass.
     """
-    import shapely
-
     n = len(geoms)
     if n == 0:
         return []
@@ -469,8 +468,6 @@ def zonal_stats(
     if arr.shape != g.shape:
         msg = f"raster shape {arr.shape} does not match the grid {g.shape}"
         raise ValidationError(msg)
-    import shapely
-
     geoms = np.asarray(zones.to_crs(g.crs).geometry.values, dtype=object)
     n = len(geoms)
     present = ~shapely.is_missing(geoms)
