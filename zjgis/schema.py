@@ -61,6 +61,7 @@ __all__ = [
     "TABLES",
     "aliases",
     "area_to_m2",
+    "canonical",
     "field_names",
     "map_columns",
     "normalize_unit",
@@ -322,6 +323,16 @@ def aliases(table: str) -> dict[str, str]:
             for form in _truncations(name):
                 out.setdefault(_norm(form), f.name)
     return out
+
+
+def canonical(table: str, name: object) -> str | None:
+    """The field a single column name stands for in ``table``, or None.
+
+    >>> canonical("parcels", "计划供应年份"), canonical("parcels", "备注")
+    ('supply_year', None)
+    """
+    index = aliases(table)
+    return index.get(_norm(name)) or index.get(_norm(_split_unit(str(name), suffix=False)[0]))
 
 
 def _did_you_mean(word: object, choices: Sequence[str] | Mapping[str, object]) -> str:

@@ -454,14 +454,13 @@ def _transition(args: argparse.Namespace) -> int:
 
 
 def _parse_set(items: Sequence[str]) -> dict[str, Any]:
-    index = _schema.aliases("parcels")
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             msg = f"--set {item!r}: write FIELD=VALUE, e.g. 计划供应年份=2026"
             raise ValidationError(msg)
-        field = index.get(_schema._norm(key), key.strip())
+        field = _schema.canonical("parcels", key) or key.strip()
         text = value.strip()
         if text == "":
             out[field] = None
