@@ -408,9 +408,9 @@ def _enterprise_layer(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, dict[
         frame["industry"] = [
             _values.INDUSTRY_NAMES.get(_industry_or_none(v), (v,))[0] if zh else v
             for v in frame["industry"]]
-    frame["accuracy"] = gdf.attrs.get("accuracy", "derived" if gdf.attrs.get(
-        "coordinate_conversions") else "unknown")
     converted = gdf.attrs.get("coordinate_conversions") or []
+    if converted:  # web-map points converted to WGS-84 (the catalog's word for it)
+        frame["accuracy"] = "derived"
     note = f"（{'、'.join(converted)}）" if converted and zh else (
         f" ({', '.join(converted)})" if converted else "")
     title = ("企业" if zh else "Enterprises") + note
