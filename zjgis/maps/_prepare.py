@@ -192,6 +192,8 @@ def prepare(
             spec = st.kind_style(kind, base)
         title = spec.title or attrs.get("title_zh" if language == "zh" else "title_en") \
             or attrs.get("title_zh") or attrs.get("title_en") or name
+        if language == "en":
+            title = st.words(str(title))
         accuracy = attrs.get("accuracy")
         if accuracy is None and "accuracy" in lonlat.columns and len(lonlat):
             vals = lonlat["accuracy"].dropna().astype(str).unique()
@@ -208,7 +210,7 @@ def prepare(
                     continue
                 text = str(text)
                 if language == "en" and row.get("zone") is not None:
-                    text = f"{text} ({str(row.get('zone')).title()})"
+                    text = f"{text} ({st.words(str(row.get('zone')).capitalize())})"
                 labels.append((shapely.get_y(pt), shapely.get_x(pt), text))
         out.append(Prepared(
             name=name, title=str(title), kind=kind, accuracy=None if accuracy is None
@@ -241,7 +243,7 @@ def _display_entries(entries: list[st.LegendEntry], language: str) -> list[st.Le
         elif label in st.INDUSTRY_PALETTE:
             label = st.industry_label(label, language)
         elif language == "en":
-            label = {"其他/缺失": "other/missing", "缺失": "missing"}.get(label, label)
+            label = st.words({"其他/缺失": "other/missing", "缺失": "missing"}.get(label, label))
         out.append(st.LegendEntry(label, e.color, e.symbol))
     return out
 
@@ -332,23 +334,21 @@ def bounds_of(prepared: Sequence[Prepared], only_highlight: bool = False) -> np.
 
 
 def sources_text(prepared: Sequence[Prepared], language: str) -> list[str]:
-    """One footnote per drawn layer: 图层：数据来源（持有者）；精度 — in plain words.
+    """Footnotes in plain words: each data holder once, with the layers it supplied.
 
-    The data holders are named as they write it ("© OpenStreetMap contributors,
-    ODbL 1.0"); the catalog's full provenance (files, seeds, code licences)
-    stays in ``zjgis layers info``.
+    Holders are named as they write it ("© OpenStreetMap contributors, ODbL
+    1.0"); accuracy classes are in the legend, and the catalog's full provenance
+    (files, seeds, code licences) stays in ``zjgis layers info``.
     """
     from zjgis.maps._basemap import credit
 
-    seen: dict[str, None] = {}
+    groups: dict[str, list[str]] = {}
     for p in prepared:
         if not (p.source or p.licence) or p.name.startswith("highlight_"):
             continue
-        who = credit(p.source, p.licence, language)
-        acc = st.accuracy_text(p.accuracy, language) if p.accuracy else None
-        if language == "zh":
-            line = f"{p.title}：数据来源 {who}" + (f"；精度 {acc}" if acc else "")
-        else:
-            line = f"{p.title}: source {who}" + (f"; accuracy {acc}" if acc else "")
-        seen.setdefault(line, None)
-    return list(seen)
+        titles = groups.setdefault(credit(p.source, p.licence, language), [])
+        if p.title not in titles:
+            titles.append(p.title)
+    if language == "zh":
+        return [f"{who}（{'、'.join(t)}）" for who, t in groups.items()]
+    return [f"{who} ({', '.join(t)})" for who, t in groups.items()]

@@ -70,7 +70,7 @@ def figure(
     language: Literal["zh", "en"] = "zh",
     extra: Sequence[Any] | None = None,
     figsize: tuple[float, float] = (11.0, 9.0),
-    extent: Literal["science_city", "all"] | Sequence[float] = "science_city",
+    extent: Literal["auto", "subject", "science_city", "all"] | Sequence[float] = "auto",
     label_features: bool = True,
 ):
     """Draw the briefing layers as a matplotlib figure (in metres, UTM 51N) with a CJK font.
@@ -81,9 +81,11 @@ def figure(
         As for :func:`zjgis.maps.briefing_map`.
     figsize : (float, float)
         Figure size in inches.
-    extent : {"science_city", "all"} or (minx, miny, maxx, maxy)
-        Map window: the science city outline (with a margin) when drawn, all
-        layers, or a lon/lat box in degrees.
+    extent : {"auto", "subject", "science_city", "all"} or (minx, miny, maxx, maxy)
+        Map window (with a margin): ``"auto"`` is the ``extra`` analysis layers
+        when there are any (catalog fills that would cover them are then left
+        out), else the science city outline; ``"subject"`` the extra layers;
+        ``"science_city"``; all layers; or a lon/lat box in degrees.
     label_features : bool
         Write the axis zones' labels (中国芯 / 智能造 / 创新药) and the names of
         polygons that have one.
@@ -113,6 +115,12 @@ def figure(
     if not prepared:
         msg = "nothing to draw: no layers and no extra"
         raise ValidationError(msg)
+    subject = [p for p in prepared if p.kind == "extra" and p.name != "science_city_change"
+               and not p.name.startswith("highlight_")]
+    if subject and extent in ("auto", "subject"):  # an analysis figure: nothing covers it
+        prepared = [p for p in prepared if p.kind not in ("community", "axis_zone", "park",
+                                                           "axis", "park_point")
+                    and p.name != "science_city_change"]
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     ax.set_facecolor("#f2efe9")
     _set_extent(ax, prepared, extent)
@@ -157,10 +165,18 @@ def figure(
             handles.append(Patch(facecolor=colours[0] if colours else s.color,
                                  alpha=min(1.0, s.fill_opacity + 0.15),
                                  label=_legend_label(p, language)))
-        for e in p.entries:
-            handles.append(Patch(facecolor=e.color, label=f"  {e.label}")
-                           if e.symbol != "circle" else
-                           Line2D([], [], marker="o", ls="", color=e.color, label=f"  {e.label}"))
+        if len(p.entries) > st.FOLD_ABOVE:  # many members (rail lines): one swatch row
+            row = tuple(Line2D([], [], marker="o" if e.symbol == "circle" else "s", ls="",
+                               color=e.color, markersize=4) for e in p.entries)
+            count = (f"  {len(p.entries)} 条/项" if language == "zh"
+                     else f"  {len(p.entries)} members")
+            handles.append((row, count))
+        else:
+            for e in p.entries:
+                handles.append(Patch(facecolor=e.color, label=f"  {e.label}")
+                               if e.symbol != "circle" else
+                               Line2D([], [], marker="o", ls="", color=e.color,
+                                      label=f"  {e.label}"))
         if label_features:
             _labels(ax, p, g, font)
     _set_extent(ax, prepared, extent)
@@ -170,27 +186,76 @@ def figure(
     ax.set_xlabel("")
     ax.set_ylabel("")
     _scale_bar(ax, font, language)
-    heading = title if not subtitle else f"{title}\n{subtitle}"
-    ax.set_title(heading, fontproperties=font, fontsize=16, loc="left")
-    ax.legend(handles=handles, prop=font, fontsize=8, loc="upper left",
-              bbox_to_anchor=(1.01, 1.0), frameon=False,
-              title="图例" if language == "zh" else "Legend", title_fontproperties=font)
-    sources = prep.sources_text(prepared, language)
-    head = "数据来源：" if language == "zh" else "Data sources: "
-    crs_note = ("坐标系 WGS-84，UTM 51N 投影" if language == "zh"
-                else "WGS-84, UTM zone 51N projection")
-    footer = "\n".join(textwrap.wrap(head + "；".join(sources), 150)[:4]) + f"\n{crs_note} · zjgis"
-    fig.supxlabel(footer, fontproperties=font, fontsize=6.5, color="#555555", x=0.01,
-                  ha="left", multialignment="left")
+    _layout_text(fig, ax, handles, prepared, font, title=title, subtitle=subtitle,
+                 language=language)
     fig.zjgis_font = family  # type: ignore[attr-defined]
     return fig
 
 
 def _legend_label(p: prep.Prepared, language: str) -> str:
     acc = st.accuracy_text(p.accuracy, language) if p.accuracy else ""
-    text = f"{p.title}（{acc}）" if acc and language == "zh" else (
-        f"{p.title} ({acc})" if acc else p.title)
+    title = st.strip_badge(p.title, p.accuracy, language)  # never （样例）（样例）
+    text = f"{title}（{acc}）" if acc and language == "zh" else (
+        f"{title} ({acc})" if acc else title)
     return "\n".join(textwrap.wrap(text, 18 if language == "zh" else 36))
+
+
+def _wrap(text: str, width_in: float, size_pt: float) -> str:
+    """Wrap ``text`` to a width in inches (CJK glyphs are about one em wide)."""
+    per_line = max(8, int(width_in * 72 / (size_pt * 1.05)))
+    return "\n".join(line for para in str(text).split("\n")
+                     for line in (textwrap.wrap(para, per_line) or [""]))
+
+
+def _layout_text(fig, ax, handles: list, prepared: Sequence[prep.Prepared], font, *,
+                 title: str, subtitle: str | None, language: str) -> None:
+    """Title, subtitle, legend and footnotes laid out inside the canvas at any entry count.
+
+    The legend sits outside the map on the right (constrained layout reserves
+    its width) in as many columns as its height needs; a many-member category
+    is one row of swatches; title, subtitle and footnotes wrap to the width.
+    """
+    from matplotlib.legend_handler import HandlerTuple
+
+    width_in, height_in = fig.get_size_inches()
+    labels, items = [], []
+    for h in handles:
+        if isinstance(h, tuple):
+            items.append(h[0])
+            labels.append(h[1])
+        else:
+            items.append(h)
+            labels.append(h.get_label())
+    size = 8.0 if len(items) <= 40 else 7.0
+    rows = max(1, int((height_in * 72 - 60) / (size * 1.9)))  # lines a column holds
+    lines = sum(lab.count("\n") + 1 for lab in labels)
+    ncols = max(1, -(-lines // rows))
+    legend_font = font.copy()
+    legend_font.set_size(size)
+    fig.legend(items, labels, prop=legend_font, loc="outside right upper", ncols=ncols,
+               frameon=False, title="图例" if language == "zh" else "Legend",
+               title_fontproperties=font, handler_map={tuple: HandlerTuple(ndivide=None,
+                                                                            pad=0.1)},
+               handlelength=2.0 if ncols == 1 else 1.6, columnspacing=0.8)
+    with warnings.catch_warnings():  # without a CJK font the one warning was already given
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.canvas.draw()  # lay out once: the legend's left edge is where the title must end
+    left_in = fig.legends[0].get_window_extent().x0 / fig.dpi
+    text_w = max(left_in - 0.25, 2.5)
+    fig.suptitle(_wrap(title, text_w, 16), fontproperties=font, fontsize=16, x=0.01,
+                 ha="left", fontweight="bold")
+    if subtitle:  # beside the axes' left edge, so it ends where the free width ends
+        sub = ax.set_title(_wrap(subtitle, text_w - ax.get_position().x0 * width_in, 11),
+                           fontproperties=font, fontsize=11, loc="left", color="#444444")
+        sub.set_wrap(False)
+    sources = prep.sources_text(prepared, language)
+    head = "数据来源：" if language == "zh" else "Data sources: "
+    crs_note = ("坐标系 WGS-84，UTM 51N 投影；由 zjgis 生成" if language == "zh"
+                else "WGS-84, UTM zone 51N projection; made with zjgis")
+    sep = "；" if language == "zh" else "; "
+    footer = _wrap(head + sep.join(sources), width_in - 0.4, 6.5) + f"\n{crs_note}"
+    fig.supxlabel(footer, fontproperties=font, fontsize=6.5, color="#555555", x=0.01,
+                  ha="left", multialignment="left")
 
 
 def _window_lonlat(ax):
@@ -226,13 +291,21 @@ def _set_extent(ax, prepared: Sequence[prep.Prepared], extent) -> None:
     names = {p.name: p for p in prepared}
     box = None
     if isinstance(extent, str):
+        if extent in ("auto", "subject"):
+            subject = [p for p in prepared if p.kind == "extra"
+                       and p.name != "science_city_change" and len(p.gdf)]
+            if subject:
+                box = prep.bounds_of(subject)
+            elif extent == "auto":
+                extent = "science_city"
         if extent == "science_city":
             for key in ("science_city_2022", "science_city_2017"):
                 if key in names and len(names[key].gdf):
                     box = names[key].gdf.total_bounds
                     break
-        elif extent != "all":
-            msg = "extent must be 'science_city', 'all' or a (minx, miny, maxx, maxy) box"
+        elif extent not in ("all", "auto", "subject"):
+            msg = ("extent must be 'auto', 'subject', 'science_city', 'all' or a "
+                   "(minx, miny, maxx, maxy) box")
             raise ValidationError(msg)
         if box is None:
             box = prep.bounds_of(prepared)

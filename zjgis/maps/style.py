@@ -110,6 +110,29 @@ def accuracy_text(accuracy: str | None, language: str = "zh", *, long: bool = Fa
     return zh if language == "zh" else en
 
 
+_BADGE = re.compile(r"\s*[（(]\s*(样例|示意|推导|官方|sample|schematic|derived|official)"
+                    r"(数据)?\s*[)）]\s*$", re.IGNORECASE)
+
+
+def strip_badge(title: str, accuracy: str | None, language: str = "zh") -> str:
+    """``title`` without a trailing "（样例）"-style mark when the accuracy badge says it."""
+    if not accuracy:
+        return title
+    m = _BADGE.search(title)
+    if m and m.group(1).lower() in (accuracy_text(accuracy, "zh"),
+                                    accuracy_text(accuracy, "en").lower()):
+        return title[:m.start()]
+    return title
+
+
+def words(text: str) -> str:
+    """An identifier as English words: ``"Innovation_Source"`` → ``"Innovation source"``."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+", text):
+        return text
+    out = text.replace("_", " ").lower()
+    return out[0].upper() + out[1:]
+
+
 def industry_key(value: object) -> str:
     """Return the palette key of the first industry in ``value``.
 
@@ -553,7 +576,8 @@ def legend_html(sections: Sequence[LegendSection], *, language: str = "zh",
             cls = html.escape(str(sec.accuracy).lower(), quote=True)
             acc = (f' <span class="zj-acc zj-acc-{cls}" title="{acc_head}">'
                    f"{html.escape(accuracy_text(sec.accuracy, language))}</span>")
-        parts.append(f'<div class="zj-legend-layer">{sym}<b>{html.escape(sec.title)}</b>'
+        title = strip_badge(sec.title, sec.accuracy, language)
+        parts.append(f'<div class="zj-legend-layer">{sym}<b>{html.escape(title)}</b>'
                      f"{acc}</div>")
         if sec.note:
             parts.append(f'<div class="zj-legend-note">{html.escape(sec.note)}</div>')

@@ -1,0 +1,79 @@
+"""PNG figures keep title, subtitle, legend and footnotes inside the canvas (issue 15.3).
+
+With the full layer catalog (18 rail lines, every industry) and a 300-parcel
+register, every text and the legend box must lie inside the figure — checked
+from matplotlib's own artists after a draw.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely import box
+
+from zjgis import landreserve, maps
+
+SHOTS = os.environ.get("ZJGIS_SCREENSHOTS")
+
+
+def register_300() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(3)
+    xs, ys = rng.uniform(121.57, 121.66, 300), rng.uniform(31.16, 31.24, 300)
+    statuses = list(landreserve.STATUSES)
+    return gpd.GeoDataFrame(
+        {"parcel_id": [f"ZJ-{i:03d}" for i in range(300)],
+         "status": [statuses[i % len(statuses)] for i in range(300)],
+         "area_mu": rng.uniform(5, 80, 300).round(1), "accuracy": ["sample"] * 300},
+        geometry=[box(x, y, x + 0.002, y + 0.0015) for x, y in zip(xs, ys)], crs=4326)
+
+
+def outside(fig) -> list[str]:
+    """Artists (texts, legends) whose drawn box leaves the figure."""
+    import matplotlib.legend
+    import matplotlib.text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    bad = []
+    artists = [a for a in fig.findobj(matplotlib.text.Text) if a.get_visible() and a.get_text()]
+    artists += list(fig.findobj(matplotlib.legend.Legend))
+    for a in artists:
+        bb = a.get_window_extent(renderer)
+        if bb.x0 < frame.x0 - 0.5 or bb.y0 < frame.y0 - 0.5 or bb.x1 > frame.x1 + 0.5 \
+                or bb.y1 > frame.y1 + 0.5:
+            bad.append(f"{type(a).__name__} {getattr(a, 'get_text', lambda: '')()[:40]!r} "
+                       f"{bb.bounds}")
+    return bad
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_full_catalog_and_300_parcels_fit_the_canvas(tmp_path, language):
+    pytest.importorskip("matplotlib")
+    extra = landreserve.briefing_layers(register_300(), language=language)
+    subtitle = ("2025 年度土地储备计划：预收储、收储、储备地块分布与供应安排，"
+                "含全部轨道交通线路与车站、产业社区、街镇边界和科学城范围（示意）")
+    fig = maps.figure(extra=extra, title="张江科学城 土地储备地块 挂图作战 2025",
+                      subtitle=subtitle, language=language)
+    try:
+        assert outside(fig) == []
+        legend = fig.legends[0]
+        texts = [t.get_text() for t in legend.get_texts()]
+        assert any("18" in t for t in texts)  # 18 rail lines folded into one swatch row
+        statuses = landreserve.STATUS_ZH if language == "zh" else landreserve.STATUS_EN
+        for s in landreserve.STATUSES:  # every status has its entry
+            assert any(statuses[s] in t for t in texts), s
+        assert not any("（样例）（样例）" in t or "(sample) (sample)" in t for t in texts)
+        assert not any("_" in t for t in texts if language == "en")
+        out = maps.save_figure(fig, tmp_path / f"reserve_{language}.png", dpi=80)
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            (Path(SHOTS) / out.name).write_bytes(out.read_bytes())
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
