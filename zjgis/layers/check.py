@@ -6,6 +6,18 @@ Are the communities and streets/towns inside the 2022 area, the Putuo
 sub-parks inside 普陀区, each Hi-tech park inside its district?  Do sub-parks or
 communities overlap?  Do the areas and counts match the policy texts, and by
 how much?
+
+Examples
+--------
+>>> from zjgis import layers
+>>> result = layers.check()
+>>> bool(result["passed"].all())
+True
+>>> checks = result.set_index(["check", "layer"])
+>>> checks.loc[("area", "science_city_2017"), "expected"]   # the texts: 约94–95 km²
+'94–95 ± 10 %'
+>>> bool(checks.loc[("union", "streets_towns{district=普陀区}"), "measured"] > 0.99)
+True
 """
 
 from __future__ import annotations
