@@ -35,11 +35,10 @@ from zjgis.landreserve.lifecycle import (
     STATUSES,
 )
 from zjgis.landreserve.matching import PROJECT_STATUS_ZH
+from zjgis.layers import worst_accuracy
 
 log = get_logger(__name__)
 
-#: Accuracy classes from least to most cautious; a mixed layer takes the most cautious.
-_CAUTION = ("official", "derived", "schematic", "sample")
 _INDUSTRY_ZH = {"integrated_circuits": "集成电路", "biomedicine": "生物医药",
                 "artificial_intelligence": "人工智能", "advanced_manufacturing": "智能制造",
                 "intelligent_manufacturing": "智能制造"}
@@ -92,10 +91,8 @@ def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = N
             text += " · 样例数据"
         tips.append(html.escape(text))
     out["tooltip"] = tips
-    accuracy = sorted(set(acc.dropna().astype(str)))
     out.attrs.update(title_zh="土地储备地块", title_en="Land-reserve parcels",
-                     accuracy=accuracy[0] if len(accuracy) == 1 else ",".join(accuracy) or None,
-                     kind="parcels")
+                     accuracy=_accuracy_of(acc), kind="parcels")
     return out
 
 
@@ -131,13 +128,11 @@ def _label(key: str, language: str) -> str:
 
 
 def _accuracy_of(values: pd.Series) -> str | None:
+    """The most cautious class present (:func:`zjgis.layers.worst_accuracy`)."""
     present = {str(v) for v in values.dropna()}
     if not present:
         return None
-    if len(present) == 1:
-        return present.pop()
-    ranked = [c for c in reversed(_CAUTION) if c in present]
-    return ranked[0] if ranked else ",".join(sorted(present))
+    return worst_accuracy(present) or ",".join(sorted(present))
 
 
 def _text(values: pd.Series) -> pd.Series:
