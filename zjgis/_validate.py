@@ -112,11 +112,26 @@ def require_geom_types(
     ----------
     allowed : iterable of str
         Geometry type names, e.g. ``("LineString", "MultiLineString")``.
+        A missing geometry (None) is reported as ``missing geometry``.
     hint : str
         What the planner should do instead, appended to the message.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import LineString, Point
+    >>> roads = gpd.GeoDataFrame({"id": ["R1", "R2"]},
+    ...                          geometry=[LineString([(0, 0), (1, 1)]), Point(0, 0)])
+    >>> require_geom_types(roads, ["LineString"], "roads.gpkg", id_column="id",
+    ...                    hint="export road centrelines")
+    Traceback (most recent call last):
+    ...
+    zjgis.errors.GeometryError: roads.gpkg: 1 feature(s) are not LineString — feature 1 ...
     """
     allowed = set(allowed)
     types = np.asarray(gdf.geometry.geom_type.values, dtype=object)
+    types = np.where(shapely.is_missing(np.asarray(gdf.geometry.values, dtype=object)),
+                     "missing geometry", types)
     bad = np.nonzero([t not in allowed for t in types])[0]
     if bad.size:
         labels = [f"{feature_label(gdf, i, id_column)}: {types[i]}" for i in bad]
