@@ -1,0 +1,126 @@
+"""Station catchments (``transit.station_coverage``, network mode) at city scale.
+
+A 225 × 225 street grid with 100 m blocks (50,625 nodes, 100,800 edges — the
+size of Pudong's walk network) and 10 / 100 / 1,000 stations at random
+positions off the streets, distances 300/500/600/800 m, 20,000 population
+points.  In each case, in the same process and run, best of 3 each:
+
+* **zjgis** — ``station_coverage(stations, roads=graph)``: edge-point
+  snapping of the stations and one bounded multi-source Dijkstra (the timed
+  figure, ``zjgis_s``); ``zjgis_with_points_s`` adds 20,000 population points
+  (edge-point snapping, coverage at every distance).  The polygons are built
+  on first access of ``.areas`` and timed in ``transit.areas[*]``;
+* **floor** — ``cKDTree`` snapping of the stations to nodes plus one
+  ``scipy.sparse.csgraph.dijkstra(limit=800, min_only=True)`` (distances only);
+* **peer** — networkx ``multi_source_dijkstra_path_length(cutoff=800)`` from
+  the same snapped nodes on ``graph.graph`` (distances only).
+
+Targets (issue 19.1): 1,000 stations × 4 distances under 3 s and within 30×
+the floor; ``ratio_to_floor`` is in the results table.
+"""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import shapely
+from _harness import case
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from zjgis import network, transit
+
+CRS = "EPSG:32651"
+N_GRID = 225
+BLOCK = 100.0
+DISTANCES = (300, 500, 600, 800)
+
+
+def _grid():
+    xs = np.arange(N_GRID) * BLOCK
+    lines = [shapely.LineString([(x, 0), (x, xs[-1])]) for x in xs]
+    lines += [shapely.LineString([(0, y), (xs[-1], y)]) for y in xs]
+    return network.build_graph(gpd.GeoDataFrame(geometry=lines, crs=CRS)), xs[-1]
+
+
+def _setup(k: int):
+    def make():
+        rg, size = _grid()
+        rng = np.random.default_rng(k)
+        st = gpd.GeoDataFrame(geometry=shapely.points(rng.uniform(0, size, (k, 2))), crs=CRS)
+        pop = gpd.GeoDataFrame({"population": rng.integers(1, 100, 20_000)},
+                               geometry=shapely.points(rng.uniform(0, size, (20_000, 2))),
+                               crs=CRS)
+        _ = rg.edge_tree, rg.graph  # built once per graph, shared by analyses
+        return rg, st, pop
+    return make
+
+
+def _best(fn, repeat=3):
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return out, min(times)
+
+
+def _floor(rg, xy):
+    nodes = cKDTree(rg.nodes[["x", "y"]].to_numpy()).query(xy)[1]
+    return csgraph.dijkstra(rg.matrix, directed=False, indices=np.unique(nodes),
+                            limit=max(DISTANCES), min_only=True)
+
+
+def _peer(rg, xy):
+    nodes = cKDTree(rg.nodes[["x", "y"]].to_numpy()).query(xy)[1]
+    return nx.multi_source_dijkstra_path_length(rg.graph, set(map(int, nodes)),
+                                                cutoff=max(DISTANCES), weight="length_m")
+
+
+def _run(data):
+    rg, st, pop = data
+    xy = st.get_coordinates().to_numpy()
+    # stations × distances (the figures the floor and the peer compute) …
+    _, t_z = _best(lambda: transit.station_coverage(st, roads=rg, distances_m=DISTANCES,
+                                                    walk_m=800))
+    # … and with 20,000 population points covered from the same search
+    cov, t_pts = _best(lambda: transit.station_coverage(st, roads=rg, population=pop,
+                                                        distances_m=DISTANCES, walk_m=800))
+    _, t_floor = _best(lambda: _floor(rg, xy))
+    _, t_peer = _best(lambda: _peer(rg, xy))
+    return {"stations": len(st), "edges": len(rg.edges), "points": len(pop),
+            "zjgis_s": round(t_z, 3), "zjgis_with_points_s": round(t_pts, 3),
+            "floor_s": round(t_floor, 4),
+            "networkx_s": round(t_peer, 3), "ratio_to_floor": round(t_z / t_floor, 1),
+            "ratio_to_networkx": round(t_z / t_peer, 2),
+            "share_800m": round(float(cov.zones["population_share_800m"].iloc[0]), 3),
+            "target_s": 3.0, "target_met": t_z < 3.0, "ratio_target": 30.0,
+            "ratio_met": t_z / t_floor <= 30.0}
+
+
+for _k in (10, 100, 1000):
+    case(f"transit.coverage[{_k} stations, 100k edges]", setup=_setup(_k),
+         note="the case's seconds include all three, 3 times each; zjgis_s is the figure; "
+              "zjgis vs floor (cKDTree + one csgraph dijkstra) vs networkx, best of 3 each "
+              "inside the case")(_run)
+
+
+def _areas(data):
+    rg, st, pop = data
+    t = time.perf_counter()
+    cov = transit.station_coverage(st, roads=rg, distances_m=DISTANCES, walk_m=800)
+    t_cov = time.perf_counter() - t
+    t = time.perf_counter()
+    areas = cov.areas
+    t_poly = time.perf_counter() - t
+    return {"stations": len(st), "coverage_s": round(t_cov, 3), "polygons_s": round(t_poly, 2),
+            "area_800m_km2": round(float(areas["area_km2"].iloc[-1]), 2)}
+
+
+for _k in (10, 100, 1000):
+    case(f"transit.areas[{_k} stations, 100k edges]", setup=_setup(_k),
+         note="service-area polygons (one buffer-and-union per distance band), timed once")(
+        _areas)
