@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -243,3 +244,19 @@ def test_labels_never_overlap_on_a_crowded_register(tmp_path):
     state = _open(m, tmp_path, "crowded", width=1000, height=700)
     assert 5 <= len(state["labels"]) < 300  # thinned, not all dropped
     assert _overlaps(state["rects"]) == []
+
+
+def test_barriers_drawn_and_sample_badge_carried_to_results():
+    roads, ends = road_grid()
+    river = gpd.GeoDataFrame({"name": ["川杨河"]}, geometry=[box(121.640, 31.1885, 121.672,
+                                                              31.1895)], crs=4326)
+    extra = [(roads, {"title": "道路", "accuracy": "sample"}),
+             (river, maps.barrier_style(title="河道（障碍）")),
+             (ends, maps.Style(title="断头路", accuracy="sample"))]
+    m = maps.briefing_map(extra=extra, title="断头路")
+    page = m.render_page()
+    legend = page.split('id="zj-legend"', 1)[1].split('<div class="zj-legend-note">', 1)[0]
+    assert "河道（障碍）" in legend
+    # both results computed from sample roads carry the 样例 badge (the river has none)
+    assert legend.count('zj-acc-sample') == 2
+    assert not re.search(r'[0-9],"川杨河"\]', page)  # barriers get no label mark [lat, lon, t]

@@ -194,7 +194,7 @@ def prepare(
             or attrs.get("title_zh") or attrs.get("title_en") or name
         if language == "en":
             title = st.words(str(title))
-        accuracy = attrs.get("accuracy")
+        accuracy = attrs.get("accuracy") or spec.accuracy
         if accuracy is None and "accuracy" in lonlat.columns and len(lonlat):
             vals = lonlat["accuracy"].dropna().astype(str).unique()
             accuracy = vals[0] if len(vals) == 1 else (

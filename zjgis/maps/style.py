@@ -38,6 +38,7 @@ __all__ = [
     "METRO_LINE_COLOURS",
     "ZONE_INDUSTRY",
     "Style",
+    "barrier_style",
     "choropleth",
     "industry_colour",
     "kind_style",
@@ -231,6 +232,10 @@ class Style:
     aliases : mapping of str to str, optional
         Display names of columns in tooltips and popups (``{"status": "状态"}``),
         overriding zjgis's built-in labels; columns keep their English keys.
+    accuracy : str, optional
+        Accuracy class of the layer (``"sample"``, ``"schematic"`` …) when its
+        frame does not carry one (``attrs["accuracy"]`` or an ``accuracy``
+        column): a result computed from sample inputs is sample too.
     label_column : str, optional
         Column whose values label the features on the map (default: ``name``,
         ``label_zh``, ``title``, ``project_name`` or ``parcel_id`` when present;
@@ -257,6 +262,7 @@ class Style:
     tooltip: Sequence[str] | None = None
     popup: Sequence[str] | None = None
     aliases: Mapping[str, str] | None = None
+    accuracy: str | None = None
     label_column: str | None = None
     show: bool = True
     legend: tuple[LegendEntry, ...] = field(default=(), compare=False)
@@ -445,6 +451,27 @@ def choropleth(
                  fill_opacity=style.pop("fill_opacity", 0.7), color=style.pop("color", "#555555"),
                  **style)
     return gdf, spec
+
+
+def barrier_style(*, title: str = "河道（障碍）", **style: Any) -> Style:
+    """Style of barriers (rivers, canals, rail corridors) on dead-end maps: water blue, unlabelled.
+
+    Parameters
+    ----------
+    title : str
+        Legend and layer-control title.
+    **style
+        Further :class:`Style` fields.
+
+    Examples
+    --------
+    >>> barrier_style().color
+    '#3b83bd'
+    """
+    base = {"color": "#3b83bd", "fill_color": "#9ecae1", "fill_opacity": 0.6, "weight": 1.5,
+            "opacity": 0.9, "title": title, "label_column": ""}
+    base.update(style)
+    return Style(**base)
 
 
 # --------------------------------------------------------------------------- by layer kind
