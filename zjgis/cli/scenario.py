@@ -16,18 +16,12 @@ import argparse
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from zjgis.cli._common import refuse_existing
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "example.toml"
 
-RATIO_BINS = (0.8, 1.2, float("inf"))
-RATIO_COLOURS = ("#4575b4", "#1a9850", "#d73027")  # 居住主导 · 平衡 · 就业主导
-RATIO_LABELS = ("职住比 < 0.8（居住主导）", "0.8–1.2（平衡）", "> 1.2（就业主导）")
 OUTLINE_ZH = {"science_city_2017": "2017年范围（约95平方公里）",
               "science_city_2022": "2022年范围（约220平方公里）"}
-ACCURACY_ZH = {"official": "正式", "derived": "推导", "schematic": "示意", "sample": "样例"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,65 +57,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
-def _badges(accuracy: dict[str, str]) -> list[str]:
-    return [f"{ACCURACY_ZH.get(a, a)}：{name}" for name, a in sorted(accuracy.items())
-            if a != "official"]
-
-
-def _maps_for(result, state: str, *, basemap: str, title: str):
+def _side(result, state: str, *, basemap: str, title: str):
     from zjgis import maps
+    from zjgis import scenario as zs
 
-    lay = dict(result.layers[state])
-    subject = lay.get("zones", lay.get("parcels", lay.get("dead_ends")))
-    if subject is not None and len(subject):
-        # draw stations and catchments near the subject only (not all of Shanghai)
-        x0, y0, x1, y1 = subject.to_crs("EPSG:4326").total_bounds
-        for key in ("stations", "catchment_800m"):
-            if key in lay and len(lay[key]):
-                lay[key] = lay[key].to_crs("EPSG:4326").cx[x0 - 0.03:x1 + 0.03,
-                                                            y0 - 0.03:y1 + 0.03]
-    extra = []
-    if "zones" in lay:
-        z = lay["zones"]
-        extra.append((z, maps.Style(column="ratio", bins=RATIO_BINS, colors=RATIO_COLOURS,
-                                    labels=RATIO_LABELS, title="职住比（分区）",
-                                    tooltip=[c for c in ("zone", "name", "jobs", "workers",
-                                                         "ratio") if c in z.columns],
-                                    fill_opacity=0.5)))
-    if "catchment_800m" in lay and len(lay["catchment_800m"]):
-        extra.append((lay["catchment_800m"], maps.Style(color="#6a3d9a", fill_opacity=0.12,
-                                                        title="轨道站800米范围")))
-    if "stations" in lay:
-        extra.append((lay["stations"], maps.Style(color="#111111", radius=4,
-                                                  title="轨道站点")))
-    if "dead_ends" in lay and len(lay["dead_ends"]):
-        extra.append((lay["dead_ends"], maps.Style(color="#d62728", radius=4,
-                                                   title="断头路端点")))
-    if "links" in lay:
-        extra.append((lay["links"], maps.Style(color="#ff7f00", weight=5, title="方案新增道路")))
+    extra = zs.briefing_layers(result, state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # accuracy is shown as badges on the page
         return maps.briefing_map(["science_city_2017", "science_city_2022"], title=title,
-                                 basemap=basemap, extra=extra, fit_to=subject)
-
-
-def _change_table(result) -> pd.DataFrame:
-    t = result.indicators
-    t = t[t["unit_set"].isin(["all", "science_city_2017", "science_city_2022"])]
-    return t[["unit_set_zh", "indicator_zh", "unit_of_measure", "before", "after",
-              "change"]].rename(columns={"unit_set_zh": "范围", "indicator_zh": "指标",
-                                         "unit_of_measure": "单位", "before": "方案前",
-                                         "after": "方案后", "change": "变化"})
-
-
-def _by_area_table(result) -> pd.DataFrame:
-    t = result.indicators
-    t = t[(t["unit_set"] == "streets_towns") & (t["indicator"].isin(["jobs", "workers",
-                                                                       "ratio"]))]
-    t = t[t["change"].abs() > 1e-9]
-    return t[["unit", "indicator_zh", "before", "after", "change"]].rename(
-        columns={"unit": "街镇", "indicator_zh": "指标", "before": "方案前", "after": "方案后",
-                 "change": "变化"})
+                                 basemap=basemap, extra=extra,
+                                 fit_to=extra[0][0] if extra else None)
 
 
 def _figure(result, path: Path, *, overwrite: bool) -> None:
@@ -132,6 +77,7 @@ def _figure(result, path: Path, *, overwrite: bool) -> None:
 
     from zjgis import _fonts
     from zjgis import io as zio
+    from zjgis import scenario as zs
 
     _fonts.use_cjk_font()
     t = result.table("all")
@@ -139,9 +85,10 @@ def _figure(result, path: Path, *, overwrite: bool) -> None:
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.5 * len(t) + 1.5)), layout="constrained")
     if len(t):
         pct = (t["change"] / t["before"].where(t["before"] != 0)).fillna(0) * 100
-        ax.barh(t["indicator_zh"], pct, color=["#1a9850" if v >= 0 else "#d73027" for v in pct])
+        ax.barh(t["indicator_zh"], pct, color=["#3182bd" if v >= 0 else "#e6550d" for v in pct])
         ax.axvline(0, color="#333", lw=0.8)
-        ax.set_xlabel("变化（%，相对方案前）")
+        ax.margins(x=0.18)
+        ax.set_xlabel("变化（%，相对方案前；蓝：增加，橙：减少）")
         for y, (v, c, u) in enumerate(zip(pct, t["change"], t["unit_of_measure"])):
             ax.annotate(f"{c:+,.0f}{u}", (v, y), xytext=(4 if v >= 0 else -4, 0),
                         textcoords="offset points", va="center",
@@ -150,10 +97,10 @@ def _figure(result, path: Path, *, overwrite: bool) -> None:
         ax.text(0.5, 0.5, "方案不改变任何指标", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
-    ax.set_title(f"{result.scenario.name}：指标变化", loc="left")
-    badges = "；".join(_badges(result.accuracy))
+    fig.suptitle(f"{result.scenario.name}：指标变化", x=0.01, ha="left")
+    badges = "；".join(zs.badges(result))
     if badges:
-        fig.text(0.01, 0.005, f"数据精度：{badges}", fontsize=8, color="#555")
+        ax.set_title(f"数据精度：{badges}", loc="left", fontsize=8, color="#555", wrap=True)
     with zio.atomic_write(path, overwrite=overwrite) as tmp:
         fig.savefig(tmp, dpi=150, format=path.suffix.lstrip(".") or "png")
     plt.close(fig)
@@ -178,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
         m17 = _outline_map(result, "science_city_2017", basemap=args.basemap)
         m22 = _outline_map(result, "science_city_2022", basemap=args.basemap)
         page = maps.compare_page(m17, m22, title=sc.name, description=sc.description,
-                                 badges=_badges(result.accuracy), table=table,
+                                 badges=zs.badges(result), table=table,
                                  labels=(OUTLINE_ZH["science_city_2017"],
                                          OUTLINE_ZH["science_city_2022"]),
                                  footer="；".join(result.notes))
@@ -189,13 +136,13 @@ def _run(args: argparse.Namespace) -> int:
             raise ValidationError(msg)
         sc = zs.read_scenario(args.file)
         result = zs.evaluate(sc)
-        before = _maps_for(result, "before", basemap=args.basemap, title=f"{sc.name}：方案前")
-        after = _maps_for(result, "after", basemap=args.basemap, title=f"{sc.name}：方案后")
-        tables = {"各街镇的变化": _by_area_table(result)}
+        before = _side(result, "before", basemap=args.basemap, title=f"{sc.name}：方案前")
+        after = _side(result, "after", basemap=args.basemap, title=f"{sc.name}：方案后")
+        tables = {"各街镇的变化": zs.area_table(result)}
         if not result.land_supply.empty:
             tables["土地供应（按年）"] = result.land_supply
         page = maps.compare_page(before, after, title=sc.name, description=sc.description,
-                                 badges=_badges(result.accuracy), table=_change_table(result),
+                                 badges=zs.badges(result), table=zs.change_table(result),
                                  tables=tables, footer="；".join(result.notes))
     out = maps.save_page(page, args.out, overwrite=args.overwrite)
     print(f"scenario briefing: {out} ({out.stat().st_size / 2**20:.2f} MB)")
@@ -212,13 +159,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _outline_map(result, outline: str, *, basemap: str):
     from zjgis import layers, maps
+    from zjgis import scenario as zs
 
-    agg = result.layers["before"].get("zones")
-    extra = []
-    if agg is not None:
-        extra.append((agg, maps.Style(column="ratio", bins=RATIO_BINS, colors=RATIO_COLOURS,
-                                      labels=RATIO_LABELS, title="职住比（分区）",
-                                      fill_opacity=0.45)))
+    extra = [(frame, style) for frame, style in zs.briefing_layers(result, "before")
+             if style.get("column") == "ratio"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return maps.briefing_map([outline, "rail_stations"], basemap=basemap, extra=extra,
@@ -244,7 +188,7 @@ def _run_timeline(args: argparse.Namespace) -> int:
                        for a in f["accuracy"].dropna().unique()})
     page = maps.timeline_page(by_year, title=f"土地储备台账 {min(frames)}–{max(frames)}",
                               description=f"登记册：{args.timeline.name}；每年12月31日的地块状态",
-                              badges=[f"{ACCURACY_ZH.get(a, a)}：地块" for a in accuracy
+                              badges=[f"{zs.ACCURACY_ZH.get(a, a)}：地块" for a in accuracy
                                       if a != "official"],
                               counts=counts.rename(columns={"year": "年份"}))
     out = maps.save_page(page, args.out, overwrite=args.overwrite)

@@ -17,6 +17,13 @@ Examples
 ('示例', 'sample')
 """
 
+from zjgis.scenario.briefing import (
+    ACCURACY_ZH,
+    area_table,
+    badges,
+    briefing_layers,
+    change_table,
+)
 from zjgis.scenario.evaluate import (
     DEFAULT_UNITS,
     INDICATORS_ZH,
@@ -37,6 +44,7 @@ from zjgis.scenario.spec import (
 from zjgis.scenario.timeline import default_years, register_years
 
 __all__ = [
+    "ACCURACY_ZH", "area_table", "badges", "briefing_layers", "change_table",
     "CHANGE_FIELDS", "DEFAULT_UNITS", "INDICATORS_ZH", "KEYS", "VALUES", "Change", "Scenario",
     "ScenarioResult", "default_years", "evaluate", "register_years", "outline_comparison",
     "parse_scenario", "read_scenario", "write_excel",
