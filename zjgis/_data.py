@@ -39,5 +39,12 @@ def data_root() -> Path:
 
 
 def data_path(*parts: str) -> Path:
-    """Return a path below the data root, e.g. ``data_path("sample_roads", "roads.geojson")``."""
+    """Return a path below the data root, e.g. ``data_path("sample_roads", "roads.geojson")``.
+
+    Examples
+    --------
+    >>> p = data_path("boundaries", "science_city_2022.geojson")
+    >>> p.parent.name, p.exists()
+    ('boundaries', True)
+    """
     return data_root().joinpath(*parts)

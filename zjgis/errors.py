@@ -8,6 +8,17 @@ name the file, the feature and the problem, and say what to do about it.
 Warnings are classes too, so that a planner can silence exactly one kind
 (``warnings.simplefilter("ignore", zjgis.errors.SchematicDataWarning)``) and tests
 can expect each one with ``pytest.warns``.
+
+Examples
+--------
+A file that is not there is a :class:`ReadError`, which ``except OSError`` catches too:
+
+>>> import zjgis
+>>> try:
+...     zjgis.io.read("no/such/parcels.gpkg")
+... except OSError as exc:
+...     print(type(exc).__name__, isinstance(exc, ZjgisError), "-", exc)
+ReadError True - no/such/parcels.gpkg: no such file
 """
 
 from __future__ import annotations
