@@ -33,7 +33,14 @@ not part of the national guideline.  zjgis gives it the local code
 can never be mistaken for a national code — and marks it ``local=True``.
 
 Unknown codes are errors (:func:`land_use_name` raises
-:class:`~zjgis.errors.ValidationError`).
+:class:`~zjgis.errors.ValidationError`).  Names, old GB 50137-2011 codes and
+their crosswalk: :mod:`zjgis.landreserve.values`.
+
+>>> land_use_name("100101"), land_use_name(802)
+('一类工业用地', '科研用地')
+>>> t = land_use_table()
+>>> t.loc[t["code"] == SHANGHAI_MIXED_INDUSTRIAL, ["name_zh", "local"]].to_numpy().tolist()
+[['产业综合用地', True]]
 """
 
 from __future__ import annotations
