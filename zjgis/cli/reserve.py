@@ -376,8 +376,9 @@ def _import(args: argparse.Namespace) -> int:
             land_use_defaults=_values.parse_defaults(args.land_use_default),
             area_unit=args.area_unit, area_tolerance=args.area_tolerance)
     print(report)
-    for line in getattr(report, "notes", []):
-        print(f"  {line}")
+    for line in report.notes:
+        if not line.startswith("warning: "):  # warnings are printed once, as warnings
+            print(f"  {line}")
     for row in report.rejected.head(20).itertuples():
         print(f"  rejected row {row.row} ({row.parcel_id}): {row.reason}")
     if len(report.rejected) > 20:
