@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import pytest
 from shapely import Point, Polygon
 
@@ -522,3 +523,51 @@ def test_killed_writes_leave_the_old_file_and_the_next_write_cleans_up(tmp_path,
     io.write(towns.iloc[:1], target)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["t.gpkg", "writer.py"]
+
+
+# ------------------------------------------------------------------ tables with geometry
+
+
+def test_excel_with_wkt_and_sheets_is_read(tmp_path):
+    path = tmp_path / "parcels.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"x": [1]}).to_excel(xw, sheet_name="说明", index=False)
+        pd.DataFrame({"宗地号": ["A1", "A2"],
+                      "wkt": ["POLYGON ((121.6 31.2, 121.61 31.2, 121.61 31.21, 121.6 31.2))",
+                              "POINT (121.62 31.21)"]}).to_excel(xw, sheet_name="地块",
+                                                                 index=False)
+    got = io.read(path, layer="地块", source_crs="WGS-84")
+    assert got["宗地号"].tolist() == ["A1", "A2"] and got.crs.to_epsg() == 4326
+    assert got.geometry.iloc[1].equals(Point(121.62, 31.21))
+    with pytest.raises(CRSError, match="no coordinate reference system"):
+        io.read(path, layer="地块")
+    with pytest.raises(ReadError, match="no sheet 'nope'"):
+        io.read(path, layer="nope", source_crs="WGS-84")
+
+
+def test_csv_in_gauss_krueger_metres_with_source_crs(tmp_path):
+    x, y = pyproj.Transformer.from_crs(4326, 4528, always_xy=True).transform(121.6, 31.2)
+    path = tmp_path / "gk.csv"
+    path.write_text(f"name,x,y\n张江,{x},{y}\n", encoding="utf-8")
+    got = io.read(path, lonlat=("x", "y"), source_crs="EPSG:4528")
+    back = got.to_crs(4326).geometry.iloc[0]
+    assert back.x == pytest.approx(121.6, abs=1e-9) and back.y == pytest.approx(31.2, abs=1e-9)
+    with pytest.raises(CRSError, match="EPSG:4528"):
+        io.read(path, lonlat=("x", "y"))
+
+
+def test_table_to_geodata_bad_wkt_rows(tmp_path):
+    t = pd.DataFrame({"pid": ["A", "B", "C"],
+                      "geom": ["POINT (121.6 31.2)", "POLYGON ((1 2", None]})
+    with pytest.raises(ReadError, match=r"column 'geom' is not WKT in 1 row\(s\) \(file lines 3\)"):
+        io.table_to_geodata(t, source_crs="WGS-84", name="t.csv")
+    g = io.table_to_geodata(t, source_crs="WGS-84", bad_wkt="null", name="t.csv")
+    assert g.geometry.isna().tolist() == [False, True, True]
+    assert g.attrs["unparsed_wkt_rows"] == [1]
+    with pytest.raises(ReadError, match="no WKT column 'shape'"):
+        io.table_to_geodata(t, source_crs="WGS-84", wkt_column="shape")
+    gcj = pd.DataFrame({"lon": [121.5937], "lat": [31.2033]})
+    w = io.table_to_geodata(gcj, source_crs="GCJ-02")
+    x, y = crs.gcj02_to_wgs84(121.5937, 31.2033)
+    assert w.geometry.iloc[0].x == pytest.approx(float(x), abs=1e-12)
+    assert w.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]

@@ -70,6 +70,7 @@ from zjgis.errors import (
 __all__ = [
     "read",
     "read_table",
+    "table_to_geodata",
     "write",
     "atomic_write",
     "write_bytes",
@@ -83,7 +84,8 @@ log = get_logger(__name__)
 
 PathLike = str | os.PathLike
 
-_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".csv", ".txt"}
+_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".csv", ".txt",
+                    ".xlsx", ".xlsm", ".xls"}
 _WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".fgb": "FlatGeobuf"}
 _CPG_ALIASES = {
     "936": "gb18030",
@@ -340,12 +342,14 @@ def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoD
     return gdf
 
 
-def _read_csv(
-    path: Path, *, encoding: str, lonlat: Sequence[str], label: str
-) -> gpd.GeoDataFrame:
-    df = _csv_frame(path, encoding=encoding, label=label)
+_WKT_COLUMNS = ("geometry", "wkt", "WKT", "geom", "Geometry", "WKT_GEOM")
+
+
+def _table_geometry(df: pd.DataFrame, *, lonlat: Sequence[str], wkt_column: str | None,
+                    label: str, bad_wkt: str) -> gpd.GeoDataFrame:
+    """Points from lon/lat columns, or geometries from a WKT column; no CRS yet."""
     lon_col, lat_col = lonlat
-    if lon_col in df.columns and lat_col in df.columns:
+    if wkt_column is None and lon_col in df.columns and lat_col in df.columns:
         lon = pd.to_numeric(df[lon_col], errors="coerce")
         lat = pd.to_numeric(df[lat_col], errors="coerce")
         bad = np.nonzero((lon.isna() | lat.isna()).to_numpy())[0]
@@ -356,27 +360,100 @@ def _read_csv(
                 f"(file lines {rows}{' …' if bad.size > 5 else ''})"
             )
             raise ReadError(msg)
-        if (lat.abs() > 90).any() or (lon.abs() > 180).any():
-            swapped = (lat.abs() > 90).any() and (lon.abs() <= 90).all()
-            hint = f"; are {lon_col} and {lat_col} swapped? pass lonlat=({lat_col!r}, {lon_col!r})"
-            msg = f"{label}: coordinates out of range{hint if swapped else ''}"
+        if (lat.abs() > 90).any() and (lat.abs() <= 180).all() and (lon.abs() <= 90).all():
+            msg = (f"{label}: {lat_col} beyond ±90° while {lon_col} is within it: are "
+                   f"{lon_col} and {lat_col} swapped? pass lonlat=({lat_col!r}, {lon_col!r})")
             raise ReadError(msg)
-        geometry = gpd.points_from_xy(lon.to_numpy(), lat.to_numpy())
-    else:
-        wkt_col = next((c for c in ("geometry", "wkt", "WKT", "geom") if c in df.columns), None)
-        if wkt_col is None:
-            msg = (
-                f"{label}: no coordinate columns {lon_col!r}/{lat_col!r} and no WKT column; "
-                f"columns are {', '.join(map(str, df.columns))}. Pass lonlat=(x_column, y_column)"
-            )
-            raise ReadError(msg)
+        return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon.to_numpy(), lat.to_numpy()),
+                                crs=None)
+    wkt_col = wkt_column or next((c for c in _WKT_COLUMNS if c in df.columns), None)
+    if wkt_col is None or wkt_col not in df.columns:
+        what = (f"no WKT column {wkt_column!r}" if wkt_column else
+                f"no coordinate columns {lon_col!r}/{lat_col!r} and no WKT column")
+        msg = (f"{label}: {what}; columns are {', '.join(map(str, df.columns))}. "
+               "Pass lonlat=(x_column, y_column) or wkt_column=")
+        raise ReadError(msg)
+    texts = df[wkt_col]
+    geoms = np.empty(len(df), dtype=object)
+    failed = []
+    for i, value in enumerate(texts):
+        if value is None or (isinstance(value, float) and np.isnan(value)) or (
+                isinstance(value, str) and not value.strip()):
+            geoms[i] = None
+            continue
         try:
-            geometry = gpd.GeoSeries.from_wkt(df[wkt_col]).values
-        except Exception as exc:  # shapely raises GEOSException subclasses
-            msg = f"{label}: column {wkt_col!r} is not WKT ({exc})"
-            raise ReadError(msg) from None
-        df = df.drop(columns=[wkt_col])
-    return gpd.GeoDataFrame(df, geometry=geometry, crs=None)
+            geoms[i] = shapely.from_wkt(str(value))
+        except shapely.errors.GEOSException:
+            geoms[i] = None
+            failed.append(i)
+    if failed and bad_wkt == "raise":
+        rows = listing([str(i + 2) for i in failed])
+        msg = (f"{label}: column {wkt_col!r} is not WKT in {len(failed)} row(s) (file lines "
+               f"{rows}); e.g. {str(texts.iloc[failed[0]])[:60]!r}")
+        raise ReadError(msg)
+    out = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=list(geoms), crs=None)
+    out.attrs["unparsed_wkt_rows"] = failed
+    return out
+
+
+def table_to_geodata(
+    df: pd.DataFrame,
+    *,
+    source_crs: str | None,
+    lonlat: Sequence[str] = ("lon", "lat"),
+    wkt_column: str | None = None,
+    bad_wkt: str = "raise",
+    name: str = "table",
+) -> gpd.GeoDataFrame:
+    """Turn a plain table (from :func:`read_table`) into geodata, checked as :func:`read` does.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        With longitude/latitude columns (``lonlat``) or a column of WKT text.
+    source_crs : str
+        The CRS of the numbers (a table carries none): ``"WGS-84"``,
+        ``"GCJ-02"``, ``"BD-09"`` or an EPSG code; as in :func:`read`.
+    lonlat : (str, str)
+        Coordinate columns; used when present and ``wkt_column`` is not given.
+    wkt_column : str, optional
+        The WKT column; default the first of ``geometry``, ``wkt``, ``WKT``, ``geom``.
+    bad_wkt : {"raise", "null"}
+        A cell that is not WKT raises :class:`ReadError` naming the rows, or
+        becomes a missing geometry (for imports that reject row by row); the
+        rows are in ``attrs["unparsed_wkt_rows"]`` (0-based).
+    name : str
+        The file or table name used in messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In ``source_crs`` (GCJ-02/BD-09 converted to WGS-84, recorded in attrs).
+
+    Raises
+    ------
+    ReadError
+        No coordinate or WKT column, non-numeric coordinates, unparseable WKT.
+    CRSError
+        No ``source_crs``, or coordinates that cannot be in it.
+    GeometryError
+        NaN/infinite coordinates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"宗地号": ["A1"], "wkt": ["POINT (121.6 31.2)"]})
+    >>> g = table_to_geodata(t, source_crs="WGS-84", name="parcels.xlsx")
+    >>> g.crs.to_epsg(), g.geometry.iloc[0].wkt, list(g.columns)
+    (4326, 'POINT (121.6 31.2)', ['宗地号', 'geometry'])
+    """
+    if bad_wkt not in ("raise", "null"):
+        msg = f"bad_wkt must be 'raise' or 'null', got {bad_wkt!r}"
+        raise ValueError(msg)
+    gdf = _table_geometry(df, lonlat=lonlat, wkt_column=wkt_column, label=name, bad_wkt=bad_wkt)
+    gdf.attrs.update({k: v for k, v in df.attrs.items() if k not in gdf.attrs})
+    require_finite_coords(gdf, name)
+    return _apply_source_crs(gdf, source_crs, name)
 
 
 _TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
@@ -540,14 +617,17 @@ def read(
     lonlat: Sequence[str] = ("lon", "lat"),
     repair: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Read a vector layer: GeoJSON, GeoPackage, Shapefile (zipped too) or CSV.
+    """Read a vector layer: GeoJSON, GeoPackage, Shapefile (zipped too), CSV or Excel.
 
     Parameters
     ----------
     path : str or path-like
-        The file.  ``.zip`` files holding a shapefile are read directly.
+        The file.  ``.zip`` files holding a shapefile (at the top or in a
+        subfolder) are read directly.  CSV and Excel tables need lon/lat
+        columns or a WKT column (see :func:`table_to_geodata`).
     layer : str or int, optional
-        Layer of a multi-layer source (GeoPackage, zip with several shapefiles).
+        Layer of a multi-layer source (GeoPackage, zip with several
+        shapefiles), or the sheet of an Excel workbook.
     encoding : str, optional
         Force the text encoding (``"gbk"``, ``"utf-8"`` …); default detects it.
     source_crs : str, optional
@@ -557,8 +637,8 @@ def read(
         ``"WGS-84"`` or any EPSG string is set as the CRS.  Required when the
         file declares none (every CSV).
     lonlat : (str, str)
-        Longitude and latitude column names for CSV input.  A CSV without them
-        may carry WKT in a ``geometry``/``wkt`` column.
+        Longitude and latitude column names for CSV/Excel input.  A table
+        without them may carry WKT in a ``geometry``/``wkt`` column.
     repair : bool
         Repair invalid geometries with :func:`shapely.make_valid`; the count is
         logged and kept in ``attrs["repaired_geometries"]``.
@@ -605,7 +685,7 @@ def read(
     if suffix not in _VECTOR_SUFFIXES:
         msg = (
             f"{path}: unsupported file type {suffix!r}; zjgis reads "
-            ".geojson, .gpkg, .shp, .zip (shapefile), .fgb and .csv"
+            ".geojson, .gpkg, .shp, .zip (shapefile), .fgb, .csv and .xlsx (lon/lat or WKT)"
         )
         raise ReadError(msg)
     _sniff_empty(path, label)
@@ -613,13 +693,18 @@ def read(
     forced = encoding is not None
     if forced:
         enc = _normalize_encoding(encoding)
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        enc = "xlsx"
     elif suffix in (".shp", ".zip", ".csv", ".txt", ".geojson", ".json"):
         enc = detect_encoding(path, layer if isinstance(layer, str) else None)
     else:
         enc = "utf-8"  # GeoPackage text is UTF-8 by specification
 
-    if suffix in (".csv", ".txt"):
-        gdf = _read_csv(path, encoding=enc, lonlat=lonlat, label=label)
+    if suffix in _TABLE_SUFFIXES:
+        table = read_table(path, sheet=layer if suffix not in (".csv", ".txt") else None,
+                           encoding=enc if suffix in (".csv", ".txt") else None)
+        gdf = _table_geometry(table, lonlat=lonlat, wkt_column=None, label=label,
+                              bad_wkt="raise")
     else:
         kwargs = {}
         source: object = path
