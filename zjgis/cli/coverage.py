@@ -1,12 +1,21 @@
-"""``zjgis coverage`` — rail-station catchments and the people and jobs beyond them."""
+"""``zjgis coverage`` — rail-station catchments and the people and jobs beyond them.
+
+Parses the arguments, reads every input through :func:`zjgis.cli._common.read_input`
+(``--source-crs`` as in ``zjgis.read(..., source_crs=)``, for every input file: they
+must share one CRS), calls :func:`zjgis.transit.station_coverage`, writes the areas
+and zones (GeoPackage, CSV with BOM) and reports.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from zjgis import io, transit
-from zjgis.cli._common import refuse_existing
+from zjgis.cli._common import add_input_options, read_input, refuse_existing, write_csv
+from zjgis.errors import ValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="comma-separated distances in metres")
     p.add_argument("--out", required=True, help="output GeoPackage (.gpkg)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    add_input_options(p, columns=False)
     p.set_defaults(func=_run)
 
 
@@ -37,10 +47,13 @@ def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     csv = out.with_suffix(".zones.csv")
     refuse_existing([out, csv], overwrite=args.overwrite)
-    read = lambda p: io.read(p) if p else None  # noqa: E731
-    distances = [float(x) for x in args.distances_m.split(",") if x.strip()]
+    distances = _distances(args.distances_m)
+
+    def read(path: str | None):
+        return read_input(path, args, None) if path else None
+
     result = transit.station_coverage(
-        io.read(args.stations), roads=read(args.roads), walk_m=args.walk_m,
+        read(args.stations), roads=read(args.roads), walk_m=args.walk_m,
         zones=read(args.zones), population=read(args.population), jobs=read(args.jobs),
         distances_m=distances, population_column=args.population_column,
         jobs_column=args.jobs_column)
@@ -50,7 +63,15 @@ def _run(args: argparse.Namespace) -> int:
         io.write(result.areas, tmp, layer="areas")
         if zones.geometry.notna().any():
             io.write(zones, tmp, layer="zones")
-    io.write_text(zones.drop(columns=zones.geometry.name).to_csv(index=True), csv,
-                  overwrite=args.overwrite)
-    print(f"{result!r} -> {out}, {csv}")
+    write_csv(pd.DataFrame(zones.drop(columns=zones.geometry.name)), csv,
+              overwrite=args.overwrite, index=True)
+    print(f"{result!r} (measured in {result.metric_crs}) -> {out}, {csv}")
     return 0
+
+
+def _distances(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        msg = f"--distances-m must be comma-separated metres, e.g. 300,500,600,800; got {text!r}"
+        raise ValidationError(msg) from None

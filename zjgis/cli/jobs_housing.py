@@ -7,7 +7,10 @@ Usage::
 ``ZONES`` is any vector file zjgis reads (GeoJSON, GeoPackage, Shapefile …)
 with a zone id column and jobs/workers columns; ``OD`` a CSV (or Parquet)
 with home zone, work zone and count.  The analysis is
-:func:`zjgis.jobshousing.analyse`; this module only parses, writes and maps.
+:func:`zjgis.jobshousing.analyse` and the workbook
+:func:`zjgis.jobshousing.write_report` (ratios rounded); this module only
+parses, calls them, draws the map and reports.  ``--source-crs`` means what
+``zjgis.read(..., source_crs=)`` means, for ZONES.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from zjgis.cli._common import refuse_existing
+from zjgis import io, jobshousing, maps
+from zjgis.cli._common import add_input_options, read_input, refuse_existing
 from zjgis.errors import ReadError
 
 #: Colours of the balance classes on maps (housing = blue, balanced = green, jobs = orange).
@@ -68,20 +72,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of OD pairs drawn on the map (default 30)")
     p.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
                    help="map tiles (default osm)")
+    add_input_options(p, columns=False)
     p.set_defaults(func=_run)
 
 
 def _read_od(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        msg = f"{path}: no such file"
-        raise ReadError(msg)
+    """The OD table through zjgis.io (CSV in UTF-8/GBK, Excel) or Parquet; ids as text."""
     if path.suffix.lower() in (".parquet", ".pq"):
-        od = pd.read_parquet(path)
-    else:
+        if not path.exists():
+            msg = f"{path}: no such file"
+            raise ReadError(msg)
         try:
-            od = pd.read_csv(path, dtype={c: str for c in columns})
-        except UnicodeDecodeError:
-            od = pd.read_csv(path, dtype={c: str for c in columns}, encoding="gb18030")
+            od = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds for a broken file
+            msg = f"{path}: cannot read the Parquet file ({type(exc).__name__}: {exc})"
+            raise ReadError(msg) from None
+    else:
+        od = io.read_table(path, dtype=dict.fromkeys(columns, str))
     for c in columns:
         if c in od.columns:
             od[c] = od[c].astype(str)
@@ -89,10 +96,10 @@ def _read_od(path: Path, columns: list[str]) -> pd.DataFrame:
 
 
 def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
-    if not path.exists():
-        msg = f"{path}: no such file"
-        raise ReadError(msg)
-    cost = pd.read_csv(path, index_col=0, dtype={0: str})
+    """A square cost matrix: first column home zone ids, header work zone ids."""
+    table = io.read_table(path)
+    first = table.columns[0]
+    cost = table.set_index(first)
     cost.index = cost.index.astype(str)
     cost.columns = cost.columns.astype(str)
     cost.attrs["unit"] = unit or "m"
@@ -100,12 +107,11 @@ def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from zjgis import io, jobshousing
-
     refuse_existing([args.out, args.map], overwrite=args.overwrite)
-    zones = io.read(args.zones)
+    zones = read_input(args.zones, args, None)
     if args.zone_id in zones.columns:
         zones[args.zone_id] = zones[args.zone_id].astype(str)
+    name = args.name if args.name in zones.columns else None
     count = None if args.count.lower() == "none" else args.count
     od = _read_od(args.od, [args.home, args.work])
     cost: Any = _read_cost(args.cost, args.cost_unit) if args.cost else "euclidean"
@@ -115,13 +121,9 @@ def _run(args: argparse.Namespace) -> int:
         thresholds=tuple(args.thresholds),
         missing="drop" if args.drop_unknown else "raise",
     )
-    tables = report.tables(name=args.name if args.name in zones.columns else None)
-    with io.atomic_write(args.out, overwrite=args.overwrite) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for sheet, frame in tables.items():
-                frame.to_excel(xw, sheet_name=sheet, index=False)
+    jobshousing.write_report(report, args.out, name=name, overwrite=args.overwrite)
     e = report.excess
-    print(f"report: {args.out} ({len(tables)} sheets)")
+    print(f"report: {args.out} ({len(report.tables())} sheets)")
     print(f"commuters {e.commuters:,.0f}; mean {e.observed:,.0f} {e.unit}, minimum "
           f"{e.minimum:,.0f}, maximum {e.maximum:,.0f}; excess {e.excess_pct:.1f}%, "
           f"CPU {e.cpu:.1f}%")
@@ -129,11 +131,8 @@ def _run(args: argparse.Namespace) -> int:
         print("note: the inputs are labelled accuracy=sample (generated, not statistics)",
               file=sys.stderr)
     if args.map is not None:
-        from zjgis import maps
-
         m = jobs_housing_map(report, zones, zone_id=args.zone_id, top=args.top_flows,
-                             basemap=args.basemap,
-                             name=args.name if args.name in zones.columns else None)
+                             basemap=args.basemap, name=name)
         saved = maps.save(m, args.map, overwrite=args.overwrite)
         print(f"map: {saved}")
     return 0
@@ -156,8 +155,6 @@ def jobs_housing_map(
     Every layer carries the report's accuracy class, so sample data are
     labelled "sample" in the legend.
     """
-    from zjgis import jobshousing, maps
-
     acc = report.accuracy
     bal = report.balance.copy()
     bal.attrs = {"accuracy": acc, "source": zones.attrs.get("source", "zjgis.jobshousing")}

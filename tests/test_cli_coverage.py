@@ -1,0 +1,56 @@
+"""``zjgis coverage``: thin CLI over transit.station_coverage."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point, box
+
+from zjgis.cli.main import main
+
+UTM = "EPSG:32651"
+
+
+def _write(tmp_path, *, crs=UTM):
+    st = gpd.GeoDataFrame({"station": ["S"]}, geometry=[Point(0, 40)], crs=UTM)
+    roads = gpd.GeoDataFrame(geometry=[LineString([(-1000, 0), (1000, 0)])], crs=UTM)
+    pop = gpd.GeoDataFrame({"population": [10, 20]},
+                           geometry=[Point(200, 0), Point(700, 0)], crs=UTM)
+    zones = gpd.GeoDataFrame({"name": ["z"]}, geometry=[box(-1000, -500, 1000, 500)], crs=UTM)
+    paths = {}
+    for key, gdf in (("stations", st), ("roads", roads), ("population", pop), ("zones", zones)):
+        paths[key] = tmp_path / f"{key}.gpkg"
+        gdf.to_crs(crs).to_file(paths[key])
+    return paths
+
+
+def test_network_coverage_writes_layers_and_a_bom_csv(tmp_path, capsys):
+    p = _write(tmp_path)
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", str(p["stations"]), "--roads", str(p["roads"]), "--zones",
+                 str(p["zones"]), "--population", str(p["population"]),
+                 "--distances-m", "300,500", "--walk-m", "500", "--out", str(out)]) == 0
+    assert "EPSG:32651" in capsys.readouterr().out
+    csv = out.with_suffix(".zones.csv")
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(csv, encoding="utf-8-sig")
+    # hand: 40 m access + 200 m → in at 300; 40 + 700 → out at 500
+    assert table["population_in_300m"].iloc[0] == 10
+    assert table["population_in_500m"].iloc[0] == 10
+    assert len(gpd.read_file(out, layer="areas")) == 2
+
+
+def test_inputs_in_different_crss_are_one_line(tmp_path, capsys):
+    p = _write(tmp_path)
+    gpd.read_file(p["zones"]).to_crs("EPSG:4326").to_file(tmp_path / "z4326.gpkg")
+    assert main(["coverage", str(p["stations"]), "--zones", str(tmp_path / "z4326.gpkg"),
+                 "--out", str(tmp_path / "c.gpkg")]) == 1
+    err = capsys.readouterr().err
+    assert "EPSG:4326" in err and "Traceback" not in err
+
+
+def test_bad_distances_are_one_line(tmp_path, capsys):
+    p = _write(tmp_path)
+    assert main(["coverage", str(p["stations"]), "--distances-m", "300,abc",
+                 "--out", str(tmp_path / "c.gpkg")]) == 1
+    assert "--distances-m" in capsys.readouterr().err
