@@ -204,7 +204,7 @@ def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
               study_area: StudyArea | None, buffer_m: float,
               sliver_m2: float, check_existing_ids: bool = True) -> pd.DataFrame:
     """Every rule violation of ``new`` (prepared) against ``existing``: row, parcel_id, problem."""
-    probs: list[tuple[int, Any, str]] = []
+    probs: list[tuple[Any, Any, str]] = []
     ids = new["parcel_id"]
     for i in np.nonzero(ids.isna().to_numpy())[0]:
         probs.append((i, None, "missing parcel_id"))

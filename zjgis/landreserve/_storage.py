@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -352,7 +353,7 @@ def create_file(path: Path, user: str) -> None:
 # ---------------------------------------------------------------------- frames <-> rows
 def rows_for_sql(stored: gpd.GeoDataFrame, blobs: list) -> list[tuple]:
     """Parameter tuples ``(geom, *COLUMNS, status_zh)`` for INSERT/UPDATE."""
-    cols = []
+    cols: list[list[Any]] = []
     for c in COLUMNS:
         if c == "supply_year":
             cols.append([None if v is pd.NA else int(v) for v in stored[c].array])
@@ -369,7 +370,7 @@ def frame_from_rows(rows: list, *, with_fid: bool = False) -> gpd.GeoDataFrame:
     if rows:
         geoms = from_blobs([r[0] for r in rows])
         fids = [r[1] for r in rows]
-        data = list(zip(*[r[2:] for r in rows], strict=True))
+        data: list[Any] = list(zip(*[r[2:] for r in rows], strict=True))
     else:
         geoms = np.array([], dtype=object)
         fids = []

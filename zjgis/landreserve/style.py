@@ -114,7 +114,7 @@ _FIELDS = {  # key -> (中文, English) display label; the keys never reach the 
     "score": ("匹配得分（0–1）", "Match score (0–1)"),
     "distance_to_rail_m": ("距轨交站点（米）", "Distance to rail (m)"),
 }
-_TITLES = {
+_TITLES: dict[str, tuple[str, str]] = {
     "parcels": ("土地储备地块（按状态）", "Land-reserve parcels by status"),
     "matched": ("已匹配项目的地块（{n} 宗）", "Parcels matched to projects ({n})"),
     "supply": ("{year}年计划供应地块（{n} 宗，{mu:,.0f} 亩；其中待供应 {pending} 宗）",
@@ -291,7 +291,8 @@ def briefing_layers(
             pending = int(sub["status"].isin(NOT_SUPPLIED).sum())
             fmt = {"year": int(year), "n": int(due.sum()),
                    "mu": float(sub["area_mu"].astype(float).sum()), "pending": pending}
-            title = tuple(t.format(**fmt) for t in _TITLES["supply"])
+            zh, en = (t.format(**fmt) for t in _TITLES["supply"])
+            title = (zh, en)
             frame = _display(sub, {"parcel_id": ids[due], "status": status[due],
                                    "supply_year": years[due],
                                    "area_mu": p["area_mu"][due].astype(float).round(1)},
@@ -318,7 +319,8 @@ def briefing_layers(
                                              if language == "zh" else s)
         head = _text(get("project_name")).fillna(pick["project_id"].astype(str))
         fmt = {"n": int(matched.sum())}
-        title = tuple(t.format(**fmt) for t in _TITLES["matched"])
+        zh, en = (t.format(**fmt) for t in _TITLES["matched"])
+        title = (zh, en)
         frame = _display(sub, {"project_id": pick["project_id"].astype(str),
                                "project_status": pstatus,
                                "industry": get("industry").map(
