@@ -657,7 +657,11 @@ class Register:
         source_crs: str | None = None,
         date: _dt.date | _dt.datetime | str | None = None,
         note: str = "",
-        **options: Any,
+        columns: Mapping[str, str] | None = None,
+        land_use_defaults: Mapping[str, str] | None = None,
+        area_unit: str | None = None,
+        area_tolerance: float = 0.01,
+        street_towns: gpd.GeoDataFrame | str | None = "streets_towns",
     ) -> ImportReport:
         """Import parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV with WKT.
 
@@ -680,11 +684,21 @@ class Register:
             converted by :mod:`zjgis.crs`).
         date, note
             As in :meth:`add`.
-        **options
-            The planner's-file options of
-            :func:`zjgis.landreserve.importing.import_parcels`: ``columns``
-            (explicit column mapping), ``land_use_defaults``, ``area_unit``,
-            ``area_tolerance``, ``street_towns``.
+        columns : mapping, optional
+            Explicit column mapping, source -> field (``{"宗地号": "parcel_id"}``);
+            wins over the automatic one (:func:`zjgis.schema.map_columns`).
+        land_use_defaults : mapping, optional
+            The 2023 class for a land-use name or old code that stands for
+            several (``{"工业用地": "100101"}``).
+        area_unit : str, optional
+            Unit of a declared area whose header names none (亩, 公顷, m²).
+        area_tolerance : float
+            Declared and geodesic areas differing by more than this share
+            (default 0.01) is a DataQualityWarning in the report.
+        street_towns : GeoDataFrame, str or None
+            Polygons (``name``) to fill a missing 街镇 by location; default the
+            catalog layer ``streets_towns``; None leaves it empty.
+            See :func:`zjgis.landreserve.importing.import_parcels`.
 
         Returns
         -------
@@ -700,7 +714,9 @@ class Register:
         """
         return _importing.import_parcels(self, path, layer=layer, wkt_column=wkt_column,
                                          source_crs=source_crs, date=date, note=note,
-                                         **options)
+                                         columns=columns, land_use_defaults=land_use_defaults,
+                                         area_unit=area_unit, area_tolerance=area_tolerance,
+                                         street_towns=street_towns)
 
     def export(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the current parcels to a file (atomically).
