@@ -42,8 +42,13 @@ from zjgis import network
 
 
 def synthetic_roads(n_edges: int, *, seed: int = 0, removed: float = 0.02,
-                    bridges: float = 0.01) -> gpd.GeoDataFrame:
-    """A jittered street grid with about ``n_edges`` edges after noding (EPSG:32651)."""
+                    bridges: float = 0.01, way_break: float = 0.3) -> gpd.GeoDataFrame:
+    """A jittered street grid with about ``n_edges`` edges after noding (EPSG:32651).
+
+    ``way_break`` is the chance that a way ends at a block boundary (0.3: ways
+    of about three blocks; 1.0: one line per block piece, about one input line
+    per edge — the "crossing lines" of the noding cases).
+    """
     rng = np.random.default_rng(seed)
     n = int(np.ceil(np.sqrt(n_edges / 2.5))) + 1
     spacing = 100.0
@@ -61,7 +66,7 @@ def synthetic_roads(n_edges: int, *, seed: int = 0, removed: float = 0.02,
         vid = np.arange(n * m).reshape(n, m)
         seg_start = vid[:, :-1].ravel()
         keep = rng.random(len(seg_start)) >= removed
-        brk = rng.random(len(seg_start)) < 0.3
+        brk = rng.random(len(seg_start)) < way_break
         prev_kept = np.r_[False, keep[:-1]]
         first_in_street = (seg_start % m) == 0
         way_start = keep & (first_in_street | ~prev_kept | brk)
@@ -172,6 +177,151 @@ for _n, _label in ((100_000, "100k"), (1_000_000, "1M")):
     case(f"network.osmnx_way[{_label}]", setup=_graph(_n),
          note="osmnx graph_from_gdfs + count_streets_per_node on the same noded graph "
               "(timed inside; the case time includes zjgis too)")(_osmnx_way)
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (VmHWM, MB)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _segments(roads):
+    xy, idx = shapely.get_coordinates(np.asarray(roads.geometry.values), return_index=True)
+    k = np.flatnonzero(idx[1:] == idx[:-1])
+    return shapely.linestrings(np.stack([xy[k], xy[k + 1]], axis=1)), idx[k]
+
+
+def _crossings_floor(roads):
+    """The noding floor: every pair of segments (of different lines) that intersect.
+
+    One STRtree over the straight segments and one ``query(predicate="intersects")``
+    — the least work that tells where lines must be cut; no cutting, no nodes, no
+    graph.
+    """
+    segs, line = _segments(roads)
+    a, b = shapely.STRtree(segs).query(segs, predicate="intersects")
+    keep = line[a] < line[b]
+    return int(keep.sum())
+
+
+def _noding_peer(roads):
+    """shapely.node over the whole network, then endpoint degrees with numpy."""
+    noded = shapely.get_parts(shapely.node(shapely.GeometryCollection(
+        list(np.asarray(roads.geometry.values)))))
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(noded, 0)),
+                           shapely.get_coordinates(shapely.get_point(noded, -1))])
+    _, inv, cnt = np.unique(ends, axis=0, return_inverse=True, return_counts=True)
+    return len(noded), int((cnt == 1).sum())
+
+
+def _noding_case(lines: int, peer: bool):
+    n_edges = int(lines * 1.27)  # way_break=1: about 0.79 input lines per edge
+
+    def setup():
+        return synthetic_roads(n_edges, way_break=1.0)
+
+    def run(roads):
+        t = time.perf_counter()
+        g = network.build_graph(roads)
+        de = network.dead_ends(g, classify=False)
+        t_zjgis = time.perf_counter() - t
+        peak = _peak_mb()
+        t = time.perf_counter()
+        pairs = _crossings_floor(roads)
+        t_floor = time.perf_counter() - t
+        out = {"input_lines": len(roads), "edges": len(g.edges), "nodes": len(g.nodes),
+               "dead_ends": len(de), "zjgis_s": round(t_zjgis, 3),
+               "zjgis_peak_mb": round(peak), "floor_s": round(t_floor, 3),
+               "floor_crossing_pairs": pairs, "ratio_to_floor": round(t_zjgis / t_floor, 2),
+               "memory_target_mb": 3000, "memory_met": peak <= 3000,
+               "floor_measures": "STRtree of segments + query(predicate='intersects')"}
+        if peer:
+            t = time.perf_counter()
+            n_noded, n_dead = _noding_peer(roads)
+            out.update(peer="shapely.node + numpy endpoint count",
+                       peer_s=round(time.perf_counter() - t, 3), peer_edges=n_noded,
+                       peer_dead_ends_no_layers=n_dead)
+        return out
+
+    return setup, run
+
+
+for _lines, _label, _peer in ((10_000, "10k", True), (100_000, "100k", True),
+                              (1_000_000, "1M", False)):
+    _s, _r = _noding_case(_lines, _peer)
+    case(f"network.noding[{_label} lines]", setup=_s, target_s=15.0 if _lines >= 10**6 else None,
+         note="build_graph + dead_ends(classify=False) on crossing lines (one line per block "
+              "piece); zjgis_s and zjgis_peak_mb are zjgis alone, then the floor"
+              + (" and shapely.node (the peer; it ignores bridges)" if _peer else "")
+              + " in the same run")(_r)
+
+
+def _links_floor(g):
+    """The missing-links floor: STRtree dwithin of dead ends to edges + one bounded
+    multi-source Dijkstra from all dead ends (csgraph, limit, min_only)."""
+    from scipy.sparse import csgraph
+
+    de = np.flatnonzero(g.degree == 1)
+    pts = shapely.points(g.nodes[["x", "y"]].to_numpy()[de])
+    qi, ei = g.edge_tree.query(pts, predicate="dwithin", distance=network.MAX_GAP_M)
+    d = csgraph.dijkstra(g.matrix, directed=False, indices=de, min_only=True,
+                         limit=network.MIN_DETOUR_RATIO * network.MAX_GAP_M)
+    return len(qi), int(np.isfinite(d).sum())
+
+
+def _momepy_peer(g):
+    import warnings
+
+    import momepy
+
+    edges = g.edges[["geometry"]].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = momepy.extend_lines(edges, tolerance=network.MAX_GAP_M)
+    return int((out.geometry.length - edges.geometry.length > 1e-6).sum())
+
+
+def _links_case(n: int, peer: bool):
+    def setup():
+        return network.build_graph(synthetic_roads(n, removed=0.06, seed=1))
+
+    def run(g):
+        t = time.perf_counter()
+        ends, links = network.dead_ends_and_links(g)
+        t_zjgis = time.perf_counter() - t
+        peak = _peak_mb()
+        t = time.perf_counter()
+        n_pairs, reached = _links_floor(g)
+        t_floor = time.perf_counter() - t
+        out = {"edges": len(g.edges), "dead_ends": len(ends),
+               "gaps": int((ends["kind"] == "gap").sum()), "links": len(links),
+               "beyond_limit": int(links["beyond_limit"].sum()),
+               "zjgis_s": round(t_zjgis, 3), "zjgis_peak_mb": round(peak),
+               "floor_s": round(t_floor, 3), "ratio_to_floor": round(t_zjgis / t_floor, 2),
+               "memory_target_mb": 2500, "memory_met": peak <= 2500,
+               "floor_measures": "STRtree dwithin + one bounded multi-source Dijkstra"}
+        if peer:
+            t = time.perf_counter()
+            extended = _momepy_peer(g)
+            out.update(peer="momepy.extend_lines(tolerance=MAX_GAP_M)",
+                       peer_s=round(time.perf_counter() - t, 3), peer_extended=extended)
+        return out
+
+    return setup, run
+
+
+for _n, _label, _peer in ((10_000, "10k", True), (100_000, "100k", False),
+                          (1_000_000, "1M", False)):
+    _s, _r = _links_case(_n, _peer)
+    case(f"network.dead_ends_and_links[{_label}]", setup=_s,
+         target_s=15.0 if _n >= 10**6 else None,
+         note="dead_ends + missing_links in one pass (one candidate search, true detours) on "
+              "a grid with 6 % of block pieces removed; then the floor"
+              + (" and momepy.extend_lines (the peer)" if _peer else "")
+              + " in the same run")(_r)
 
 
 def _ml_setup():
