@@ -78,6 +78,14 @@ _FALSY = {"", "no", "false", "0", "none", "nan"}
 class RoadGraph:
     """A noded road network.
 
+    The attributes below are the stable interface other analyses build on
+    (:mod:`zjgis.transit`, :mod:`zjgis.jobshousing`): node coordinates
+    ``nodes[["x", "y"]]``, edge ends ``edges["u"]``/``edges["v"]``, edge
+    lengths ``edges["length_m"]``, edge geometries ``edges.geometry``,
+    ``matrix`` and ``crs``.  A cost matrix of other weights is built with
+    :func:`zjgis._csgraph.adjacency` (``adjacency(u, v, weight, n)``), the
+    builder of ``matrix`` itself.  Underscored members are private.
+
     Attributes
     ----------
     nodes : geopandas.GeoDataFrame
@@ -92,8 +100,9 @@ class RoadGraph:
         key, ``"0"`` on the ground), ``source`` (index label of the input
         feature), geometry (LineString).
     matrix : scipy.sparse.csr_matrix
-        Symmetric n × n matrix of the shortest edge length between each pair of
-        adjacent nodes (self-loops left out), for :mod:`scipy.sparse.csgraph`.
+        Symmetric n × n matrix of the shortest edge length (metres) between
+        each pair of adjacent nodes (self-loops left out), for
+        :mod:`scipy.sparse.csgraph` (``adjacency(u, v, length_m, n)``).
     crs : pyproj.CRS
         The metric CRS of ``nodes`` and ``edges``.
     input_crs : pyproj.CRS
