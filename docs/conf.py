@@ -93,7 +93,8 @@ def _generate() -> None:
     (gen / "notebooks").mkdir(parents=True, exist_ok=True)
     with contextlib.redirect_stdout(io.StringIO()):
         _write_if_changed(gen / "cli.md", _cli_reference())
-    provenance = (ROOT / "data" / "PROVENANCE.md").read_text(encoding="utf-8")
+    files = [ROOT / "data" / "PROVENANCE.md", *sorted((ROOT / "data").glob("*/PROVENANCE.md"))]
+    provenance = "\n\n".join(f.read_text(encoding="utf-8").rstrip() for f in files) + "\n"
     _write_if_changed(gen / "provenance.md", provenance)
     for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         target = gen / "notebooks" / nb.name
