@@ -323,6 +323,7 @@ WRITER = textwrap.dedent("""
     reg = R.Register({path!r}, study_area=None, timeout_s=30)
     mode = sys.argv[1]
     if mode == "crash":
+        reg._con.execute("PRAGMA cache_size = 5")  # pages reach the file: a hot journal
         original = R.Register._insert_rows
         def slow_insert(self, con, stored):
             original(self, con, stored)

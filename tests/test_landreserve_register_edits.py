@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -30,8 +29,6 @@ from zjgis.landreserve import STATUS_ZH, Register
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _landreserve_helpers import LAT0, LON0, parcels  # noqa: E402
-
-TESTS = Path(__file__).parent
 
 
 @pytest.fixture
@@ -203,27 +200,11 @@ def test_older_register_gets_the_status_label_at_its_first_write(path):
 
 
 # ------------------------------------------------------------------ crash leftovers
-CRASHER = textwrap.dedent("""
-    import sys, time
-    sys.path.insert(0, {tests!r})
-    from _landreserve_helpers import parcels
-    from zjgis.landreserve import register as R
-    reg = R.Register({path!r}, study_area=None, timeout_s=30)
-    reg._con.execute("PRAGMA cache_size = 5")  # spill pages to the file: a hot journal
-    original = R.Register._insert_rows
-    def slow_insert(self, con, stored):
-        original(self, con, stored)
-        print("inserted", flush=True)
-        time.sleep(60)
-    R.Register._insert_rows = slow_insert
-    reg.add(parcels(400, prefix="K", start=100))
-""")
-
-
 def _kill_mid_write(tmp_path, path):
-    script = tmp_path / "crasher.py"
-    script.write_text(CRASHER.format(tests=str(TESTS), path=str(path)))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    from test_landreserve_register import _script  # the crash writer of the register tests
+
+    proc = subprocess.Popen([sys.executable, str(_script(tmp_path, path)), "crash"],
+                            stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "inserted"
         os.kill(proc.pid, signal.SIGKILL)
