@@ -94,7 +94,7 @@ def test_briefing_figure_draws_chinese_with_bundled_font_on_fontless_machine(tmp
         fig = maps.figure("science_city_2022", title="张江科学城 断头路 2025")
         texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
         chinese = [t for t in texts if any("\\u4e00" <= c <= "\\u9fff" for c in t.get_text())]
-        used = sorted({{fm.findfont(t.get_fontproperties()) for t in chinese}})
+        used = sorted({{str(fm.findfont(t.get_fontproperties())) for t in chinese}})
         maps.save_figure(fig, {str(tmp_path / 'fig.pdf')!r})
         maps.save_figure(fig, {str(tmp_path / 'fig.png')!r})
         print(json.dumps({{"family": fig.zjgis_font, "files": used, "n": len(chinese)}}))
