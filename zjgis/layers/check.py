@@ -31,8 +31,13 @@ import shapely
 
 from zjgis import crs as _crs
 from zjgis._log import get_logger
-from zjgis._validate import geometry_problems
-from zjgis.errors import ValidationError
+from zjgis._validate import (
+    geometry_problems,
+    require_columns,
+    require_geom_types,
+    require_not_empty,
+)
+from zjgis.errors import ValidationError, ZjgisError
 from zjgis.layers import catalog
 
 __all__ = ["check", "OFFICIAL_AREAS_KM2", "OFFICIAL_COUNTS", "UNION_IOU_MIN"]
@@ -196,6 +201,17 @@ def check(
             rows.add("load", name, False, "no CRS", np.nan, "a CRS", "")
             frames[name] = None  # type: ignore[assignment]
             return None
+        if name in given:  # a frame passed in: the same contract as a file given to use()
+            spec = catalog.SPECS.get(name)
+            try:
+                require_not_empty(gdf, f"layer {name!r}")
+                if spec is not None:
+                    require_geom_types(gdf, spec.geom_types, f"layer {name!r}")
+                    require_columns(gdf, spec.columns, f"layer {name!r}")
+            except ZjgisError as exc:
+                rows.add("load", name, False, str(exc), np.nan, "a valid layer", "")
+                frames[name] = None  # type: ignore[assignment]
+                return None
         gdf = gdf.to_crs(_crs.WGS84) if not gdf.crs.equals(_crs.WGS84) else gdf
         gdf.attrs.setdefault("layer", name)
         frames[name] = gdf
@@ -215,6 +231,12 @@ def check(
                      f"{_label(gdf, int(p))}: {r}" for p, r in
                      zip(probs.position[:3], probs.reason[:3])),
                  float(len(probs)), "0", "features")
+        if not probs.empty:  # reported above; the overlays below run on the valid rest
+            keep = np.ones(len(gdf), dtype=bool)
+            keep[probs["position"].to_numpy(dtype=int)] = False
+            clean = gdf[keep]
+            clean.attrs = dict(gdf.attrs)
+            frames[name] = clean
 
     def poly_of(name: str, where: Callable[[gpd.GeoDataFrame], pd.Series] | None = None,
                 what: str = ""):
