@@ -141,3 +141,19 @@ def test_notebook_html_export_draws_maps_offline(tmp_path):
     assert shown, drawn
     extra = [v for k, v in drawn.items() if k not in expected and v["count"] == n_stations]
     assert extra and extra[0]["paths"] == n_stations, drawn
+
+
+def test_notebook_extra_gives_a_working_jupyter_lab():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    assert any(req.startswith("jupyterlab") for req in extras["notebook"])
+    pytest.importorskip("jupyterlab", reason='pip install -e ".[notebook]" brings JupyterLab')
+    import sys
+
+    jupyter = Path(sys.executable).with_name("jupyter")
+    proc = subprocess.run([str(jupyter), "lab", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", proc.stdout.strip()), proc.stdout
