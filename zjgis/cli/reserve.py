@@ -406,9 +406,7 @@ def _enterprise_layer(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, dict[
     shown = [c for c in ("name", "industry", "jobs") if c in gdf.columns]
     frame = gpd.GeoDataFrame(gdf[shown].copy(), geometry=gdf.geometry.values, crs=_crs.WGS84)
     if "industry" in frame:
-        frame["industry"] = [
-            _values.INDUSTRY_NAMES.get(_industry_or_none(v), (v,))[0] if zh else v
-            for v in frame["industry"]]
+        frame["industry"] = [_industry_zh(v) if zh else v for v in frame["industry"]]
     converted = gdf.attrs.get("coordinate_conversions") or []
     if converted:  # web-map points converted to WGS-84 (the catalog's word for it)
         frame["accuracy"] = "derived"
@@ -421,11 +419,12 @@ def _enterprise_layer(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, dict[
                    "tooltip": [c for c in shown if c != "name"], "aliases": aliases}
 
 
-def _industry_or_none(value: object) -> str | None:
+def _industry_zh(value: object) -> object:
+    """集成电路 for a known industry (key or any name), else the value as written."""
     try:
-        return _values.industry_key(value)
+        return _values.INDUSTRY_NAMES[_values.industry_key(value)][0]
     except ValidationError:
-        return None
+        return value
 
 
 def _match_options(args: argparse.Namespace) -> dict[str, Any]:

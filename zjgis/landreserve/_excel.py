@@ -29,7 +29,7 @@ def print_setup(ws: Any, *, header_rows: int) -> None:
     ws.print_options.horizontalCentered = True
 
 
-def _value(v: object, kind: str) -> object:
+def _value(v: Any, kind: str) -> Any:
     if v is None or (isinstance(v, float) and v != v):
         return None
     if kind == "count":
@@ -78,7 +78,8 @@ def table_sheet(
         c.fill = fill
         c.border = border
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sums = {col: 0.0 for col in df.columns if kinds.get(col) in ("count", "number")}
+    sums: dict[str, float] = {col: 0.0 for col in df.columns
+                              if kinds.get(col) in ("count", "number")}
     r = 3
     for r, row in enumerate(df.itertuples(index=False), start=4):
         for j, (col, v) in enumerate(zip(df.columns, row, strict=True), start=1):

@@ -242,8 +242,8 @@ def import_parcels(
     if "declared_area" in gdf:
         declared_unit = _declared_unit(gdf, str(path), area_unit)
         values = pd.to_numeric(gdf["declared_area"], errors="coerce")
-        gdf["declared_area_mu"] = (_schema.area_to_m2(values, declared_unit)
-                                   / _crs.MU_M2).to_numpy()
+        gdf["declared_area_mu"] = np.asarray(_schema.area_to_m2(values, declared_unit),
+                                             dtype=float) / _crs.MU_M2
         gdf["declared_area_unit"] = declared_unit
     new = prepare(gdf, str(path), strict=False)
     derived = _fill_street_town(new, street_towns)
@@ -264,7 +264,8 @@ def import_parcels(
     if area_check is not None:
         report.area_check = area_check
         if len(area_check):
-            shown = {"mu": "亩", "ha": "公顷", "m2": "m²", "km2": "km²"}[declared_unit]
+            shown = {"mu": "亩", "ha": "公顷", "m2": "m²", "km2": "km²"}.get(
+                str(declared_unit), str(declared_unit))
             text = (f"{path.name}: declared area (面积, {shown}) differs from the "
                     f"geodesic area by more than {area_tolerance:.0%} for {len(area_check)} "
                     "parcel(s): " + listing([

@@ -204,7 +204,7 @@ def normalize_projects(
     out["industry_zh"] = out["industry"].map(lambda k: INDUSTRY_NAMES[k][0])
     _demand(out, name, demand_tolerance)
     if "preferred_zone" in out:
-        zones = []
+        zones: list[str | None] = []
         for z in out["preferred_zone"]:
             if _blank(z):
                 zones.append(None)
@@ -412,9 +412,9 @@ def match_projects(
     avail = status_ok & use_ok
     cand = gdf[avail]
     idle_reasons: dict[int, str] = {}
-    for i in np.nonzero(~status_ok)[0]:
+    for i in np.nonzero(~status_ok)[0].tolist():
         idle_reasons[i] = f"not available: status {gdf['status'].iloc[i]}"
-    for i in np.nonzero(status_ok & ~use_ok)[0]:
+    for i in np.nonzero(status_ok & ~use_ok)[0].tolist():
         idle_reasons[i] = (f"land use {codes.iloc[i]} is not industrial/R&D land "
                            "(10xx, 0802, 11xx, SH-CYZH)")
 
@@ -522,14 +522,14 @@ def match_projects(
                           "reason_zh": zh})
     idle = []
     idle_zh: dict[int, str] = {}
-    for i in np.nonzero(~status_ok)[0]:
+    for i in np.nonzero(~status_ok)[0].tolist():
         st = str(gdf["status"].iloc[i])
         idle_zh[i] = f"不可供匹配：状态为{STATUS_ZH.get(st, st)}（可匹配：收储、储备）"
-    for i in np.nonzero(status_ok & ~use_ok)[0]:
+    for i in np.nonzero(status_ok & ~use_ok)[0].tolist():
         code = codes.iloc[i]
         idle_zh[i] = (f"用地性质 {code} {LAND_USE.get(code, '')} 不是工业、科研、仓储或"
                       "产业综合用地")
-    cand_pos = np.nonzero(avail)[0]
+    cand_pos = np.nonzero(avail)[0].tolist()
     for k, pos in enumerate(cand_pos):
         if k in matched_q:
             continue

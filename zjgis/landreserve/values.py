@@ -371,7 +371,8 @@ def industry_keys(values: pd.Series, *, name: str = "projects",
     ValidationError
         With one line per unknown value (rows by ``ids`` when given).
     """
-    out, bad = [], []
+    out: list[str | None] = []
+    bad: list[str] = []
     labels = list(ids) if ids is not None else [f"row {i + 1}" for i in range(len(values))]
     for label, v in zip(labels, values, strict=True):
         try:
