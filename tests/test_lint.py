@@ -17,5 +17,6 @@ def test_ruff_clean():
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (pip install -e '.[test]' brings it)")
     proc = subprocess.run([ruff, "check", "--output-format", "concise", "zjgis", "tests",
-                           "benchmarks", "scripts", "docs/conf.py"], cwd=ROOT, capture_output=True, text=True)
+                           "benchmarks", "scripts", "docs/conf.py"],
+                          cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
