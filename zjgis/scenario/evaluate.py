@@ -433,6 +433,7 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
     layers_out: dict[str, dict[str, gpd.GeoDataFrame]] = {"before": {}, "after": {}}
 
     # --- jobs–housing ---------------------------------------------------------------
+    shares: dict[str, np.ndarray] = {}
     if zones is not None:
         known = set(zones[zone_id].astype(str))
         for ch in zone_changes:
@@ -479,7 +480,7 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
                          "a scenario changes the minimum commute, not the observed trips")
         with clock("areas"):
             for uset, uf in unit_frames.items():
-                share = _share_matrix(z, uf)
+                share = shares[uset] = _share_matrix(z, uf)
                 for state, jobs_v, work_v in (("before", jobs_b, work_b),
                                               ("after", jobs_a, work_a)):
                     agg = gpd.GeoDataFrame({"unit": uf["unit"], "jobs": share @ jobs_v,
@@ -506,36 +507,47 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
                      "(a zone 40 % inside an area gives it 40 % of its counts)")
 
     # --- station coverage -----------------------------------------------------------
+    # once per state on the zones (each zone's own density), then carried to the
+    # reporting areas by the same area shares as the counts
     if stations_before is not None and zones is not None:
         with clock("coverage"):
-            for uset, uf in unit_frames.items():
-                for state, st in (("before", stations_before), ("after", stations_after)):
-                    agg = layers_out[state][f"units_{uset}"]
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", category=Warning)
-                        cov = zt.station_coverage(st, zones=agg, population="workers",
-                                                  jobs="jobs", distances_m=DISTANCES_M)
-                    layers_out[state][f"coverage_{uset}"] = cov.zones
-                    if state == "before" and "catchment_800m" not in layers_out["before"]:
-                        pass
-                    if uset == unit_names[0]:
-                        areas = cov.areas
-                        layers_out[state]["catchment_800m"] = areas[
-                            areas["distance_m"] == 800].reset_index(drop=True)
-                        layers_out[state]["stations"] = st
-                b = layers_out["before"][f"coverage_{uset}"]
-                a = layers_out["after"][f"coverage_{uset}"]
-                for i in range(len(uf)):
-                    name = str(uf["unit"].iloc[i])
-                    if b["jobs"].iloc[i] + b["workers"].iloc[i] + a["jobs"].iloc[i] \
-                            + a["workers"].iloc[i] <= 0:
-                        continue
-                    for d in DISTANCES_M:
-                        add(uset, name, f"jobs_in_{d}m", b[f"jobs_in_{d}m"].iloc[i],
-                            a[f"jobs_in_{d}m"].iloc[i])
-                        add(uset, name, f"workers_in_{d}m",
-                            b[f"population_in_{d}m"].iloc[i], a[f"population_in_{d}m"].iloc[i])
+            x0, y0, x1, y1 = zones.to_crs("EPSG:4326").total_bounds
+            pad = 0.02  # ≈ 2 km: stations farther from every zone cover nothing in 800 m
+            cover: dict[str, pd.DataFrame] = {}
+            for state, st in (("before", stations_before), ("after", stations_after)):
+                near = st.to_crs("EPSG:4326").cx[x0 - pad:x1 + pad, y0 - pad:y1 + pad]
+                zl = layers_out[state]["zones"][["zone", "jobs", "workers", "geometry"]]
+                layers_out[state]["stations"] = near
+                if len(near) == 0:
+                    cover[state] = pd.DataFrame(0.0, index=zl.index, columns=[
+                        f"{w}_in_{d}m" for w in ("jobs", "population") for d in DISTANCES_M])
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=Warning)
+                    cov = zt.station_coverage(near, zones=zl, population="workers",
+                                              jobs="jobs", distances_m=DISTANCES_M)
+                cover[state] = cov.zones
+                areas = cov.areas
+                layers_out[state]["catchment_800m"] = areas[
+                    areas["distance_m"] == 800].reset_index(drop=True)
+            for d in DISTANCES_M:
+                for key, col in ((f"jobs_in_{d}m", f"jobs_in_{d}m"),
+                                 (f"workers_in_{d}m", f"population_in_{d}m")):
+                    vb = cover["before"][col].to_numpy(float)
+                    va = cover["after"][col].to_numpy(float)
+                    add("all", "全部", key, vb.sum(), va.sum())
+                    for uset, uf in unit_frames.items():
+                        sb, sa = shares[uset] @ vb, shares[uset] @ va
+                        ub = layers_out["before"][f"units_{uset}"]
+                        ua = layers_out["after"][f"units_{uset}"]
+                        for i in range(len(uf)):
+                            if ub["jobs"].iloc[i] + ub["workers"].iloc[i] + ua["jobs"].iloc[i] \
+                                    + ua["workers"].iloc[i] <= 0:
+                                continue
+                            add(uset, str(uf["unit"].iloc[i]), key, sb[i], sa[i])
         add("all", "全部", "stations", len(stations_before), len(stations_after))
+        notes.append("station coverage is computed per zone (buffer catchments, areal "
+                     "weighting inside each zone) and carried to the areas by area share")
 
     # --- dead ends ------------------------------------------------------------------
     if dead_before is not None:
