@@ -17,7 +17,8 @@ __all__ = ["__version__", "crs", "errors", "io", "read", "write", "show_versions
 
 # Heavier submodules load on first use (``zjgis.maps`` pulls in folium and
 # matplotlib), so ``import zjgis`` stays fast in every notebook cell.
-_LAZY = ("layers", "maps", "network", "transit", "jobshousing", "landreserve", "raster")
+_LAZY = ("layers", "maps", "network", "transit", "jobshousing", "landreserve", "raster",
+         "schema")
 
 
 def __getattr__(name: str):
