@@ -213,8 +213,8 @@ def make_rail_stations() -> None:
 
 
 OSM_TRANSIT = "data/transit/shanghai_osm_metro_elevated_wgs84.json"
-OSM_TRANSIT_ATTRIBUTION = ("© OpenStreetMap contributors (ODbL 1.0), Geofabrik extract of "
-                           "2026-07-28, via luiszengii/shanghai-property-sector-map 38a55f1")
+OSM_TRANSIT_ATTRIBUTION = ("© OpenStreetMap contributors; Geofabrik extract of 2026-07-28, "
+                           "via luiszengii/shanghai-property-sector-map 38a55f1")
 
 #: The 2017 boundary text (北至龙东大道、东至外环–沪芦高速、南至下盐公路、西至罗山路–沪奉高速) as
 #: the ring of OSM roads that trace it, in order around the area: (side, OSM names).
@@ -505,7 +505,7 @@ def voronoi_cells(points_m: list[tuple[float, float]], extent) -> list:
 
 N_STREETS_TOWNS = 11  # seed 000: 整合扩区范围11个街镇的空间资源
 OSM_UNITS = "data/admin/shanghai_streets_towns_osm_2026-08-19.geojson"
-OSM_UNITS_ATTRIBUTION = ("© OpenStreetMap contributors (ODbL 1.0), admin_level=8 relations of the "
+OSM_UNITS_ATTRIBUTION = ("© OpenStreetMap contributors; admin_level=8 relations of the "
                          "2026-08-19 extract, via FelixVVu/jinke b0a7026")
 #: THE replaceable rule that picks the "11 streets/towns" of the 220 km² expansion.  No source
 #: we have names them (seed 000 gives only the number); this is zjgis's rule, not an official
