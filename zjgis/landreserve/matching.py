@@ -20,9 +20,6 @@ English names (:func:`zjgis.landreserve.values.industry_key`; unknown is an erro
 >>> normalize_projects(projects)[["project_id", "industry", "area_min_mu", "area_max_mu"]]
   project_id             industry  area_min_mu  area_max_mu
 0        芯片厂  integrated_circuits         40.0         60.0
->>> _assign(np.array([[0.7, 0.3], [0.3, 0.0]]), np.array([[True, True], [True, False]]),
-...         "best_total")
-(array([0]), array([0]))
 """
 
 from __future__ import annotations
