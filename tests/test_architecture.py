@@ -1,6 +1,6 @@
 """One-way dependencies between zjgis modules (DESIGN.md, STYLE.md §3).
 
-core (errors, _log, _version, _data, _fonts → crs → _validate → schema → io → _csgraph)
+core (errors, _version → _log, _data, _fonts → crs → _validate → schema → io → _csgraph)
 → layers → { analyses (network → transit, network → jobshousing; raster → landreserve)
 ‖ maps } → scenario → cli.
 A module may import only modules to its left; analyses and maps never import
@@ -20,8 +20,8 @@ PKG = Path(__file__).resolve().parents[1] / "zjgis"
 
 # rank: a module may import modules of strictly lower rank (or its own group, see below)
 RANK = {
-    "zjgis._version": 0,
-    "zjgis.errors": 0,
+    "zjgis._version": -1,
+    "zjgis.errors": -1,
     "zjgis._log": 0,
     "zjgis._data": 0,
     "zjgis._fonts": 0,
