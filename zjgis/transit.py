@@ -448,7 +448,7 @@ class _NetworkReach:
             if len(parts) == 0:
                 out.append(shapely.Polygon())
                 continue
-            out.append(shapely.union_all(shapely.buffer(parts, service_buffer_m)))
+            out.append(_clean(shapely.union_all(shapely.buffer(parts, service_buffer_m))))
         return out
 
     def point_distance(self, xy: np.ndarray) -> np.ndarray:
@@ -468,6 +468,28 @@ class _NetworkReach:
             idx = best.index.to_numpy()
             t[idx] = np.minimum(t[idx], best.to_numpy())
         return t + acc
+
+
+def _clean(area, min_hole_m2: float = 1.0):
+    """Drop sliver holes (< ``min_hole_m2``) the union of many bands leaves; keep it valid.
+
+    Where street bands meet across a block (two 50 m bands on a 100 m block),
+    the union can leave holes of no area, some with too few points to be valid.
+    """
+    parts = shapely.get_parts(area)
+    kept = []
+    for part in parts:
+        if part.geom_type != "Polygon" or part.is_empty:
+            continue
+        holes = [r for r in part.interiors if shapely.Polygon(r).area >= min_hole_m2]
+        kept.append(shapely.Polygon(part.exterior, holes))
+    out = shapely.MultiPolygon(kept) if len(kept) > 1 else (kept[0] if kept else
+                                                             shapely.Polygon())
+    if not out.is_valid:
+        out = shapely.make_valid(out)
+        polys = [g for g in shapely.get_parts(out) if g.geom_type == "Polygon"]
+        out = shapely.union_all(polys) if polys else shapely.Polygon()
+    return out
 
 
 def _edge_vertices(rg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
