@@ -226,6 +226,9 @@ def import_parcels(
     gdf = read_import(path, layer=layer, wkt_column=wkt_column, source_crs=source_crs)
     gdf = _schema.map_columns(gdf, "parcels", columns=columns, name=str(path))
     mapping = dict(gdf.attrs.get("column_mapping", {}))
+    if "parcel_id" in gdf:  # Excel stores 1001 as 1001.0: the id is the text 1001
+        gdf["parcel_id"] = [str(int(v)) if isinstance(v, float) and v.is_integer() else v
+                            for v in gdf["parcel_id"]]
     notes: list[str] = []
     if mapping:
         notes.append("columns mapped: " + ", ".join(f"{k} → {v}" for k, v in mapping.items()))
