@@ -8,20 +8,13 @@ refuse it, never pass it.
 from __future__ import annotations
 
 import pytest
+from _layers_fixtures import clean_catalog  # noqa: F401 - autouse fixture
 from awkward import CASE_IDS, MUST_REFUSE, cases, run_case
 
 from zjgis import layers
 from zjgis.errors import InvalidGeometryWarning
 
 CASES = dict(cases("polygon", name=lambda i: f"街镇{i}", code=lambda i: f"310115{i:03d}"))
-
-
-@pytest.fixture(autouse=True)
-def _clean_catalog(monkeypatch):
-    monkeypatch.delenv(layers.LAYER_DIR_ENV, raising=False)
-    layers.reset()
-    yield
-    layers.reset()
 
 
 #: cases a layer check must not pass: wrong input (MUST_REFUSE) and broken geometry

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from _layers_fixtures import clean_catalog  # noqa: F401 - autouse fixture
 from shapely import Point, box
 
 from zjgis import crs, layers
@@ -20,14 +21,6 @@ from zjgis.errors import (
 )
 
 ALL = layers.layer_names()
-
-
-@pytest.fixture(autouse=True)
-def _clean_catalog(monkeypatch):
-    monkeypatch.delenv(layers.LAYER_DIR_ENV, raising=False)
-    layers.reset()
-    yield
-    layers.reset()
 
 
 # --------------------------------------------------------------------------- contract

@@ -6,16 +6,9 @@ import json
 
 import pandas as pd
 import pytest
+from _layers_fixtures import clean_catalog  # noqa: F401 - autouse fixture
 
 from zjgis import layers
-
-
-@pytest.fixture(autouse=True)
-def _clean_catalog(monkeypatch):
-    monkeypatch.delenv(layers.LAYER_DIR_ENV, raising=False)
-    layers.reset()
-    yield
-    layers.reset()
 
 
 @pytest.fixture(scope="module")

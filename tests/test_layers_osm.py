@@ -8,19 +8,12 @@ import numpy as np
 import pytest
 import shapely
 import shapely.ops
+from _layers_fixtures import clean_catalog  # noqa: F401 - autouse fixture
 from pyproj import Geod
 
 from zjgis import layers
 
 GEOD = Geod(ellps="WGS84")
-
-
-@pytest.fixture(autouse=True)
-def _clean_catalog(monkeypatch):
-    monkeypatch.delenv(layers.LAYER_DIR_ENV, raising=False)
-    layers.reset()
-    yield
-    layers.reset()
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +22,11 @@ def osm_transit(shared_data):
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _distances(osm_transit) -> dict[str, float]:
-    """OSM station -> geodesic distance (m) to the nearest shipped point of the same name."""
+def _distances(osm_transit, *, raw: bool = False) -> dict[str, float]:
+    """OSM station -> geodesic distance (m) to the nearest shipped point of the same name.
+
+    ``raw=True`` measures to the source's GCJ-02 coordinate instead (no conversion).
+    """
     st = layers.load("rail_stations")
     out = {}
     for s in osm_transit["metroStations"]:
@@ -39,8 +35,9 @@ def _distances(osm_transit) -> dict[str, float]:
             continue
         n = len(same)
         lon, lat = s["position"]
-        _, _, d = GEOD.inv(np.full(n, lon), np.full(n, lat), same.geometry.x.to_numpy(),
-                           same.geometry.y.to_numpy())
+        x, y = ((same["source_lon"], same["source_lat"]) if raw else
+                (same.geometry.x, same.geometry.y))
+        _, _, d = GEOD.inv(np.full(n, lon), np.full(n, lat), x.to_numpy(), y.to_numpy())
         out[s["name"]] = float(d.min())
     return out
 
@@ -55,16 +52,7 @@ def test_shipped_stations_agree_with_osm_stations_of_the_same_name(osm_transit):
 
 
 def test_without_the_conversion_the_stations_are_500_m_off(osm_transit):
-    st = layers.load("rail_stations")
-    raw = []
-    for s in osm_transit["metroStations"]:
-        same = st[st["station"] == s["name"]]
-        if len(same):
-            lon, lat = s["position"]
-            n = len(same)
-            _, _, d = GEOD.inv(np.full(n, lon), np.full(n, lat), same["source_lon"].to_numpy(),
-                               same["source_lat"].to_numpy())
-            raw.append(d.min())
+    raw = np.array(list(_distances(osm_transit, raw=True).values()))
     assert 400 < np.median(raw) < 600
 
 
