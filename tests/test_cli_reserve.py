@@ -129,3 +129,27 @@ def test_common_readers_map_columns_and_keep_ids(tmp_path):
     assert list(got.columns) == ["name", "geometry"]
     write_csv(df, tmp_path / "out.csv", overwrite=False)
     assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_import_excel_with_chinese_headers_numeric_ids_and_old_codes(tmp_path):
+    ring = "POLYGON(({x} 31.2, {y} 31.2, {y} 31.201, {x} 31.201, {x} 31.2))"
+    pd.DataFrame({"宗地编号": [1001.0, 1002.0], "用地性质": ["M1", "科研用地"],
+                  "状态": ["已收储", "拟收储"], "面积（公顷）": [0.5, 0.5],
+                  "wkt": [ring.format(x=121.600, y=121.601),
+                          ring.format(x=121.610, y=121.611)]}).to_excel(tmp_path / "t.xlsx",
+                                                                     index=False)
+    reg = tmp_path / "r.gpkg"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            warnings.catch_warnings():
+        warnings.simplefilter("always")
+        code = main(["reserve", "import", str(tmp_path / "t.xlsx"), "--register", str(reg),
+                     "--create", "--no-study-area", "--source-crs", "WGS-84"])
+    assert code == 0, err.getvalue()
+    # 0.001° × 0.001° at 31.2° N is about 95 m × 111 m ≈ 1.06 ha, not the declared 0.5 ha
+    assert "DataQualityWarning" in err.getvalue() and "公顷" in err.getvalue()
+    with Register(reg, study_area=None) as r:
+        p = r.parcels().set_index("parcel_id")
+    assert sorted(p.index) == ["1001", "1002"]
+    assert p.loc["1001", "land_use_code"] == "100101" and p.loc["1001", "status"] == "acquired"
+    assert p.loc["1002", "status"] == "pre_acquisition"
