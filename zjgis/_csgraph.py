@@ -72,9 +72,9 @@ def adjacency(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n: int, *,
         raise ValidationError(msg)
     bad = ~np.isfinite(weight) | (weight < 0)
     if bad.any():
-        first = int(np.flatnonzero(bad)[0])
+        at = int(np.flatnonzero(bad)[0])
         msg = (f"adjacency: {int(bad.sum())} edge weight(s) are NaN, infinite or negative "
-               f"(first: edge {first}, weight {weight[first]}); costs must be finite and >= 0")
+               f"(first: edge {at}, weight {weight[at]}); costs must be finite and >= 0")
         raise ValidationError(msg)
     ok = u != v
     if directed:  # one entry u -> v per edge (directed graphs, e.g. osmnx one-ways)

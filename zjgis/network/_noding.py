@@ -82,8 +82,8 @@ def _box_join(qlo: np.ndarray, qhi: np.ndarray, lo: np.ndarray | None = None,
     corner of the two boxes' intersection (so it is reported once).  ``cell``
     defaults to half the median box size (at least a quarter of the median query box).
     """
-    self_join = lo is None
-    if self_join:
+    self_join = lo is None or hi is None
+    if lo is None or hi is None:
         lo, hi = qlo, qhi
     if len(qlo) == 0 or len(lo) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -147,7 +147,7 @@ def _segment_pairs(P: np.ndarray, Q: np.ndarray, qlo: np.ndarray | None = None,
     hi = np.maximum(P, Q) + pad
     cell = 0.5 * float(np.median((hi - lo).max(axis=1)))
     top, bottom = hi.max(axis=0), lo.min(axis=0)
-    if nq:
+    if qlo is not None and qhi is not None and nq:
         top, bottom = np.maximum(top, qhi.max(axis=0)), np.minimum(bottom, qlo.min(axis=0))
     span = float((top - bottom).max())
     cell = max(cell, span / 4096) if cell > 0 else max(span / 64, 1e-9)

@@ -257,12 +257,12 @@ def _check_layer(gdf, name: str, geom_types: tuple[str, ...], hint: str | None =
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
-        labels = [_validate.feature_label(gdf, i) for i in np.nonzero(missing)[0]]
+        labels = [_validate.feature_label(gdf, int(i)) for i in np.nonzero(missing)[0]]
         msg = (f"{name}: {len(labels)} feature(s) have no geometry — "
                f"{_validate.listing(labels)}; drop them ({name}[~{name}.geometry.is_empty]) "
                "first")
         raise GeometryError(msg)
-    _validate.require_geom_types(gdf, geom_types, name, hint=hint)
+    _validate.require_geom_types(gdf, geom_types, name, hint=hint or "")
     _check_coords(gdf, name)
 
 
