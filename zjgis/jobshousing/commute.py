@@ -169,6 +169,19 @@ def commute(
     Overall self-containment is :math:`\\sum_i T_{ii} / \\sum_{ij} T_{ij}`.
     Zone-level costs ignore where in the zone people live and work (zonal
     effect); intrazonal trips get the ``intrazonal`` cost.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis import jobshousing as jh
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", jh.SampleDataWarning)
+    ...     zones, od = jh.load_sample()
+    >>> res = jh.commute(od, zones, zone_id="code")
+    >>> int(res.overall["commuters"]) == int(od["count"].sum())
+    True
+    >>> bool(0 < res.overall["self_containment"] < 1), res.unit
+    (True, 'm')
     """
     ids = _zone_ids(zones, zone_id)
     _check_zone_geometry(zones, zone_id=zone_id)

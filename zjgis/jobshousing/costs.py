@@ -88,6 +88,19 @@ def cost_matrix(
     with zone size (Hamilton 1982 noted the zonal effect on the minimum
     commute).  The disk formula is the exact mean distance for two points
     drawn uniformly from a disk (e.g. Ghosh 1951).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis import jobshousing as jh
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", jh.SampleDataWarning)
+    ...     zones, od = jh.load_sample()
+    >>> cost = jh.cost_matrix(zones, zone_id="code")
+    >>> cost.shape, cost.attrs["unit"]
+    ((11, 11), 'm')
+    >>> bool((cost.to_numpy() >= 0).all())
+    True
     """
     ids = _zone_ids(zones, zone_id)
     require_crs(zones, "zones")

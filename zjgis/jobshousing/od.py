@@ -55,6 +55,19 @@ def aggregate_od(
     ------
     ValidationError
         Missing columns; missing zone ids; negative, missing or non-numeric counts.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis import jobshousing as jh
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", jh.SampleDataWarning)
+    ...     zones, od = jh.load_sample()
+    >>> agg = jh.aggregate_od(od)
+    >>> list(agg.columns), len(agg) <= len(zones) ** 2
+    (['home', 'work', 'count'], True)
+    >>> float(agg["count"].sum()) == float(od["count"].sum())
+    True
     """
     columns = [home, work] + ([count] if count is not None else [])
     require_columns(od, columns, "OD table")
@@ -174,6 +187,17 @@ def flow_lines(
         LineString geometry in the zones' CRS (centroids computed in
         :data:`zjgis.crs.METRIC`); ``attrs`` copies ``accuracy``, ``source``,
         ``licence`` of the zones and sets ``title_zh``/``title_en``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis import jobshousing as jh
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", jh.SampleDataWarning)
+    ...     zones, od = jh.load_sample()
+    >>> lines = jh.flow_lines(od, zones, zone_id="code", top=5)
+    >>> len(lines), lines.geom_type.unique().tolist(), lines.attrs["accuracy"]
+    (5, ['LineString'], 'sample')
     """
     import geopandas as gpd
     import shapely

@@ -47,6 +47,17 @@ def load_sample() -> tuple[Any, pd.DataFrame]:
     -----
     SampleDataWarning
         Always: the figures are generated, not statistics.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     zones, od = load_sample()
+    >>> caught[0].category.__name__, zones.attrs["accuracy"]
+    ('SampleDataWarning', 'sample')
+    >>> sorted(set(od["home"])) == sorted(zones["code"])
+    True
     """
     from zjgis import io as _io
     from zjgis.errors import ReadError

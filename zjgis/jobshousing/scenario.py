@@ -107,6 +107,21 @@ def scenario(
     workers; ``summary`` reports how many.  A new project mostly changes the
     minimum when it adds the scarce side near the other: housing beside a
     job-dominated zone lowers it, more jobs there raise it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from zjgis import jobshousing as jh
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", jh.SampleDataWarning)
+    ...     zones, od = jh.load_sample()
+    >>> first = zones["code"].iloc[0]
+    >>> res = jh.scenario(zones, changes={first: {"jobs": 3000}}, zone_id="code")
+    >>> float(res.summary["jobs_after"] - res.summary["jobs_before"])
+    3000.0
+    >>> after = res.zones.loc[res.zones["zone"] == first, "jobs_after"].iloc[0]
+    >>> bool(after - 3000 == zones.loc[zones["code"] == first, "jobs"].iloc[0])
+    True
     """
     ids = _zone_ids(zones, zone_id)
     require_columns(zones, [jobs, workers], "zones")
