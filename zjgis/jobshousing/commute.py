@@ -6,7 +6,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,11 @@ from zjgis.errors import DataQualityWarning, ValidationError
 from zjgis.jobshousing._common import _check_zone_geometry, _counts, _zone_ids, log
 from zjgis.jobshousing.costs import _cost_from, _pair_costs
 from zjgis.jobshousing.od import _check_od_zones, aggregate_od
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from zjgis.network import RoadGraph
 
 __all__ = ["CommuteResult", "commute"]
 
@@ -86,7 +91,7 @@ def commute(
     home: str = "home",
     work: str = "work",
     count: str | None = "count",
-    graph: Any = None,
+    graph: RoadGraph | nx.Graph | None = None,
     unit: str | None = None,
     bins: Sequence[float] | None = None,
     intrazonal: Literal["disk", "zero"] | float = "disk",
@@ -115,8 +120,9 @@ def commute(
         Column of ``zones`` with the ids used in the OD table; default the index.
     home, work, count : str
         OD column names; ``count=None`` counts rows.
-    graph : networkx.Graph, optional
-        Road graph for ``cost="network"``.
+    graph : zjgis.network.RoadGraph or networkx.Graph, optional
+        Road graph for ``cost="network"`` (see :func:`cost_matrix`): a
+        RoadGraph built once can be shared with the other analyses.
     unit : str, optional
         Unit of the costs, used in column names (``mean_commute_m``); default
         ``"m"``, or ``cost.attrs["unit"]`` of a matrix that carries one.

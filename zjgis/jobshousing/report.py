@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from zjgis.jobshousing.balance import DEFAULT_THRESHOLDS, balance
 from zjgis.jobshousing.commute import CommuteResult, commute
 from zjgis.jobshousing.excess import ExcessCommuting, excess_commuting
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from zjgis.network import RoadGraph
 
 __all__ = ["COLUMNS_ZH", "RATIO_DECIMALS", "JobsHousingReport", "analyse", "write_report"]
 
@@ -189,7 +194,7 @@ def analyse(
     work: str = "work",
     count: str | None = "count",
     cost: Literal["euclidean", "network"] | pd.DataFrame = "euclidean",
-    graph: Any = None,
+    graph: RoadGraph | nx.Graph | None = None,
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     missing: Literal["raise", "drop"] = "raise",
     tolerance: float = 0.05,
