@@ -257,7 +257,7 @@ def station_coverage(
         _validate.require_positive(d, "distances_m / walk_m", unit="metres")
     _validate.require_positive(service_buffer_m, "service_buffer_m", unit="metres")
     rg_given = isinstance(roads, _network.RoadGraph)
-    if rg_given:
+    if isinstance(roads, _network.RoadGraph):
         if not stations.crs.equals(roads.input_crs) and not stations.crs.equals(roads.crs):
             msg = (f"stations are in {stations.crs.to_string()} but the road graph was built "
                    f"from roads in {roads.input_crs.to_string()}; reproject one of them "
@@ -270,7 +270,8 @@ def station_coverage(
             _validate.require_same_crs(stations, layer, name, label)
     _warn_accuracy({"stations": stations, "roads": None if rg_given else roads,
                     "zones": zones, "population": population, "jobs": jobs})
-    if rg_given:
+    rg: _network.RoadGraph | None
+    if isinstance(roads, _network.RoadGraph):
         rg = roads
         metric = rg.crs
     else:
@@ -426,9 +427,13 @@ class _NetworkReach:
         lo = [np.zeros(len(edges[0]))]
         hi = [L[edges[0]]]
         pu = np.nonzero(~whole & (ru > 0))[0]
-        edges.append(pu), lo.append(np.zeros(len(pu))), hi.append(ru[pu])
+        edges.append(pu)
+        lo.append(np.zeros(len(pu)))
+        hi.append(ru[pu])
         pv = np.nonzero(~whole & (rv > 0))[0]
-        edges.append(pv), lo.append(L[pv] - rv[pv]), hi.append(L[pv])
+        edges.append(pv)
+        lo.append(L[pv] - rv[pv])
+        hi.append(L[pv])
         # a station's own edge: the part within d - access of the station itself
         r = d - self.st_access
         own = (r > 0) & ~whole[self.st_edge]
@@ -492,7 +497,7 @@ def _clean(area, min_hole_m2: float = 1.0):
     return out
 
 
-def _edge_vertices(rg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _edge_vertices(rg) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vertices of every edge: xy, offsets (n_edges + 1) and a global distance key.
 
     The key is the distance along the edge plus a running offset per edge, so

@@ -140,7 +140,7 @@ def _aggregate_points(points: Any, zones: Any, count: str, role: str) -> np.ndar
             msg = (f"{label}: column {count!r} has {int(n_neg)} negative and {int(n_na)} "
                    "missing value(s); counts must be non-negative numbers")
             raise ValidationError(msg)
-        sums = np.zeros(len(zones))
+        sums: np.ndarray = np.zeros(len(zones))
         sums[per_zone.index.to_numpy(dtype=int)] = per_zone.to_numpy(dtype="float64")
         joined_total = float(sums.sum())
         if joined_total > float(total) * (1 + 1e-9):

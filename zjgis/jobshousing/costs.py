@@ -254,7 +254,9 @@ def _cost_from(
         if not hasattr(zones, "geometry"):
             msg = f"cost={cost!r} needs zones with geometry; or pass a cost matrix DataFrame"
             raise ValidationError(msg)
-        return cost_matrix(zones, zone_id=zone_id, method=cost, graph=graph,
+        method: Literal["euclidean", "network"] = (
+            "network" if cost == "network" else "euclidean")
+        return cost_matrix(zones, zone_id=zone_id, method=method, graph=graph,
                            intrazonal=intrazonal)
     msg = ("cost must be 'euclidean', 'network' (with graph=) or a square DataFrame of costs "
            f"indexed by zone id; got {type(cost).__name__}")
