@@ -196,12 +196,14 @@ def _open(m, tmp_path: Path, name: str, *, width: int = 1400, height: int = 1000
     return state
 
 
-def _check_frame(state: dict, subject: np.ndarray, *, at_most: float = 4.0) -> None:
+def _check_frame(state: dict, subject: np.ndarray, *, at_most: float = 3.0) -> None:
     assert state["w"] <= subject[0] and state["e"] >= subject[2]
     assert state["s"] <= subject[1] and state["n"] >= subject[3]
     sw, sh = max(subject[2] - subject[0], 0.004), max(subject[3] - subject[1], 0.004)
-    assert (state["e"] - state["w"]) <= at_most * sw * 1.6 or \
-        (state["n"] - state["s"]) <= at_most * sh  # the window's aspect widens one side
+    # in its limiting direction the view is at most a few times the subject (the other
+    # direction follows the window's aspect ratio)
+    ratio = min((state["e"] - state["w"]) / sw, (state["n"] - state["s"]) / sh)
+    assert ratio <= at_most, ratio
 
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed "

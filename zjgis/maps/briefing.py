@@ -249,17 +249,19 @@ window.zjgis = window.zjgis || (function () {
   }
   // labels: drawn in priority order; one that would overlap an earlier one is hidden
   function declutter() {
-    var placed = [], shown = 0;
+    var placed = [], shown = 0, said = {};
     labels.slice().sort(function (a, b) { return (a.p - b.p) || (a.i - b.i); })
       .forEach(function (lb) {
         var el = lb.m.getElement(), span = el && el.firstChild;
         if (!span) { return; }
         span.style.visibility = "visible";
         var r = span.getBoundingClientRect();
-        var hit = r.width === 0 || placed.some(function (q) {
+        var hit = r.width === 0 || said[span.textContent] || placed.some(function (q) {
           return r.left < q.right + 3 && r.right > q.left - 3 && r.top < q.bottom + 1 &&
                  r.bottom > q.top - 1; });
-        if (hit) { span.style.visibility = "hidden"; } else { placed.push(r); shown += 1; }
+        if (hit) { span.style.visibility = "hidden"; } else {
+          placed.push(r); said[span.textContent] = true; shown += 1;
+        }
       });
     state.labelsShown = shown;
   }
@@ -897,7 +899,8 @@ def briefing_map(
 
     m = BriefingMap(
         location=[float((fb[1] + fb[3]) / 2), float((fb[0] + fb[2]) / 2)],
-        tiles=None, zoom_start=12, min_zoom=min_zoom, max_zoom=max_zoom,
+        tiles=None, zoom_start=12, min_zoom=min_zoom, max_zoom=max_zoom, zoom_snap=0.25,
+        zoom_delta=0.5,
         control_scale=False, prefer_canvas=False,
     )
     # a briefing needs Leaflet only: drop jQuery, Bootstrap, Font Awesome, awesome-markers
