@@ -479,7 +479,8 @@ def _clean(area, min_hole_m2: float = 1.0):
     """Drop sliver holes (< ``min_hole_m2``) the union of many bands leaves; keep it valid.
 
     Where street bands meet across a block (two 50 m bands on a 100 m block),
-    the union can leave holes of no area, some with too few points to be valid.
+    the union can leave holes of no area, some with too few points to be valid,
+    and rings a few nanometres apart that cross once reprojected.
     """
     parts = shapely.get_parts(area)
     kept = []
@@ -490,6 +491,9 @@ def _clean(area, min_hole_m2: float = 1.0):
         kept.append(shapely.Polygon(part.exterior, holes))
     out = shapely.MultiPolygon(kept) if len(kept) > 1 else (kept[0] if kept else
                                                              shapely.Polygon())
+    # 1 cm grid: rings that nearly touch now touch exactly, so they stay valid when the
+    # area is reprojected to lon/lat for its geodesic area
+    out = shapely.set_precision(out, 0.01)
     if not out.is_valid:
         out = shapely.make_valid(out)
         polys = [g for g in shapely.get_parts(out) if g.geom_type == "Polygon"]
