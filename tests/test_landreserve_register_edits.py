@@ -173,6 +173,21 @@ def test_reader_holding_the_file_past_timeout_gives_register_busy_at_commit(path
     r.close()
 
 
+def test_reading_while_another_program_holds_an_exclusive_lock_gives_register_busy(path):
+    r = Register(path, study_area=None, timeout_s=0.3)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        for read in (r.parcels, r.history, r.check, lambda: len(r), lambda: r.as_of("2025-01-01")):
+            with pytest.raises(RegisterBusyError, match="busy"):
+                read()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert len(r.parcels()) == 4
+    r.close()
+
+
 # ------------------------------------------------------------------ status label for QGIS
 def test_status_label_is_stored_for_qgis(path):
     gdf = pyogrio.read_dataframe(path, layer="parcels")

@@ -199,16 +199,24 @@ class Storage:
             raise
 
     # ------------------------------------------------------------------ reading
+    def fetch(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run a query; a lock held past ``timeout_s`` raises RegisterBusyError."""
+        try:
+            return self.con.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise self.busy_error(exc, "while reading") from exc
+            raise
+
     def count(self) -> int:
         """Number of stored parcel rows."""
-        return int(self.con.execute("SELECT count(*) FROM parcels").fetchone()[0])
+        return int(self.fetch("SELECT count(*) FROM parcels")[0][0])
 
     def read_rows(self, where: str = "", params: tuple = (), *,
                   with_fid: bool = False) -> gpd.GeoDataFrame:
         """Stored parcel rows (``fid`` order) as a frame of COLUMNS (+ ``fid`` if asked)."""
         cols = ", ".join(COLUMNS)
-        rows = self.con.execute(
-            f"SELECT geom, fid, {cols} FROM parcels {where} ORDER BY fid", params).fetchall()
+        rows = self.fetch(f"SELECT geom, fid, {cols} FROM parcels {where} ORDER BY fid", params)
         return frame_from_rows(rows, with_fid=with_fid)
 
     def history_rows(self, parcel_id: str | None = None) -> list[tuple]:
@@ -220,7 +228,7 @@ class Storage:
             sql += " WHERE parcel_id = ?"
             params = (parcel_id,)
         sql += " ORDER BY changed_at, fid"
-        return self.con.execute(sql, params).fetchall()
+        return self.fetch(sql, params)
 
     def latest_changes(self, cutoff: str | None = None) -> list[tuple[str, str, str]]:
         """``(parcel_id, action, snapshot)`` of each parcel's last change (up to ``cutoff``).
@@ -228,7 +236,7 @@ class Storage:
         The last change is the latest ``changed_at``, ties broken by the later write.
         """
         where, params = ("WHERE changed_at <= ?", (cutoff,)) if cutoff else ("", ())
-        return self.con.execute(
+        return self.fetch(
             f"""
             SELECT parcel_id, action, snapshot FROM (
                 SELECT parcel_id, action, snapshot, ROW_NUMBER() OVER (
@@ -237,7 +245,7 @@ class Storage:
             WHERE rn = 1
             """,
             params,
-        ).fetchall()
+        )
 
     def last_change(self, con: sqlite3.Connection, parcel_id: str) -> str | None:
         """``changed_at`` of the parcel's latest history row."""
