@@ -185,7 +185,7 @@ else:
 """
 
 
-_KILLS = 100
+_KILLS = 60
 
 
 def _is_hot(journal: Path) -> bool:
@@ -204,7 +204,7 @@ def setup_crash():
     return tmp, script
 
 
-@case("landreserve.crash_safety[100 SIGKILLs]", setup=setup_crash,
+@case("landreserve.crash_safety[60 SIGKILLs]", setup=setup_crash,
       note="robustness figures, not speed: rows lost, half-written states, hot journals")
 def bench_crash(arg):
     import os
@@ -220,7 +220,7 @@ def bench_crash(arg):
     path = tmp / "r.gpkg"
     journal = Path(str(path) + "-journal")
     rng = random.Random(20261201)
-    lost = half = hot = refused_read_only = read_after_open = 0
+    lost = half = hot = refused_read_only = read_after_open = died_early = 0
     kills = _KILLS
     for k in range(kills):
         reg = Register(path, study_area=None, check_on_open=False)
@@ -230,6 +230,7 @@ def bench_crash(arg):
                                 stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.05, 2.0))
+        died_early += proc.poll() is not None  # a writer that failed on its own
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
@@ -252,7 +253,8 @@ def bench_crash(arg):
             read_after_open += 1
         except Exception:  # noqa: BLE001
             pass
-    return {"kills": kills, "rows_lost": lost, "half_written": half, "hot_journals": hot,
+    return {"kills": kills, "writers_died_before_kill": died_early, "rows_lost": lost,
+            "half_written": half, "hot_journals": hot,
             "hot_refused_read_only_before_open": refused_read_only,
             "read_only_ok_after_zjgis_open": read_after_open,
             "parcels_at_end": len(after)}
