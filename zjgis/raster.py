@@ -362,6 +362,12 @@ def _colour_groups(geoms: np.ndarray, all_touched: bool, cell_m: float) -> list[
         tree = shapely.STRtree(boxes)
         left, right = tree.query(grown, predicate="intersects")
     else:
+        try:
+            with np.errstate(all="ignore"):
+                if shapely.coverage_is_valid(geoms):  # a partition (no overlaps): one pass
+                    return [np.arange(n)]
+        except shapely.errors.GEOSException:  # invalid polygons: check the pairs below
+            pass
         tree = shapely.STRtree(geoms)
         left, right = tree.query(geoms, predicate="intersects")
         keep = left != right
