@@ -341,12 +341,17 @@ def _metric_crs(layer: gpd.GeoDataFrame) -> pyproj.CRS:
 def _check_points(layer: gpd.GeoDataFrame, name: str) -> None:
     _validate.require_finite_coords(layer, name)
     _validate.require_lonlat_range(layer, name)
+    _refuse_bad_geometry(layer, name, what="point(s)", why="give them coordinates or drop them")
+
+
+def _refuse_bad_geometry(layer: gpd.GeoDataFrame, name: str, *, what: str, why: str) -> None:
+    """Raise GeometryError naming features with missing, empty or invalid geometry."""
     problems = _validate.geometry_problems(layer)
     if len(problems):
         labels = [f"{_validate.feature_label(layer, int(p))}: {r}"
                   for p, r in zip(problems["position"], problems["reason"])]
-        msg = (f"{name}: {len(problems)} point(s) have no location — "
-               f"{_validate.listing(labels)}; give them coordinates or drop them")
+        msg = (f"{name}: {len(problems)} {what} have missing, empty or invalid geometry — "
+               f"{_validate.listing(labels)}; {why}")
         raise GeometryError(msg)
 
 
@@ -577,14 +582,9 @@ def _zone_shares(result, zones, population, jobs, pop_col, jobs_col, metric, rea
         _validate.require_lonlat_range(zones, "zones")
         _validate.require_geom_types(zones.dropna(subset=[zones.geometry.name]),
                                      ("Polygon", "MultiPolygon"), "zones")
-        problems = _validate.geometry_problems(zones)
-        if len(problems):
-            labels = [f"{_validate.feature_label(zones, int(p))}: {r}"
-                      for p, r in zip(problems["position"], problems["reason"])]
-            msg = (f"zones: {len(problems)} zone(s) have missing, empty or invalid geometry — "
-                   f"{_validate.listing(labels)}; their shares would be wrong. Repair them "
-                   f"(QGIS: Fix geometries, or zjgis.read(path, repair=True)) or drop them")
-            raise GeometryError(msg)
+        _refuse_bad_geometry(zones, "zones", what="zone(s)",
+                             why="their shares would be wrong. Repair them (QGIS: Fix "
+                                 "geometries, or zjgis.read(path, repair=True)) or drop them")
         out = zones.copy()
         zgeom = np.asarray(zones.to_crs(metric).geometry.values, dtype=object)
     else:

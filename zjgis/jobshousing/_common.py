@@ -95,13 +95,20 @@ def _check_zone_geometry(
                        if zones.geometry.isna().any() else zones, allowed, name,
                        id_column=zone_id,
                        hint="zones must be areas (streets/towns, communities)")
-    problems = geometry_problems(zones, id_column=zone_id)
+    _refuse_bad_geometry(zones, name, id_column=zone_id, what="zone(s)",
+                         why="their centroid and area would be wrong. Repair them (QGIS: Fix "
+                             "geometries, or zjgis.read(path, repair=True)) or drop them")
+
+
+def _refuse_bad_geometry(layer: Any, name: str, *, id_column: str | None = None,
+                         what: str = "feature(s)", why: str = "") -> None:
+    """Raise GeometryError naming features with missing, empty or invalid geometry."""
+    problems = geometry_problems(layer, id_column=id_column)
     if len(problems):
-        labels = [f"{feature_label(zones, int(p), zone_id)}: {r}"
+        labels = [f"{feature_label(layer, int(p), id_column)}: {r}"
                   for p, r in zip(problems["position"], problems["reason"])]
-        msg = (f"{name}: {len(problems)} zone(s) have missing, empty or invalid geometry — "
-               f"{listing(labels)}; their centroid and area would be wrong. Repair them "
-               f"(QGIS: Fix geometries, or zjgis.read(path, repair=True)) or drop them")
+        msg = (f"{name}: {len(problems)} {what} have missing, empty or invalid geometry — "
+               f"{listing(labels)}; {why}")
         err = GeometryError(msg)
         err.problems = problems  # type: ignore[attr-defined]
         raise err

@@ -11,8 +11,6 @@ import numpy as np
 import pandas as pd
 
 from zjgis._validate import (
-    feature_label,
-    geometry_problems,
     listing,
     require_columns,
     require_crs,
@@ -21,7 +19,14 @@ from zjgis._validate import (
     require_same_crs,
 )
 from zjgis.errors import DataQualityWarning, GeometryError, ValidationError
-from zjgis.jobshousing._common import _check_zone_geometry, _counts, _import_dask, _is_dask, log
+from zjgis.jobshousing._common import (
+    _check_zone_geometry,
+    _counts,
+    _import_dask,
+    _is_dask,
+    _refuse_bad_geometry,
+    log,
+)
 
 __all__ = ["CLASSES", "CLASS_ZH", "DEFAULT_THRESHOLDS", "balance", "classify",
            "jobs_housing_ratio"]
@@ -163,14 +168,9 @@ def _aggregate_points(points: Any, zones: Any, count: str, role: str) -> np.ndar
         raise GeometryError(msg)
     require_finite_coords(points, label)
     require_lonlat_range(points, label)
-    problems = geometry_problems(points)
-    if len(problems):
-        labels = [f"{feature_label(points, int(i))}: {r}"
-                  for i, r in zip(problems["position"], problems["reason"])]
-        msg = (f"{label}: {len(problems)} point(s) have no location — {listing(labels)}; "
-               f"their {role} could not be placed in a zone: give them coordinates or "
-               f"drop them")
-        raise GeometryError(msg)
+    _refuse_bad_geometry(points, label, what="point(s)",
+                         why=f"their {role} could not be placed in a zone: give them "
+                             f"coordinates or drop them")
     values = _counts(points[count], f"column {count!r}", label)
     pts = gpd.GeoDataFrame({"_value": values}, geometry=np.asarray(points.geometry.values),
                            crs=points.crs)
