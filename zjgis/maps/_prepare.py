@@ -13,7 +13,7 @@ import pyproj
 import shapely
 
 from zjgis._log import get_logger
-from zjgis._validate import require_crs
+from zjgis._validate import require_crs, require_finite_coords, require_lonlat_range
 from zjgis.errors import SampleDataWarning, SchematicDataWarning, ValidationError
 from zjgis.maps import style as st
 
@@ -144,6 +144,8 @@ def _family(gdf: gpd.GeoDataFrame) -> str:
 def to_lonlat(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     """Return the frame in EPSG:4326 without missing/empty geometries (attrs kept)."""
     require_crs(gdf, label)
+    require_finite_coords(gdf, label)  # a NaN vertex: GEOSException or a point at -9e12
+    require_lonlat_range(gdf, label)  # metres labelled EPSG:4326, swapped lat/lon
     attrs = dict(gdf.attrs)
     crs = pyproj.CRS.from_user_input(gdf.crs)
     out = gdf if crs.equals(pyproj.CRS.from_epsg(4326)) else gdf.to_crs(4326)

@@ -658,8 +658,8 @@ def _feature_labels(p: prep.Prepared, language: str) -> list[tuple[float, float,
     elif p.geom_family == "line":
         anchors = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
         size = shapely.length(geoms)
-    else:
-        anchors, size = geoms, np.zeros(len(geoms))
+    else:  # a MultiPoint is labelled at one of its points
+        anchors, size = shapely.point_on_surface(geoms), np.zeros(len(geoms))
     values = p.gdf[col].to_numpy(dtype=object)
     out: dict[str, tuple[float, float, float]] = {}
     for pt, v, a in zip(anchors, values, size):
@@ -669,8 +669,11 @@ def _feature_labels(p: prep.Prepared, language: str) -> list[tuple[float, float,
         text = str(v).strip()
         if not text or text == "nan":
             continue
+        lat, lon = float(shapely.get_y(pt)), float(shapely.get_x(pt))
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            continue
         if text not in out or a > out[text][2]:
-            out[text] = (float(shapely.get_y(pt)), float(shapely.get_x(pt)), float(a))
+            out[text] = (lat, lon, float(a))
     ranked = sorted(out.items(), key=lambda kv: -kv[1][2])
     return [(la, lo, t) for t, (la, lo, _) in ranked]
 
