@@ -58,9 +58,9 @@ def listing(labels: Sequence[object], *, most: int = _MAX_LISTED) -> str:
     >>> listing([f"R-{i}" for i in range(8)])
     'R-0, R-1, R-2, R-3, R-4 and 3 more'
     """
-    labels = [str(x) for x in labels]
-    shown = ", ".join(labels[:most])
-    more = len(labels) - most
+    texts = [str(x) for x in labels]
+    shown = ", ".join(texts[:most])
+    more = len(texts) - most
     return shown + (f" and {more} more" if more > 0 else "")
 
 
@@ -134,7 +134,7 @@ def require_geom_types(
                      "missing geometry", types)
     bad = np.nonzero([t not in allowed for t in types])[0]
     if bad.size:
-        labels = [f"{feature_label(gdf, i, id_column)}: {types[i]}" for i in bad]
+        labels = [f"{feature_label(gdf, int(i), id_column)}: {types[i]}" for i in bad]
         expected = " or ".join(sorted(allowed))
         msg = f"{name}: {len(bad)} feature(s) are not {expected} — {_listing(labels)}"
         if hint:

@@ -691,7 +691,7 @@ def read(
     _sniff_empty(path, label)
 
     forced = encoding is not None
-    if forced:
+    if encoding is not None:
         enc = _normalize_encoding(encoding)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         enc = "xlsx"
@@ -714,7 +714,7 @@ def read(
             # GeoJSON must be UTF-8 (RFC 7946); re-encode a GBK file in memory.
             source = _stdio.BytesIO(path.read_bytes().decode(enc).encode("utf-8"))
             log.info("%s: decoded as %s (GeoJSON should be UTF-8)", label, enc)
-        read_layer = layer
+        read_layer: object = layer
         if suffix == ".zip":
             source, read_layer = _zip_source(path, layer, label)
         try:

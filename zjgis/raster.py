@@ -288,7 +288,7 @@ def weighted_overlay(
             raise ValidationError(msg)
         out = a * weight if out is None else out + a * weight
         total_w += weight
-    if total_w <= 0:
+    if total_w <= 0 or out is None:
         msg = "the factor weights sum to zero"
         raise ValidationError(msg)
     out = out / total_w
