@@ -15,21 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-_EXECUTED: dict[str, object] = {}  # name -> executed notebook (reused by the export test)
-
-
-def _execute(path: Path, cwd: Path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
-    client.execute()
-    _EXECUTED[path.name] = nb
-    return nb
+from _notebooks import NOTEBOOKS, ROOT, execute
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -48,10 +34,10 @@ def test_notebook_stored_clean(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path):
-    _execute(path, tmp_path)
+def test_notebook_runs(path):
+    _, cwd = execute(path)  # once per session (the docs build reuses it)
     # what the notebook made stays in output/ (git-ignored) or a temporary folder
-    stray = [p.name for p in tmp_path.iterdir() if p.name != "output"]
+    stray = [p.name for p in cwd.iterdir() if p.name != "output"]
     assert stray == [], f"{path.name} wrote {stray} beside itself; write into output/"
 
 
@@ -101,7 +87,7 @@ def test_notebook_html_export_draws_maps_offline(tmp_path):
         pytest.skip("Chromium not installed (apt-get install chromium; scripts/setup_env.sh "
                     "test does it)")
     path = ROOT / "notebooks" / "01_layers.ipynb"
-    nb = _EXECUTED.get(path.name) or _execute(path, tmp_path)
+    nb, _ = execute(path)
     # the lab template without MathJax and require.js (both CDN links; no cell needs them)
     exporter = nbconvert.HTMLExporter(template_name="lab", mathjax_url="", require_js_url="")
     html, _ = exporter.from_notebook_node(nb)
@@ -131,8 +117,12 @@ def test_notebook_html_export_draws_maps_offline(tmp_path):
         page.pump(0.5)
         assert page.requests() == [], "the exported notebook asked the network for something"
         assert page.console_errors() == []
-    assert len(frames) == 1 and frames[0]["leaflet"]
-    drawn = frames[0]["layers"]
+    assert frames and all(f["leaflet"] for f in frames)
+    for frame in frames:  # every inline map draws each feature of each layer it shows
+        for name, layer in frame["layers"].items():
+            if layer["onMap"]:
+                assert layer["paths"] == layer["count"], (name, layer)
+    drawn = frames[0]["layers"]  # the first map: the catalog layers and the stations
     for name, n in expected.items():
         assert drawn[name]["count"] == n, name
         if drawn[name]["onMap"]:  # layers switched off in the layer control draw nothing yet
