@@ -262,3 +262,20 @@ def test_barriers_drawn_and_sample_badge_carried_to_results():
     # both results computed from sample roads carry the 样例 badge (the river has none)
     assert legend.count('zj-acc-sample') == 2
     assert not re.search(r'[0-9],"川杨河"\]', page)  # barriers get no label mark [lat, lon, t]
+
+
+def test_no_internal_words_on_the_catalog_map():
+    """Footnotes in plain Chinese by default; no seeds, code licences or rules on the page."""
+    import warnings
+
+    from zjgis.errors import ZjgisWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ZjgisWarning)
+        zh = maps.briefing_map().render_page()
+        en = maps.briefing_map(language="en").render_page()
+    text = re.sub(r'"c":\[[^\]]*\]', "", zh)  # drop coordinates
+    for word in ("seed 0", "WTFPL", "codes MIT", "expansion_rule"):
+        assert word not in text, word
+    assert "数据来源" in zh and "© OpenStreetMap contributors, ODbL 1.0" in zh
+    assert "Data sources" in en and "policy texts" in en

@@ -493,11 +493,19 @@ def _symbol(p: prep.Prepared) -> st.LegendEntry:
     return st.LegendEntry("", colour if p.colours.size == 0 else str(p.colours[0]), "fill")
 
 
+#: catalog columns that record provenance (files, seeds, rules), not facts for a meeting
+_PROVENANCE_COLUMN = re.compile(r"^(source.*|.*_source|.*basis|seed_.*|osm_.*|.*_rule|method|"
+                                r"conversion|publication_url|universe)$")
+
+
 def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: bool,
               texts: dict[str, str]) -> tuple[str, str]:
     gdf = p.gdf
     geom_col = gdf.geometry.name
     fields = [c for c in gdf.columns if c != geom_col and not str(c).startswith("_")]
+    if p.kind != "extra" and p.style.popup is None and p.style.tooltip is None:
+        # catalog layers: provenance columns stay in `zjgis layers info`, off the map
+        fields = [c for c in fields if not _PROVENANCE_COLUMN.match(str(c))]
     head = next((c for c in st.NAME_COLUMNS if c in fields), None)
     if language == "en" and head == "name" and "name_en" in fields:
         head = "name_en"
