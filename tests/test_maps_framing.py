@@ -279,3 +279,19 @@ def test_no_internal_words_on_the_catalog_map():
         assert word not in text, word
     assert "数据来源" in zh and "© OpenStreetMap contributors, ODbL 1.0" in zh
     assert "Data sources" in en and "policy texts" in en
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_tiles_that_cannot_load_are_not_credited(tmp_path):
+    """Offline with basemap='osm': the page says the tiles failed and credits nobody."""
+    pytest.importorskip("websocket", reason="pip install websocket-client (test extra)")
+    saved = maps.save(reserve_map(basemap="osm"), tmp_path / "osm.html")
+    with Page(CHROMIUM) as page:
+        page.open(saved.path)
+        page.pump(1.5)  # the tile requests fail against the dead proxy
+        note = page.evaluate("document.getElementById('zj-basemap').textContent")
+        attribution = page.evaluate(
+            "document.querySelector('.leaflet-control-attribution').textContent")
+    assert "瓦片无法加载" in note
+    assert "OpenStreetMap" not in attribution
