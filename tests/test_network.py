@@ -389,3 +389,21 @@ def test_missing_links_reuses_dead_ends_and_shares_one_default():
     bare.attrs = {}
     with pytest.raises(ValidationError, match="attrs"):
         network.missing_links(g, dead_ends=bare)
+
+
+def test_pair_distances_in_source_chunks_equal_one_search(monkeypatch):
+    g = network.build_graph(ring_with_fingers())
+    n = len(g.nodes)
+    src = np.repeat(np.arange(n), n)
+    dst = np.tile(np.arange(n), n)
+    whole = _paths._pair_distances(g, src, dst, 1e9)
+    monkeypatch.setattr(_paths, "_MAX_DENSE", 2 * n)  # two sources per chunk
+    chunked = _paths._pair_distances(g, src, dst, 1e9)
+    np.testing.assert_array_equal(whole, chunked)
+    G = nx.Graph()
+    for u, v, w in zip(g.edges["u"], g.edges["v"], g.edges["length_m"], strict=True):
+        if u != v and (not G.has_edge(u, v) or G[u][v]["w"] > w):
+            G.add_edge(int(u), int(v), w=float(w))
+    d = dict(nx.all_pairs_dijkstra_path_length(G, weight="w"))
+    want = np.array([d[int(a)].get(int(b), np.inf) for a, b in zip(src, dst, strict=True)])
+    np.testing.assert_allclose(chunked, want)

@@ -14,6 +14,8 @@ from scipy.sparse import csgraph
 
 from zjgis.network.graph import RoadGraph
 
+_MAX_DENSE = 1 << 24  # entries of one dense Dijkstra result (128 MB of float64)
+
 
 def _pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray, limit_m: float) -> np.ndarray:
     """Network distance from ``src[i]`` to ``dst[i]`` (inf beyond ``limit_m``).
@@ -78,13 +80,21 @@ def _pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray, limit_m: fl
         sub_ptr = kept[np.r_[0, np.cumsum(rowlen)]]
         sub = sparse.csr_matrix((vals[keep], cols[keep], sub_ptr), shape=(ns, ns))
         srcs = usrc[s_order[s_breaks[gi]:s_breaks[gi + 1]]]
-        # the matrix is symmetric: a directed search gives the same distances without
-        # scipy building the transpose
-        dist = csgraph.dijkstra(sub, directed=True, indices=local[rank[srcs]], limit=limit_m)
         pp = p_order[p_breaks[gi]:p_breaks[gi + 1]]
         q_col = local[dst_rank[pp]]
+        rows = row_of[s_of_pair[pp]]
         found = q_col >= 0
-        out[pp[found]] = dist[row_of[s_of_pair[pp[found]]], q_col[found]]
+        # scipy returns a dense (sources x sub-graph) matrix: search in chunks of sources
+        # so that it stays below _MAX_DENSE entries (one chunk at the usual limits; the
+        # wide searches of _far_pair_distances cover most of a city per tile)
+        step = max(1, _MAX_DENSE // max(ns, 1))
+        for c0 in range(0, len(srcs), step):
+            # the matrix is symmetric: a directed search gives the same distances without
+            # scipy building the transpose
+            dist = csgraph.dijkstra(sub, directed=True, indices=local[rank[srcs[c0:c0 + step]]],
+                                    limit=limit_m)
+            sel = found & (rows >= c0) & (rows < c0 + step) if step < len(srcs) else found
+            out[pp[sel]] = dist[rows[sel] - c0, q_col[sel]]
         for a, b in blocks:
             local[a:b] = -1
     return out
