@@ -459,6 +459,21 @@ def table_to_geodata(
 _TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
 
 
+def _input_file(path: Path, suffixes: set[str], what: str, reads: str) -> str:
+    """Return the lower-case suffix of an existing input file, or raise :class:`ReadError`."""
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise ReadError(msg)
+    if path.is_dir():
+        msg = f"{path}: is a folder; name the file inside it"
+        raise ReadError(msg)
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        msg = f"{path}: unsupported {what} type {suffix!r}; zjgis {reads}"
+        raise ReadError(msg)
+    return suffix
+
+
 def _sniff_empty(path: Path, label: str) -> None:
     """Raise :class:`ReadError` for a 0-byte (or whitespace-only) file."""
     try:
@@ -538,17 +553,8 @@ def read_table(
     """
     path = Path(path)
     label = str(path)
-    if not path.exists():
-        msg = f"{path}: no such file"
-        raise ReadError(msg)
-    if path.is_dir():
-        msg = f"{path}: is a folder, not a table file"
-        raise ReadError(msg)
-    suffix = path.suffix.lower()
-    if suffix not in _TABLE_SUFFIXES:
-        msg = (f"{path}: unsupported table type {suffix!r}; zjgis reads tables from "
-               ".csv, .txt, .xlsx, .xlsm and .xls")
-        raise ReadError(msg)
+    suffix = _input_file(path, _TABLE_SUFFIXES, "table",
+                         "reads tables from .csv, .txt, .xlsx, .xlsm and .xls")
     _sniff_empty(path, label)
     if suffix in (".csv", ".txt"):
         enc = _normalize_encoding(encoding) if encoding is not None else detect_encoding(path)
@@ -675,19 +681,8 @@ def read(
     """
     path = Path(path)
     label = str(path) if layer is None else f"{path} (layer {layer!r})"
-    if not path.exists():
-        msg = f"{path}: no such file"
-        raise ReadError(msg)
-    if path.is_dir():
-        msg = f"{path}: is a folder; name the file inside it"
-        raise ReadError(msg)
-    suffix = path.suffix.lower()
-    if suffix not in _VECTOR_SUFFIXES:
-        msg = (
-            f"{path}: unsupported file type {suffix!r}; zjgis reads "
-            ".geojson, .gpkg, .shp, .zip (shapefile), .fgb, .csv and .xlsx (lon/lat or WKT)"
-        )
-        raise ReadError(msg)
+    suffix = _input_file(path, _VECTOR_SUFFIXES, "file", "reads .geojson, .gpkg, .shp, "
+                         ".zip (shapefile), .fgb, .csv and .xlsx (lon/lat or WKT)")
     _sniff_empty(path, label)
 
     forced = encoding is not None
