@@ -8,13 +8,13 @@ table is on the exception's ``.problems``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from zjgis.errors import CRSError, GeometryError, ValidationError
+from zjgis.errors import CRSError, GeometryError, ValidationError, listing
 
 __all__ = [
     "require_crs",
@@ -33,9 +33,6 @@ __all__ = [
     "likely_projected_crs",
 ]
 
-_MAX_LISTED = 5
-
-
 def feature_label(df: pd.DataFrame, pos: int, id_column: str | None = None) -> str:
     """Describe feature number ``pos`` (0-based position) as ``feature 17 (id R-203)``."""
     label = f"feature {df.index[pos]!r}" if not isinstance(df.index, pd.RangeIndex) else (
@@ -44,24 +41,6 @@ def feature_label(df: pd.DataFrame, pos: int, id_column: str | None = None) -> s
     if id_column and id_column in df.columns:
         label += f" ({id_column} {df[id_column].iloc[pos]!r})"
     return label
-
-
-def listing(labels: Sequence[object], *, most: int = _MAX_LISTED) -> str:
-    """Join the first ``most`` labels and say how many more there are.
-
-    The one place zjgis writes "a, b, c, d, e and 12 more" into a message.
-
-    Examples
-    --------
-    >>> listing(["R-1", "R-2"])
-    'R-1, R-2'
-    >>> listing([f"R-{i}" for i in range(8)])
-    'R-0, R-1, R-2, R-3, R-4 and 3 more'
-    """
-    texts = [str(x) for x in labels]
-    shown = ", ".join(texts[:most])
-    more = len(texts) - most
-    return shown + (f" and {more} more" if more > 0 else "")
 
 
 _listing = listing  # old private name

@@ -53,7 +53,7 @@ import pyproj
 import shapely
 
 from zjgis._log import get_logger
-from zjgis.errors import CRSError
+from zjgis.errors import CRSError, listing
 
 __all__ = [
     "WGS84",
@@ -677,9 +677,7 @@ def _polygon_parts(geom) -> list:
 
 
 def _feature_names(index: pd.Index, positions: np.ndarray) -> str:
-    labels = [f"feature {index[int(i)]!r}" for i in positions[:5]]
-    more = len(positions) - 5
-    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+    return listing([f"feature {index[int(i)]!r}" for i in positions])
 
 
 def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.DataFrame:

@@ -23,6 +23,7 @@ ReadError True - no/such/parcels.gpkg: no such file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
@@ -41,7 +42,30 @@ __all__ = [
     "CoordinateShiftWarning",
     "InvalidGeometryWarning",
     "DataQualityWarning",
+    "listing",
 ]
+
+_MAX_LISTED = 5
+
+
+def listing(labels: Sequence[object], *, most: int = _MAX_LISTED) -> str:
+    """Join the first ``most`` labels and say how many more there are.
+
+    The one place zjgis writes "a, b, c, d, e and 12 more" into a message
+    (here, at the bottom of the package, so that :mod:`zjgis.crs` can use it
+    too; :func:`zjgis._validate.listing` is the same function).
+
+    Examples
+    --------
+    >>> listing(["R-1", "R-2"])
+    'R-1, R-2'
+    >>> listing([f"R-{i}" for i in range(8)])
+    'R-0, R-1, R-2, R-3, R-4 and 3 more'
+    """
+    texts = [str(x) for x in labels]
+    shown = ", ".join(texts[:most])
+    more = len(texts) - most
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 class ZjgisError(Exception):

@@ -733,13 +733,11 @@ def read(
             gdf.attrs["repaired_geometries"] = n
             log.info("%s: repaired %d invalid geometries with make_valid", label, n)
         else:
-            listing = "; ".join(
-                f"feature {row.position}: {row.reason}" for row in problems.head(5).itertuples()
-            )
-            more = len(problems) - 5
+            shown = listing([f"feature {row.position}: {row.reason}"
+                             for row in problems.itertuples()])
             warnings.warn(
-                f"{label}: {len(problems)} invalid or empty geometries — {listing}"
-                f"{f' and {more} more' if more > 0 else ''}. Pass repair=True to fix them with "
+                f"{label}: {len(problems)} invalid or empty geometries — {shown}. "
+                "Pass repair=True to fix them with "
                 "shapely.make_valid, or see zjgis.io.geometry_report(gdf)",
                 InvalidGeometryWarning,
                 stacklevel=2,
