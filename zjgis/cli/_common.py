@@ -175,19 +175,38 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool,
 
 
 def refuse_existing(paths: Iterable[str | os.PathLike | None], *, overwrite: bool) -> None:
-    """Stop before any work when an output exists and ``--overwrite`` was not given.
+    """Stop before any work when an output cannot or must not be written.
 
-    Checked again at write time (``zjgis.io.atomic_write(..., overwrite=...)``), so
-    a file that appears while the command runs is not replaced either.
+    Refused, naming the output: a folder where the output file should go (even
+    with ``--overwrite``), a parent folder that does not exist, is a file or is not
+    writable, and an existing file when ``--overwrite`` was not given.  So a command
+    with two outputs never writes the first and then fails on the second.  The
+    existing-file rule is checked again at write time
+    (``zjgis.io.atomic_write(..., overwrite=...)``), so a file that appears while
+    the command runs is not replaced either.
 
     Raises
     ------
     WriteError
-        Naming the first existing output.
+        Naming the first output that cannot be written.
     """
-    if overwrite:
-        return
     for path in paths:
-        if path is not None and Path(path).exists():
+        if path is None:
+            continue
+        p = Path(path)
+        parent = p.parent
+        if p.is_dir():
+            msg = f"{p} is a folder, not a file: give the output a file name inside it"
+            raise WriteError(msg)
+        if parent.exists() and not parent.is_dir():
+            msg = f"{p}: {parent} is a file, not a folder; choose another output path"
+            raise WriteError(msg)
+        if not parent.exists():
+            msg = f"{p}: folder {parent} does not exist; create it first or choose another path"
+            raise WriteError(msg)
+        if not os.access(parent, os.W_OK):
+            msg = f"{p}: folder {parent} is not writable; choose another output folder"
+            raise WriteError(msg)
+        if not overwrite and p.exists():
             msg = f"{path} exists; pass --overwrite to replace it"
             raise WriteError(msg)

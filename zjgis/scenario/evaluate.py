@@ -37,7 +37,8 @@ import shapely
 from zjgis import crs as zcrs
 from zjgis import io as zio
 from zjgis import layers
-from zjgis._validate import listing
+from zjgis import schema as _schema
+from zjgis._validate import listing, require_columns
 from zjgis.errors import ValidationError
 from zjgis.scenario.spec import Scenario
 
@@ -158,7 +159,10 @@ def _load_base(sc: Scenario, notes: list[str]) -> dict[str, Any]:
         if b.get("zones") and b["zones"] != "sample":
             base["zones"] = zio.read(sc.resolve(b["zones"]))
         if b.get("od") and b["od"] != "sample":
-            base["od"] = zio.read_table(sc.resolve(b["od"]))
+            od_path = sc.resolve(b["od"])
+            od_table = _schema.map_columns(zio.read_table(od_path), "od", name=str(od_path))
+            require_columns(od_table, ["home", "work", "count"], f"OD table {od_path}")
+            base["od"] = od_table
         if b.get("roads"):
             if b["roads"] == "sample":
                 import zjgis.network as zn
