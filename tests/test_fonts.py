@@ -118,12 +118,13 @@ def test_bundled_font_is_an_ofl_noto_sans_sc_with_chinese_glyphs():
 
     path = _fonts.bundled_font_path()
     assert path is not None and path.is_file()
-    font = TTFont(path, lazy=True)
-    cmap = font.getBestCmap()
+    with TTFont(path, lazy=True) as font:
+        cmap = font.getBestCmap()
+        name_table = font["name"].names
     # characters every briefing uses: 张江科学城 断头路 土地储备 职住平衡 图例 示意
     for ch in "张江科学城断头路土地储备职住平衡图例示意亩㎡":
         assert ord(ch) in cmap, ch
-    names = {rec.nameID: rec.toUnicode() for rec in font["name"].names if rec.platformID == 3}
+    names = {rec.nameID: rec.toUnicode() for rec in name_table if rec.platformID == 3}
     assert "Noto Sans SC" in names[1] or "Noto Sans SC" in names.get(16, "")
     assert "Open Font License" in names.get(13, "") or "OFL" in names.get(13, "")
 
