@@ -26,6 +26,11 @@ Case ids (stable, used in test ids and in the closing notes):
 ``duplicate_ids``    two rows share the id column
 ``gcj_as_4326``      GCJ-02 coordinates claiming EPSG:4326 (valid input: must be accepted,
                      cannot be detected — this case checks nothing crashes)
+
+:func:`file_cases` writes the files that are not what they claim (0-byte and
+truncated CSV/GeoJSON/GeoPackage/Excel, a ZIP that is no workbook, a folder
+named like a file, a GBK CSV and one with a UTF-8 BOM) for every reader and CLI
+command: each must give a correct result or a ZjgisError naming the file.
 """
 
 from __future__ import annotations
@@ -191,4 +196,58 @@ def frame_cases(columns: dict, *, id_column: str = "id") -> list[tuple[str, pd.D
         dup.loc[dup.index[1], id_column] = dup[id_column].iloc[0]
         out.append(("duplicate_ids", dup))
     out.append(("missing_column", good.drop(columns=[good.columns[-1]])))
+    return out
+
+
+FILE_CASE_IDS = ["empty_csv", "blank_csv", "truncated_csv", "gbk_csv", "bom_csv", "empty_geojson",
+                 "truncated_geojson", "truncated_gpkg", "empty_xlsx", "broken_xlsx",
+                 "truncated_xlsx", "folder_gpkg"]
+#: file cases that hold a usable table (the others must be refused)
+READABLE_FILES = {"gbk_csv", "bom_csv"}
+
+
+def file_cases(folder, *, columns: dict | None = None) -> list[tuple[str, object]]:
+    """Write the awkward files into ``folder`` and return ``(case_id, path)`` pairs.
+
+    ``columns`` is the table the good files carry (default: points with
+    ``id``, ``名称``, ``lon``, ``lat`` in Zhangjiang).
+    """
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(columns or {"id": ["F0", "F1"], "名称": ["张江", "唐镇"],
+                                     "lon": [LON0, LON0 + D], "lat": [LAT0, LAT0 + D]})
+    text = table.to_csv(index=False)
+    out: list[tuple[str, object]] = []
+
+    def add(case_id: str, name: str, data: bytes | None) -> None:
+        path = folder / name
+        if data is None:
+            path.mkdir()
+        else:
+            path.write_bytes(data)
+        out.append((case_id, path))
+
+    add("empty_csv", "empty.csv", b"")
+    add("blank_csv", "blank.csv", b"\n\n")
+    add("truncated_csv", "truncated.csv", text.encode()[:-3] + b'"\n1,')
+    add("gbk_csv", "gbk.csv", text.encode("gbk"))
+    add("bom_csv", "bom.csv", text.encode("utf-8-sig"))
+    layer = base("point", 3)
+    layer.to_file(folder / "full.geojson")
+    raw = (folder / "full.geojson").read_bytes()
+    add("empty_geojson", "empty.geojson", b"")
+    add("truncated_geojson", "truncated.geojson", raw[: len(raw) // 2])
+    layer.to_file(folder / "full.gpkg")
+    raw = (folder / "full.gpkg").read_bytes()
+    add("truncated_gpkg", "truncated.gpkg", raw[: len(raw) // 3])
+    table.to_excel(folder / "full.xlsx", index=False)
+    raw = (folder / "full.xlsx").read_bytes()
+    add("empty_xlsx", "empty.xlsx", b"")
+    add("broken_xlsx", "broken.xlsx", b"PK\x03\x04 this is no workbook")
+    add("truncated_xlsx", "truncated.xlsx", raw[: len(raw) // 2])
+    add("folder_gpkg", "folder.gpkg", None)
+    for name in ("full.geojson", "full.gpkg", "full.xlsx"):
+        (folder / name).unlink()
     return out

@@ -18,7 +18,15 @@ import pyogrio
 import pytest
 import shapely
 
-from tests.awkward import MUST_REFUSE, cases, frame_cases, run_case
+from tests.awkward import (
+    FILE_CASE_IDS,
+    MUST_REFUSE,
+    READABLE_FILES,
+    cases,
+    file_cases,
+    frame_cases,
+    run_case,
+)
 from zjgis import crs, io, raster
 from zjgis.errors import ZjgisError
 
@@ -162,3 +170,23 @@ def test_read_table(cid, df, fmt, tmp_path):
     assert list(out.columns) == list(df.columns) and len(out) == len(df)
     pd.testing.assert_series_equal(out.iloc[:, 0].astype(str), df.iloc[:, 0].astype(str),
                                    check_names=False)
+
+
+_FILES = FILE_CASE_IDS
+
+
+@pytest.mark.parametrize("cid", _FILES)
+def test_read_and_read_table_of_files_that_are_not_what_they_claim(cid, tmp_path):
+    path = dict(file_cases(tmp_path))[cid]
+    refuse = set(_FILES) - READABLE_FILES
+    out = run_case(lambda _: io.read(path, source_crs="WGS-84"), None, cid, must_refuse=refuse)
+    if isinstance(out, ZjgisError):
+        assert str(path.name) in str(out)  # the message names the file
+    else:
+        assert out["名称"].tolist() == ["张江", "唐镇"] and out.crs.to_epsg() == 4326
+    if path.suffix in (".csv", ".xlsx"):
+        table = run_case(lambda _: io.read_table(path), None, cid, must_refuse=refuse)
+        if isinstance(table, ZjgisError):
+            assert str(path.name) in str(table)
+        else:
+            assert list(table.columns) == ["id", "名称", "lon", "lat"]

@@ -309,7 +309,8 @@ def test_read_table_excel_and_sheets(tmp_path):
 @pytest.mark.parametrize("name, content, match", [
     ("empty.csv", b"", "empty.csv: the file is empty"),
     ("blank.csv", b"\n\n", "blank.csv: the file has no header"),
-    ("trunc.csv", b'a,b\n1,"2\n3', "trunc.csv: not a readable CSV table"),
+    ("trunc.csv", b'a,b\n1,"2\n3', "trunc.csv: the file ends inside its last row"),
+    ("quote.csv", b'a,b\n1,"2\n3,4\n', "quote.csv: not a readable CSV table"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "broken.xlsx: not a readable Excel"),
     ("half.xlsx", None, "half.xlsx: not a readable Excel"),
     ("a.dbf", b"x", "unsupported table type '.dbf'"),
@@ -333,8 +334,13 @@ def test_read_of_empty_and_truncated_csv_is_a_read_error(tmp_path):
     with pytest.raises(ReadError, match="points.csv: the file is empty"):
         io.read(p, source_crs="WGS-84")
     p.write_bytes(b'lon,lat,name\n121.6,31.2,"a\n121.7')
+    with pytest.raises(ReadError, match="points.csv: the file ends inside its last row"):
+        io.read(p, source_crs="WGS-84")
+    p.write_bytes(b'lon,lat,name\n121.6,31.2,"a\n121.7,31.3,b\n')  # a quote never closed
     with pytest.raises(ReadError, match="points.csv: not a readable CSV"):
         io.read(p, source_crs="WGS-84")
+    p.write_bytes(b"lon,lat,name\n121.6,31.2,a\n121.7,31.3,b")  # no final newline: complete
+    assert io.read(p, source_crs="WGS-84")["name"].tolist() == ["a", "b"]
     with pytest.raises(ReadError, match="is a folder"):
         io.read(tmp_path)
 

@@ -489,6 +489,7 @@ def _sniff_empty(path: Path, label: str) -> None:
 def _csv_frame(path: Path, *, encoding: str, label: str, dtype=None) -> pd.DataFrame:
     """``pandas.read_csv`` with every pandas/codec failure turned into a zjgis error."""
     codec = "utf-8-sig" if encoding == "utf-8" else encoding  # Excel writes a BOM
+    _refuse_cut_last_row(path, codec, label)
     try:
         return pd.read_csv(path, encoding=codec, dtype=dtype)
     except UnicodeDecodeError as exc:
@@ -501,6 +502,34 @@ def _csv_frame(path: Path, *, encoding: str, label: str, dtype=None) -> pd.DataF
         msg = (f"{label}: not a readable CSV table ({str(exc).strip()}); check the file is "
                "complete (not truncated) and uses commas between columns")
         raise ReadError(msg) from None
+
+
+def _refuse_cut_last_row(path: Path, codec: str, label: str) -> None:
+    """Raise when the file stops inside its last row (no newline, fewer fields than the header).
+
+    pandas fills the missing fields of a short row with NaN, so an interrupted
+    download or copy would otherwise read as a table with one odd last row.
+    """
+    import csv
+
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+        if size > 65536:
+            fh.seek(max(0, size - 65536))
+        tail = fh.read() if size > 65536 else head
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return
+    try:
+        header = next(csv.reader([head.decode(codec, "replace").splitlines()[0]]))
+        last = next(csv.reader([tail.decode(codec, "replace").splitlines()[-1]]))
+    except (StopIteration, IndexError, csv.Error):  # pragma: no cover - odd files
+        return
+    if len(last) < len(header) and head.count(b"\n") >= 1:
+        msg = (f"{label}: the file ends inside its last row ({len(last)} of {len(header)} "
+               "columns, no line end) — it looks truncated (an interrupted copy or download); "
+               "get the complete file")
+        raise ReadError(msg)
 
 
 def read_table(
