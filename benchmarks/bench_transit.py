@@ -17,6 +17,22 @@ points.  In each case, in the same process and run, best of 3 each:
 
 Targets (issue 19.1): 1,000 stations × 4 distances under 3 s and within 30×
 the floor; ``ratio_to_floor`` is in the results table.
+
+Measured 2026-12-01 on the shared 2-core machine (other jobs running), one run:
+
+=========  =======  =======  ========  ==========  ===============  =========
+stations   zjgis s  floor s  ratio     networkx s  + 20k points s   polygons s
+=========  =======  =======  ========  ==========  ===============  =========
+10         0.060    0.069    0.9×      0.109       1.55             2.8
+100        0.057    0.039    1.5×      0.435       1.11             23.6
+1,000      0.171    0.139    1.2×      2.78        1.75             120.3
+=========  =======  =======  ========  ==========  ===============  =========
+
+The coverage figures meet both targets (0.17 s < 3 s; 1.2× the floor; 16×
+faster than networkx).  Snapping 20,000 points to their nearest edge
+(``STRtree.query_nearest``) costs ~1.5 s.  The service-area *polygons* (one
+buffer-and-union of up to ~100k street pieces per distance) do not: 120 s for
+1,000 stations on this dense grid, where 800 m catchments cover 90 % of it.
 """
 
 from __future__ import annotations
