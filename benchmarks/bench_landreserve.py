@@ -192,16 +192,21 @@ def _is_hot(journal: Path) -> bool:
     return journal.exists() and journal.read_bytes()[:8] == bytes.fromhex("d9d505f920a163d7")
 
 
-def setup_crash():
+def _writer_setup(ids: list[str], seed: int) -> tuple[Path, Path]:
+    """A register holding parcels ``ids`` and the writer script that edits it."""
     tmp = Path(tempfile.mkdtemp())
     reg = _fresh(tmp)
-    base = _parcels(50, seed=99)
-    base["parcel_id"] = [f"BASE{k}" for k in range(50)]
+    base = _parcels(len(ids), seed=seed)
+    base["parcel_id"] = ids
     reg.add(base, date="2023-01-01")
     reg.close()
     script = tmp / "writer.py"
     script.write_text(_WRITER.format(bench=str(Path(__file__).parent), path=str(tmp / "r.gpkg")))
     return tmp, script
+
+
+def setup_crash():
+    return _writer_setup([f"BASE{k}" for k in range(50)], seed=99)
 
 
 @case("landreserve.crash_safety[60 SIGKILLs]", setup=setup_crash,
@@ -261,15 +266,7 @@ def bench_crash(arg):
 
 
 def setup_concurrent():
-    tmp = Path(tempfile.mkdtemp())
-    reg = _fresh(tmp)
-    p = _parcels(40, seed=7)
-    p["parcel_id"] = [f"{w}{k:02d}" for w in "ABCD" for k in range(10)]
-    reg.add(p, date="2024-01-01")
-    reg.close()
-    script = tmp / "writer.py"
-    script.write_text(_WRITER.format(bench=str(Path(__file__).parent), path=str(tmp / "r.gpkg")))
-    return tmp, script
+    return _writer_setup([f"{w}{k:02d}" for w in "ABCD" for k in range(10)], seed=7)
 
 
 @case("landreserve.concurrent_writers[4 x 600 edits]", setup=setup_concurrent,
