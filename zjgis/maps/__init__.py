@@ -11,6 +11,13 @@
 * :func:`choropleth` and :class:`Style` — styles for ``extra=`` layers.
 
 maps never imports the analysis modules: their results arrive through ``extra=``.
+
+Examples
+--------
+>>> from zjgis import maps
+>>> m = maps.briefing_map(["science_city_2022"], title="张江科学城 {{ 范围 }}")
+>>> "张江科学城 {{ 范围 }}" in m.render_page()  # text is data, never a template
+True
 """
 
 from __future__ import annotations

@@ -6,6 +6,15 @@ glyphs and draws boxes (豆腐块).  :func:`cjk_font` finds an installed one
 (Debian/Ubuntu), ``conda install -c conda-forge font-noto-cjk`` or ``brew
 install --cask font-noto-sans-cjk-sc``; on Windows "Microsoft YaHei" and on
 macOS "PingFang SC" are found without installing anything.
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt
+>>> from zjgis import maps
+>>> fig = maps.figure(["science_city_2022"], title="张江科学城")
+>>> len(fig.legends)  # the legend sits beside the map, inside the canvas
+1
+>>> plt.close(fig)
 """
 
 from __future__ import annotations
