@@ -61,6 +61,48 @@ def test_crossings_t_junctions_and_bridges():
     assert len(g2.edges) == 8
 
 
+def test_bridges_crossing_bridges_meet_only_at_shared_vertices_or_ends():
+    # two viaducts (both bridge=yes, no layer tag: one level) cross at (50, 0); a ramp
+    # ends on the east-west viaduct's interior at (20, 0); a third deck shares the
+    # east-west viaduct's vertex (80, 0); two ground roads cross at (50, 200)
+    roads = frame(
+        [[(0, 0), (80, 0), (100, 0)], [(50, -50), (50, 50)], [(20, 30), (20, 0)],
+         [(80, -40), (80, 0), (80, 40)], [(0, 200), (100, 200)], [(50, 150), (50, 250)]],
+        name=["ew", "ns", "ramp", "deck", "g1", "g2"],
+        bridge=["yes", "yes", "yes", "yes", None, None],
+    )
+    g = network.build_graph(roads)
+    ew = g.edges[g.edges["name"] == "ew"]
+    # by hand: ew is cut at 20 (the ramp's end) and 80 (the shared vertex), not at 50
+    assert sorted(ew["length_m"].round(6)) == [20, 20, 60]
+    assert len(g.edges[g.edges["name"] == "ns"]) == 1
+    assert len(g.edges[g.edges["name"] == "deck"]) == 2
+    assert int((g.degree == 4).sum()) == 2  # (80, 0) and the ground crossing (50, 200)
+    deg = dict(zip(zip(g.nodes["x"].round(6), g.nodes["y"].round(6)), g.degree))
+    assert deg[(80.0, 0.0)] == 4 and deg[(50.0, 200.0)] == 4 and deg[(20.0, 0.0)] == 3
+    assert (50.0, 0.0) not in deg
+    # without layers the viaducts are noded where they cross
+    flat = network.build_graph(roads, respect_layers=False)
+    assert len(flat.edges[flat.edges["name"] == "ns"]) == 2
+
+
+def test_a_ground_road_end_is_not_snapped_onto_a_bridge_above_it():
+    # a ground road ends 0.85 m short of a bridge deck's interior (under it, OSM 重庆南路
+    # under a ramp in 黄浦); a ramp's end 0.6 m short of a ground road lands on it
+    roads = frame([[(0, 0), (100, 0)], [(50, -60), (50, -0.85)],
+                   [(0, 100), (100, 100)], [(50, 160), (50, 100.6)]],
+                  name=["deck", "under", "street", "ramp"], bridge=["yes", None, None, "yes"])
+    g = network.build_graph(roads, snap_m=1.0)
+    deg = dict(zip(zip(g.nodes["x"].round(3), g.nodes["y"].round(3)), g.degree))
+    assert deg[(50.0, -0.85)] == 1  # still a dead end
+    assert len(g.edges[g.edges["name"] == "deck"]) == 1
+    assert deg[(50.0, 100.6)] == 3  # street cut, bent to the ramp's end
+    assert len(g.edges[g.edges["name"] == "street"]) == 2
+    # on one level (or with layers ignored) the ground road is joined to the deck
+    flat = network.build_graph(roads, snap_m=1.0, respect_layers=False)
+    assert len(flat.edges[flat.edges["name"] == "deck"]) == 2
+
+
 def test_snapping_endpoints_and_undershoots():
     roads = frame([[(0, 0), (100, 0)], [(100.4, 0.3), (200, 0)], [(50, 0.6), (50, 60)]])
     g = network.build_graph(roads, snap_m=1.0)

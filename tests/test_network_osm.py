@@ -100,9 +100,6 @@ def test_dead_ends_equal_osmnx_street_count_1(xml, ox_graph):
                       _points(g, ox_ends, graph.crs)) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="zjgis snap_m=1.0 (default) joins the end of 重庆南路 "
-                   "(OSM way 15420801) to the interior of a bridge ramp (way 975216742) 0.85 m "
-                   "away on another level: 68 dead ends vs osmnx's 69; reported to the lead")
 def test_dead_ends_equal_osmnx_with_default_snap(xml, ox_graph):
     roads, _, _ = xml
     _, sc = ox_graph
@@ -132,10 +129,6 @@ def test_bridges_meet_the_ground_only_at_shared_osm_nodes(xml):
     assert len(flat.nodes) - len(graph.nodes) > 100
 
 
-@pytest.mark.xfail(strict=True, reason="bridge × bridge crossings without a layer tag "
-                   "(南北高架路 × 延安高架路 and their ramps) share zjgis level '0b' and "
-                   "are noded: 494 intersections vs osmnx's 470 (24 false 4-way nodes); "
-                   "reported to the lead")
 def test_intersections_equal_osmnx_street_count_3_or_more(xml, ox_graph):
     roads, _, _ = xml
     g, sc = ox_graph

@@ -178,12 +178,17 @@ def _segment_pairs(P: np.ndarray, Q: np.ndarray, qlo: np.ndarray | None = None,
     return a, b, qi, si
 
 
-def _segment_cuts(a, b, P, Q, seg_line, seg_k, first, last, lvl, respect_layers):
+def _segment_cuts(a, b, P, Q, seg_line, seg_k, first, last, lvl, structure, respect_layers):
     """Intersections between segments: (cut positions, cut xy) for both segments of each pair.
 
     Candidate pairs ``a``, ``b`` come from a grid hash of the segment boxes
     (:func:`_segment_pairs`); the exact test and the intersection point are
-    solved in closed form with numpy.
+    solved in closed form with numpy.  With ``respect_layers``, lines of
+    different levels ``lvl`` (per line) are joined only where one of them ends;
+    two lines that are both structures (``structure``: bridge or tunnel, per
+    line) are joined only where one ends or at a vertex of both, never where
+    their interiors cross (OSM data without ``layer`` tags puts every viaduct on
+    one level, and a viaduct passing over another is no junction).
     """
     adjacent = (b == a + 1) & (seg_line[a] == seg_line[b])
     a, b = a[~adjacent], b[~adjacent]
@@ -221,6 +226,10 @@ def _segment_cuts(a, b, P, Q, seg_line, seg_k, first, last, lvl, respect_layers)
     if respect_layers:
         same = lvl[seg_line[a]] == lvl[seg_line[b]]
         at_end = (a0 & first[a]) | (a1 & last[a]) | (b0 & first[b]) | (b1 & last[b])
+        both = structure[seg_line[a]] & structure[seg_line[b]]
+        if both.any():
+            shared_vertex = (a0 | a1) & (b0 | b1)
+            same &= ~both | shared_vertex
         ok &= same | at_end
     pos = [pos_a[ok], pos_b[ok]]
     xy = [X[ok], X[ok]]
@@ -267,13 +276,18 @@ def _line_bounds(coords, vline, part_feat):
     return starts, ends, coords, vline, part_feat, len(part_feat)
 
 
-def _undershoots(coords, lone, qi, si, P, Q, seg_k, snap_m):
+def _undershoots(coords, lone, qi, si, P, Q, seg_k, snap_m, same_level=None):
     """Join dangling endpoints to the nearest other segment within ``snap_m``.
 
     ``qi``, ``si``: pairs (position in ``lone``, segment) whose boxes meet.
+    ``same_level(vert, si)``, when given, tells per pair whether the endpoint
+    (global vertex index) and the segment are on one level; other pairs are
+    dropped (a road end under a bridge is not joined to the bridge deck).
     """
     vert = lone[qi]
     own = (seg_k[si] == vert) | (seg_k[si] + 1 == vert)
+    if same_level is not None:
+        own |= ~same_level(vert, si)
     qi, si, vert = qi[~own], si[~own], vert[~own]
     if len(qi) == 0:
         return np.empty(0), np.empty((0, 2)), False

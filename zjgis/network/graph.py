@@ -12,7 +12,14 @@ How the graph is built (all vectorised; no Python loop over features)
    intersection points are solved in closed form with numpy.  Crossings are
    noded only between lines on the same level (``layer``, ``bridge``,
    ``tunnel`` columns, as in OpenStreetMap); lines of different levels connect
-   only where one of them *ends* on the other.
+   only where one of them *ends* on the other.  Two bridges (or tunnels) that
+   cross are joined only where one ends on the other or at a vertex of both,
+   never where their interiors cross: OSM data without ``layer`` tags puts every
+   viaduct on one level, and a viaduct passing over another is no junction
+   (ground roads crossing each other are noded).  Undershoot snapping follows
+   the levels too: a road end is joined to a line of its own level, and the end
+   of a bridge or tunnel also to a ground road (a ramp landing), but a ground
+   road end is never joined to a bridge deck above it or a tunnel below it.
 4. Lines are cut at the intersection points and node ids are assigned by
    clustering piece endpoints within 1 mm.
 
@@ -205,8 +212,11 @@ def _truthy(values: pd.Series) -> np.ndarray:
     return (~s.isna() & ~s.isin(_FALSY)).to_numpy(dtype=bool)
 
 
-def _levels(roads: pd.DataFrame) -> np.ndarray:
-    """A level key per feature from ``layer``/``bridge``/``tunnel`` ("0" = ground)."""
+def _levels(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A level key per feature from ``layer``/``bridge``/``tunnel`` ("0" = ground).
+
+    Also returns whether each feature is a structure (a bridge or a tunnel).
+    """
     n = len(roads)
     layer = np.zeros(n, dtype="int64")
     if "layer" in roads.columns:
@@ -217,7 +227,7 @@ def _levels(roads: pd.DataFrame) -> np.ndarray:
     key = layer.astype(str).astype(object)
     key = np.where(bridge, key + "b", key)
     key = np.where(tunnel, key + "t", key)
-    return key.astype(str)
+    return key.astype(str), bridge | tunnel
 
 
 def _check_coords(gdf, name: str) -> None:
@@ -300,7 +310,10 @@ def build_graph(
         turns snapping off (only exactly shared points connect).
     respect_layers : bool
         When True, lines on different levels (bridge over road, tunnel under
-        it) are not joined where they cross, only where one ends on the other.
+        it) are not joined where they cross, only where one ends on the other;
+        two bridges or two tunnels are not joined where their interiors cross
+        (only at an end or a vertex of both), and a ground road end is not
+        snapped onto a bridge or tunnel (see the module notes).
     name_column, class_column : str, optional
         Columns holding the road name and class; guessed when omitted.
 
@@ -341,7 +354,10 @@ def build_graph(
     frame = roads if isinstance(roads, gpd.GeoDataFrame) else roads.to_frame("geometry")
     name_col = _pick_column(frame, name_column, _NAME_COLUMNS)
     class_col = _pick_column(frame, class_column, _CLASS_COLUMNS)
-    lvl_feature = _levels(frame) if respect_layers else np.full(len(frame), "0")
+    if respect_layers:
+        lvl_feature, struct_feature = _levels(frame)
+    else:
+        lvl_feature, struct_feature = np.full(len(frame), "0"), np.zeros(len(frame), bool)
 
     geoms = np.asarray(frame.geometry.to_crs(metric).values, dtype=object)
     if (shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING).any():
@@ -366,6 +382,7 @@ def build_graph(
         msg = "roads: every line is shorter than snap_m; nothing left to build a graph from"
         raise GeometryError(msg)
     lvl = lvl_feature[part_feat]
+    structure = struct_feature[part_feat]
 
     # 3. segments and cuts
     k = np.nonzero(vline[1:] == vline[:-1])[0]
@@ -386,12 +403,24 @@ def build_graph(
     a, b, qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m,
                                   pad=_END_TOL_M + (snap_m * 1e-3 if len(lone) else 0.0))
     if len(lone):
-        pos_u, xy_u, moved = _undershoots(coords, lone, qi, si, P, Q, k, snap_m)
+        level_code = pd.factorize(lvl)[0]  # integers: cheap to compare per pair
+        ground = lvl == "0"
+
+        def same_level(vert, si):
+            # an end snaps onto its own level; a bridge or tunnel end also onto the
+            # ground (a ramp landing), but a ground road end never onto a deck above it
+            end_line, seg_of = vline[vert], seg_line[si]
+            return (level_code[end_line] == level_code[seg_of]) | (
+                structure[end_line] & ground[seg_of])
+
+        pos_u, xy_u, moved = _undershoots(coords, lone, qi, si, P, Q, k, snap_m,
+                                          same_level if respect_layers else None)
         if moved:
             P, Q = coords[k], coords[k + 1]
         cut_pos.append(pos_u)
         cut_xy.append(xy_u)
-    pos_i, xy_i = _segment_cuts(a, b, P, Q, seg_line, k, first, last, lvl, respect_layers)
+    pos_i, xy_i = _segment_cuts(a, b, P, Q, seg_line, k, first, last, lvl, structure,
+                                respect_layers)
     cut_pos.append(pos_i)
     cut_xy.append(xy_i)
     pos = np.concatenate(cut_pos)
