@@ -742,7 +742,8 @@ def read(
         if suffix == ".zip":
             source, read_layer = _zip_source(path, layer, label)
         try:
-            gdf = pyogrio.read_dataframe(source, layer=read_layer, **kwargs)
+            with np.errstate(invalid="ignore"):  # NaN vertices are refused below, by name
+                gdf = pyogrio.read_dataframe(source, layer=read_layer, **kwargs)
         except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError …
             msg = f"{label}: could not read ({type(exc).__name__}: {exc})"
             raise ReadError(msg) from None
