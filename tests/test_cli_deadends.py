@@ -1,9 +1,15 @@
 """``zjgis deadends``: outputs, refusals, one candidate search, bad input in one line."""
 
+import warnings
+
 import geopandas as gpd
+import pyproj
+import pytest
+import shapely
 
 from zjgis import network
 from zjgis.cli.main import main
+from zjgis.errors import CoordinateShiftWarning
 
 
 def test_cli_deadends_refuses_to_replace_a_map_without_overwrite(tmp_path, monkeypatch, capsys):
@@ -75,3 +81,100 @@ def test_cli_bad_roads_give_one_line_and_exit_1(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "Point" in err and "centrelines" in err
     assert not (tmp_path / "o.gpkg").exists()
+
+
+def _geodesic_m(line):
+    return pyproj.Geod(ellps="WGS84").geometry_length(line)
+
+
+def _planner_roads(path, bridge_values=("否", "否", "是")):
+    """A GeoJSON (UTF-8, no GBK) with a planner's Chinese field names, in lon/lat.
+
+    By hand: 科苑路 runs east-west; 碧波路 runs north from it and stops (a dead end at
+    its north tip); 高架 crosses 科苑路 at its middle.  Marked 桥梁=是 the viaduct passes
+    over 科苑路 (two more dead ends, its own tips), marked 否 it is noded there.
+    """
+    x0, y0 = 121.60, 31.20
+    d = 0.005  # ~480 m east-west, ~550 m north-south
+    lines = [shapely.LineString([(x0, y0), (x0 + 2 * d, y0)]),
+             shapely.LineString([(x0 + 0.5 * d, y0), (x0 + 0.5 * d, y0 + d)]),
+             shapely.LineString([(x0 + 1.5 * d, y0 - d), (x0 + 1.5 * d, y0 + d)])]
+    gdf = gpd.GeoDataFrame({"道路名称": ["科苑路", "碧波路", "高架"],
+                            "道路等级": ["主干路", "支路", "快速路"],
+                            "桥梁": list(bridge_values)}, geometry=lines, crs="EPSG:4326")
+    gdf.to_file(path, driver="GeoJSON")
+    text = path.read_text(encoding="utf-8")
+    assert "道路名称" in text  # written as UTF-8 text, not escaped or GBK
+    return lines
+
+
+def test_cli_deadends_maps_chinese_road_fields_and_names_the_dead_ends(tmp_path, capsys):
+    src = tmp_path / "道路.geojson"
+    lines = _planner_roads(src)
+    out = tmp_path / "ends.gpkg"
+    assert main(["deadends", str(src), "--out", str(out)]) == 0
+    ends = gpd.read_file(out, layer="dead_ends")
+    # by hand: the free tips are 科苑路's two ends, 碧波路's north end and the two
+    # ends of the viaduct, which passes over 科苑路 (桥梁=是)
+    tips = {(round(x, 6), round(y, 6)): name for name, line in zip(["科苑路", "碧波路", "高架"],
+                                                                   lines)
+            for x, y in [line.coords[0], line.coords[-1]]}
+    del tips[(round(lines[1].coords[0][0], 6), round(lines[1].coords[0][1], 6))]  # the T
+    got = {(round(p.x, 6), round(p.y, 6)): n for p, n in zip(ends.geometry, ends["name"])}
+    assert got == tips
+    assert set(ends["road_class"]) == {"主干路", "支路", "快速路"}
+    # not noded with 科苑路: each viaduct tip's branch is the whole viaduct (pyproj geodesic)
+    viaduct_m = _geodesic_m(lines[2])
+    assert ends.loc[ends["name"] == "高架", "branch_length_m"].to_numpy() == pytest.approx(
+        [viaduct_m] * 2, rel=2e-3)
+    assert "5 dead ends" in capsys.readouterr().out
+
+
+def test_cli_deadends_bridge_no_is_noded_and_columns_option_maps_other_names(tmp_path):
+    src = tmp_path / "roads.geojson"
+    lines = _planner_roads(src, bridge_values=("否", "否", "否"))
+    out = tmp_path / "ends.gpkg"
+    assert main(["deadends", str(src), "--out", str(out)]) == 0
+    # 否 is not a bridge: the viaduct is noded with 科苑路 at its middle, so each of its
+    # two tips ends a branch of half its length (pyproj geodesic)
+    ends = gpd.read_file(out, layer="dead_ends")
+    assert len(ends) == 5
+    assert ends.loc[ends["name"] == "高架", "branch_length_m"].to_numpy() == pytest.approx(
+        [_geodesic_m(lines[2]) / 2] * 2, rel=2e-3)
+    # a column name the schema does not know is mapped with --columns
+    renamed = tmp_path / "renamed.geojson"
+    gdf = gpd.read_file(src).rename(columns={"道路名称": "路段"})
+    gdf.to_file(renamed, driver="GeoJSON")
+    out2 = tmp_path / "ends2.gpkg"
+    assert main(["deadends", str(renamed), "--out", str(out2), "--columns", "路段=name"]) == 0
+    assert set(gpd.read_file(out2, layer="dead_ends")["name"]) == {"科苑路", "碧波路", "高架"}
+
+
+def test_cli_deadends_columns_naming_a_missing_column_is_one_line(tmp_path, capsys):
+    src = tmp_path / "roads.geojson"
+    _planner_roads(src)
+    assert main(["deadends", str(src), "--out", str(tmp_path / "o.gpkg"),
+                 "--columns", "路名称=name"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "路名称" in err and "道路名称" in err
+
+
+def test_cli_deadends_source_crs_gcj02_moves_the_dead_ends_to_wgs84(tmp_path, capsys):
+    src = tmp_path / "amap.geojson"
+    _planner_roads(src)
+    a, b = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    assert main(["deadends", str(src), "--out", str(a)]) == 0
+    capsys.readouterr()
+    with warnings.catch_warnings():  # the CLI prints its warnings as one line each
+        warnings.simplefilter("default", CoordinateShiftWarning)
+        assert main(["deadends", str(src), "--out", str(b), "--source-crs", "GCJ-02"]) == 0
+    err = capsys.readouterr().err
+    assert "GCJ-02 -> WGS-84" in err and "[CoordinateShiftWarning]" in err
+    raw = gpd.read_file(a, layer="dead_ends").sort_values("name", kind="stable")
+    wgs = gpd.read_file(b, layer="dead_ends").sort_values("name", kind="stable")
+    assert len(raw) == len(wgs) == 5
+    # the GCJ-02 offset in Shanghai (published figure): WGS-84 lies ~0.004-0.005° west
+    # and ~0.002° north of the Amap coordinate
+    dx = wgs.geometry.x.to_numpy() - raw.geometry.x.to_numpy()
+    dy = wgs.geometry.y.to_numpy() - raw.geometry.y.to_numpy()
+    assert ((dx > -0.0050) & (dx < -0.0040)).all() and ((dy > 0.0015) & (dy < 0.0025)).all()

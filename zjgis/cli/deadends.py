@@ -1,7 +1,12 @@
 """``zjgis deadends`` — dead ends (断头路) and missing links of a road network.
 
 Thin: parse the arguments, run :func:`zjgis.network.dead_ends_and_links` once
-(one graph, one candidate search), write both layers, report.
+(one graph, one candidate search), write both layers, report.  The roads are read
+through :func:`zjgis.cli._common.read_input` with the table ``"roads"`` of
+:mod:`zjgis.schema`, so planners' columns (道路名称, 道路等级, 桥梁, 隧道, 层 …)
+become ``name``, ``road_class``, ``bridge``, ``tunnel``, ``layer`` and the dead
+ends carry the road's name; ``--columns`` names any other column, ``--source-crs``
+says what the input files are really in (GCJ-02 / BD-09 are converted).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from zjgis import io, network
-from zjgis.cli._common import refuse_existing
+from zjgis.cli._common import add_input_options, read_input, refuse_existing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,15 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--basemap", choices=["osm", "amap", "none"], default="osm",
                    help="map background: OpenStreetMap, Amap/高德 (GCJ-02) or none")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    add_input_options(p)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     refuse_existing([out, args.map], overwrite=args.overwrite)
-    roads = io.read(args.roads, layer=args.layer)
-    area = io.read(args.study_area) if args.study_area else None
-    barriers = io.read(args.barriers) if args.barriers else None
+    roads = read_input(args.roads, args, "roads", layer=args.layer)
+    area = read_input(args.study_area, args, None) if args.study_area else None
+    barriers = read_input(args.barriers, args, None) if args.barriers else None
     graph = network.build_graph(roads, snap_m=args.snap_m)
     ends, links = network.dead_ends_and_links(
         graph, study_area=area, max_gap_m=args.max_gap_m, edge_buffer_m=args.edge_buffer_m,

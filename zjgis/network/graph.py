@@ -78,7 +78,7 @@ log = get_logger("zjgis.network")
 
 _NAME_COLUMNS = ("name", "road_name", "name_zh", "NAME", "名称")
 _CLASS_COLUMNS = ("road_class", "highway", "class", "fclass", "type", "kind")
-_FALSY = {"", "no", "false", "0", "none", "nan"}
+_FALSY = {"", "no", "false", "0", "none", "nan", "n", "f", "否", "不是", "无", "非"}
 
 
 @dataclass(eq=False)
@@ -302,7 +302,7 @@ def build_graph(
         ``snap_m`` and ``respect_layers``), so every network function can be
         handed either.  Optional
         columns ``layer`` (integer), ``bridge`` and ``tunnel`` (OSM style
-        ``yes``/``no``) give the vertical level; ``name`` and a class column
+        ``yes``/``no``, or 是/否) give the vertical level; ``name`` and a class column
         (``road_class``, ``highway``, ``class``, ``fclass``, ``type``) are kept.
     snap_m : float
         Endpoints closer than this (metres) become one node, and a dangling
