@@ -69,3 +69,25 @@ def test_roadgraph_in_another_crs_than_the_zones_is_refused():
 def test_not_a_graph_is_refused():
     with pytest.raises(ValidationError, match="RoadGraph or a networkx graph"):
         jobshousing.cost_matrix(_zones(), zone_id="code", method="network", graph=_roads())
+
+
+def test_roadgraph_costs_join_the_nearest_street_point():
+    # centroids 40 m north of a straight street, 3000 m apart along it; the street's
+    # junctions are 1000 m beyond each end: hand = 40 + 3000 + 40 m (not via the nodes)
+    zones = gpd.GeoDataFrame({"code": ["A", "B"]},
+                             geometry=[box(-500, -460, 500, 540), box(2500, -460, 3500, 540)],
+                             crs=crs.METRIC)
+    roads = gpd.GeoDataFrame(geometry=[LineString([(-1000, 0), (4000, 0)])], crs=crs.METRIC)
+    c = jobshousing.cost_matrix(zones, zone_id="code", method="network",
+                                graph=network.build_graph(roads))
+    assert c.loc["A", "B"] == pytest.approx(3080.0)
+    assert c.loc["B", "A"] == pytest.approx(3080.0)
+    # and on a bent street the walk goes round: A at (500, 40) → (500, 0) → (3000, 0) → …
+    roads = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (3000, 0)]),
+                                       LineString([(3000, 0), (3000, 3000)])], crs=crs.METRIC)
+    zones = gpd.GeoDataFrame({"code": ["A", "B"]},
+                             geometry=[box(0, -460, 1000, 540), box(2540, 2000, 3540, 3000)],
+                             crs=crs.METRIC)  # centroids (500, 40) and (3040, 2500)
+    c = jobshousing.cost_matrix(zones, zone_id="code", method="network",
+                                graph=network.build_graph(roads))
+    assert c.loc["A", "B"] == pytest.approx(40 + 2500 + 2500 + 40)

@@ -45,9 +45,11 @@ def cost_matrix(
     method : {"euclidean", "network"}
         ``"euclidean"``: straight-line metres between centroids, planar in
         :data:`zjgis.crs.METRIC` (UTM 51N).  ``"network"``: shortest-path
-        cost on ``graph`` between the graph nodes nearest to each centroid
-        (Dijkstra, :func:`scipy.sparse.csgraph.dijkstra`), plus the straight
-        access and egress legs to those nodes when ``weight == "length"``.
+        cost on ``graph`` (Dijkstra, :func:`scipy.sparse.csgraph.dijkstra`):
+        on a RoadGraph in metres each centroid joins the nearest point of the
+        nearest street (the edge split there), with the straight access leg
+        added; on a networkx graph it joins the nearest node (plus the
+        straight legs when ``weight == "length"``).
     graph : zjgis.network.RoadGraph or networkx.Graph, optional
         Road graph for ``method="network"``: a :class:`~zjgis.network.RoadGraph`
         (from :func:`zjgis.network.build_graph`, in the zones' CRS), or an
@@ -159,6 +161,11 @@ def _network_costs(zones: Any, graph: Any, weight: str) -> np.ndarray:
     n = len(nxy)
     cent = zones.geometry.to_crs(gcrs).centroid
     cxy = np.column_stack([cent.x.to_numpy(), cent.y.to_numpy()])
+    if isinstance(graph, RoadGraph) and weight_used == "length_m":
+        cost = _edge_point_costs(graph, csr, cxy)
+        log.info("network costs between %d zones on a graph of %d nodes (joined at the "
+                 "nearest street points)", len(zones), n)
+        return cost
     snap, nearest = cKDTree(nxy).query(cxy)
     uniq, inv = np.unique(nearest, return_inverse=True)
     dist = dijkstra(csr, directed=True, indices=uniq)[:, uniq]
@@ -167,6 +174,39 @@ def _network_costs(zones: Any, graph: Any, weight: str) -> np.ndarray:
         cost = cost + snap[:, None] + snap[None, :]
     log.info("network costs between %d zones on a graph of %d nodes", len(zones), n)
     return cost
+
+
+def _edge_point_costs(graph: RoadGraph, csr: Any, cxy: np.ndarray) -> np.ndarray:
+    """Metres between points joined at their nearest street point (the edge split there).
+
+    Each point walks straight to the nearest point of the nearest edge, then
+    along it to either end (or directly along it to another point on the same
+    edge); the cost of a pair is the shortest of those combinations.
+    """
+    import shapely
+    from scipy.sparse.csgraph import dijkstra
+
+    pts = shapely.points(cxy)
+    src, edge = graph.edge_tree.query_nearest(pts, all_matches=False)
+    e = np.empty(len(cxy), dtype=np.int64)
+    e[src] = edge
+    lines = graph.edge_geoms[e]
+    off = shapely.line_locate_point(lines, pts)
+    access = shapely.distance(lines, pts)
+    length = graph.edges["length_m"].to_numpy(dtype="float64")[e]
+    ends = np.stack([graph.edges["u"].to_numpy()[e], graph.edges["v"].to_numpy()[e]])
+    legs = np.stack([off, length - off])  # (2, k): to u, to v
+    uniq, inv = np.unique(ends, return_inverse=True)
+    inv = inv.reshape(ends.shape)
+    dist = dijkstra(csr, directed=True, indices=uniq)[:, uniq]
+    cost = np.full((len(cxy), len(cxy)), np.inf)
+    for a in (0, 1):  # the end each side leaves / arrives by: four combinations
+        for b in (0, 1):
+            via = legs[a][:, None] + dist[np.ix_(inv[a], inv[b])] + legs[b][None, :]
+            cost = np.minimum(cost, via)
+    same = e[:, None] == e[None, :]
+    cost = np.where(same, np.minimum(cost, np.abs(off[:, None] - off[None, :])), cost)
+    return cost + access[:, None] + access[None, :]
 
 
 def _missing_weight(weight: str, present: list[str], where: str) -> ValidationError:
