@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -82,12 +82,12 @@ class Prepared:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
-def check_language(language: str) -> str:
+def check_language(language: str) -> Literal["zh", "en"]:
     """Validate the ``language`` option."""
     if language not in LANGUAGES:
         msg = f"language must be one of {LANGUAGES}, got {language!r}"
         raise ValidationError(msg)
-    return language
+    return "zh" if language == "zh" else "en"
 
 
 def _catalog():

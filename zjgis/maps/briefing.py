@@ -26,14 +26,14 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias, cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from zjgis import crs as zcrs
@@ -700,9 +700,9 @@ def _to_frame(b: np.ndarray, frame: str) -> np.ndarray:
     return np.array([lon[0], lat[0], lon[1], lat[1]], dtype="float64")
 
 
-def _bbox(values: Sequence[float], what: str) -> np.ndarray:
+def _bbox(values: Sequence[object], what: str) -> np.ndarray:
     try:
-        b = np.asarray([float(v) for v in values], dtype="float64")
+        b = np.asarray([float(v) for v in values], dtype="float64")  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         msg = f"{what}: a bbox is four numbers minx, miny, maxx, maxy (lon/lat), got {values!r}"
         raise ValidationError(msg) from exc
@@ -715,7 +715,8 @@ def _bbox(values: Sequence[float], what: str) -> np.ndarray:
     return b
 
 
-FitTo = str | Sequence[float] | gpd.GeoDataFrame | gpd.GeoSeries
+#: ``fit_to=``: a layer name or title, a bbox (sequence or "minx,miny,maxx,maxy"), a frame, a file
+FitTo: TypeAlias = "str | Sequence[float] | gpd.GeoDataFrame | gpd.GeoSeries"
 
 
 def subject_bounds(fit_to: FitTo, prepared: Sequence[prep.Prepared], *,
@@ -880,6 +881,7 @@ def briefing_map(
             if p.kind in _COVERING_KINDS or p.name == "science_city_change":
                 p.style = p.style.with_(show=False)
     bounds = prep.bounds_of(prepared)
+    focus: np.ndarray | None = None
     if fit_to is not None:
         focus = subject_bounds(fit_to, prepared, frame=bm.frame)
     else:
@@ -918,7 +920,7 @@ def briefing_map(
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
     slots = m.zjgis_slots  # every text goes in after rendering, never as template source
-    m.get_root().title = slots.put(html_text(title))
+    cast(Figure, m.get_root()).title = slots.put(html_text(title))
     m.add_child(_Assets(slots))
     bm_name = bm.name_zh if language == "zh" else bm.name_en
     if bm.url:

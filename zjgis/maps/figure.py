@@ -134,7 +134,7 @@ def figure(
     ax.set_facecolor("#f2efe9")
     _set_extent(ax, prepared, extent)
     window = _window_lonlat(ax)
-    handles = []
+    handles: list[Any] = []
     for p in prepared:
         if not len(p.gdf):
             continue
@@ -150,7 +150,7 @@ def figure(
         g = zcrs.to_metric(p.gdf, name=p.name)
         s = p.style
         colours = list(p.colours) if len(p.colours) == len(g) else [s.color] * len(g)
-        ls = (0, tuple(float(x) for x in s.dash_array.split())) if s.dash_array else "-"
+        ls: Any = (0, tuple(float(x) for x in s.dash_array.split())) if s.dash_array else "-"
         if p.geom_family == "point":
             g.plot(ax=ax, color=colours, markersize=(s.radius * 2.2) ** 2 / 4,
                    edgecolor=s.color if p.kind != "station" else "#222222", linewidth=0.4,

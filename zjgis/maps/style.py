@@ -468,8 +468,8 @@ def barrier_style(*, title: str = "河道（障碍）", **style: Any) -> Style:
     >>> barrier_style().color
     '#3b83bd'
     """
-    base = {"color": "#3b83bd", "fill_color": "#9ecae1", "fill_opacity": 0.6, "weight": 1.5,
-            "opacity": 0.9, "title": title, "label_column": ""}
+    base: dict[str, Any] = {"color": "#3b83bd", "fill_color": "#9ecae1", "fill_opacity": 0.6,
+                            "weight": 1.5, "opacity": 0.9, "title": title, "label_column": ""}
     base.update(style)
     return Style(**base)
 
