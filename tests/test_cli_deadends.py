@@ -178,3 +178,25 @@ def test_cli_deadends_source_crs_gcj02_moves_the_dead_ends_to_wgs84(tmp_path, ca
     dx = wgs.geometry.x.to_numpy() - raw.geometry.x.to_numpy()
     dy = wgs.geometry.y.to_numpy() - raw.geometry.y.to_numpy()
     assert ((dx > -0.0050) & (dx < -0.0040)).all() and ((dy > 0.0015) & (dy < 0.0025)).all()
+
+
+def test_cli_deadends_source_crs_sets_the_crs_of_a_shapefile_without_prj(tmp_path, capsys):
+    # a bureau shapefile in CGCS2000 Gauss-Krüger zone 40 (EPSG:4528) that lost its .prj
+    lines = _planner_roads(tmp_path / "wgs.geojson")
+    # 路名 (6 bytes in UTF-8) fits a dBase field name; 道路名称 (12 bytes) would be cut
+    gk = gpd.GeoDataFrame({"路名": ["科苑路", "碧波路", "高架"], "桥梁": ["否", "否", "是"]},
+                          geometry=lines, crs="EPSG:4326").to_crs("EPSG:4528")
+    shp = tmp_path / "roads.shp"
+    gk.to_file(shp, encoding="utf-8")
+    shp.with_suffix(".prj").unlink()
+    assert main(["deadends", str(shp), "--out", str(tmp_path / "x.gpkg")]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    out = tmp_path / "ends.gpkg"
+    assert main(["deadends", str(shp), "--out", str(out), "--source-crs", "EPSG:4528"]) == 0
+    ends = gpd.read_file(out, layer="dead_ends")
+    # back at the lon/lat tips drawn (pyproj round trip, sub-millimetre)
+    tips = {(round(x, 6), round(y, 6)) for line in (lines[0], lines[2])
+            for x, y in (line.coords[0], line.coords[-1])} | {
+        (round(lines[1].coords[-1][0], 6), round(lines[1].coords[-1][1], 6))}
+    assert {(round(p.x, 6), round(p.y, 6)) for p in ends.to_crs("EPSG:4326").geometry} == tips
+    assert set(ends["name"]) == {"科苑路", "碧波路", "高架"}
