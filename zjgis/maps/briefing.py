@@ -630,6 +630,8 @@ _LABEL_COLUMNS = ("name", "label_zh", "title", "project_name", "parcel_id")
 _MAX_LABELS = 2500
 #: catalog kinds switched off on analysis maps: their fills or broad lines cover the subject
 _COVERING_KINDS = ("community", "axis_zone", "park", "axis", "park_point")
+#: opacity factor of the catalog layers left on under an analysis
+_BACKGROUND_FADE = 0.5
 
 
 def _label_column(p: prep.Prepared, language: str) -> str | None:
@@ -880,6 +882,10 @@ def briefing_map(
         for p in prepared:
             if p.kind in _COVERING_KINDS or p.name == "science_city_change":
                 p.style = p.style.with_(show=False)
+            elif not _is_subject(p) and not p.highlight:  # the rest lighter, behind
+                p.style = p.style.with_(opacity=round(p.style.opacity * _BACKGROUND_FADE, 3),
+                                        fill_opacity=round(p.style.fill_opacity
+                                                           * _BACKGROUND_FADE, 3))
     bounds = prep.bounds_of(prepared)
     focus: np.ndarray | None = None
     if fit_to is not None:
