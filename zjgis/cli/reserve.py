@@ -553,7 +553,7 @@ def reserve_map_parts(
             parts.append(f"红框：已匹配项目 {len(assignments)} 个" if zh
                          else f"red: {len(assignments)} matched projects")
         if accuracy == "sample":
-            parts.append("样例数据，非真实" if zh else "SAMPLE data, not real")
+            parts.append("样例数据，非真实统计" if zh else "SAMPLE data, not real statistics")
         subtitle = " · ".join(parts)
     return {"layers": None if layers is None else list(layers), "extra": extra,
             "title": title, "subtitle": subtitle, "language": language}
