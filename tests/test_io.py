@@ -577,3 +577,14 @@ def test_table_to_geodata_bad_wkt_rows(tmp_path):
     x, y = crs.gcj02_to_wgs84(121.5937, 31.2033)
     assert w.geometry.iloc[0].x == pytest.approx(float(x), abs=1e-12)
     assert w.attrs["coordinate_conversions"] == ["GCJ-02 -> WGS-84"]
+
+
+def test_stale_cleanup_leaves_other_targets_with_a_similar_stem(tmp_path, towns):
+    target = tmp_path / "t.gpkg"
+    similar = tmp_path / f".t.x.{_dead_pid()}.abc.tmp.gpkg"  # a temporary of t.x.gpkg
+    similar.write_bytes(b"x")
+    old = tmp_path / ".t.k3j2l1.tmp.gpkg"  # an hour-old temporary without a pid (older zjgis)
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    io.write(towns, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([similar.name, "t.gpkg"])

@@ -836,7 +836,9 @@ def _remove_stale_temporaries(path: Path) -> int:
     A temporary is named ``.<stem>.<pid>.<random>.tmp<suffix>`` (plus driver
     sidecars such as ``-journal``).  It is stale when its writer process no
     longer runs; one of a live writer (another process writing the same target
-    right now) is left alone.  Returns the number of files removed.
+    right now) is left alone.  On Windows, where probing a process id is not
+    safe, a temporary is stale once it is an hour old.  Returns the number of
+    files removed.
     """
     directory = path.parent if str(path.parent) else Path(".")
     prefix = _temp_prefix(path)
@@ -853,10 +855,12 @@ def _remove_stale_temporaries(path: Path) -> int:
         base = name.split(marker, 1)[0] + marker
         if base in _ACTIVE_TEMPS:
             continue
-        pid_text = base[len(prefix):].split(".", 1)[0]
+        parts = base[len(prefix):-len(marker)].split(".")
+        if len(parts) > 2 or (len(parts) == 2 and not parts[0].isdigit()):
+            continue  # another target whose stem starts like this one (".t.x." for t.x.gpkg)
         stale = False
-        if pid_text.isdigit():
-            pid = int(pid_text)
+        if len(parts) == 2 and os.name != "nt":  # Windows' os.kill would end the process
+            pid = int(parts[0])
             if pid != os.getpid():
                 try:
                     os.kill(pid, 0)
