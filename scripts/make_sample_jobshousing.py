@@ -5,7 +5,7 @@ Run:  .venv/bin/python scripts/make_sample_jobshousing.py [--zones FILE --id COL
 What it makes (everything labelled accuracy = "sample"):
 
 * ``zones.geojson`` — the zones (geometry copied from the catalog layer
-  ``streets_towns``; if that layer is not in the catalog yet, a 2.5 km grid over
+  ``streets_towns``, its 11 ``expansion_11`` units; if that layer is not in the catalog yet, a 2.5 km grid over
   the schematic ``science_city_2022`` boundary) with ``jobs`` and ``workers``;
 * ``od.csv`` — home zone, work zone, count: an OD table as mobile-signalling
   aggregates (手机信令) would give it.
@@ -78,6 +78,11 @@ def catalog_zones() -> tuple[gpd.GeoDataFrame, str]:
     if "streets_towns" in set(layers.list_layers()["name"]) and _loadable("streets_towns"):
         z = layers.load("streets_towns")
         acc = z.attrs.get("accuracy", "unknown")
+        if "expansion_11" in z.columns:
+            # the 11 streets/towns of the 220 km² expansion (a documented, replaceable
+            # rule of scripts/make_boundaries.py, not an official list)
+            z = z[z["expansion_11"].astype(bool)].reset_index(drop=True)
+            acc = f"{acc}; the expansion_11 selection rule"
         return (z[["code", "name", "geometry"]].assign(code=lambda d: d["code"].astype(str)),
                 f"zjgis.layers streets_towns (accuracy {acc})")
     area = layers.load("science_city_2022")
