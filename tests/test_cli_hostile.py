@@ -82,6 +82,11 @@ def _nogeom_csv(target: Path) -> None:
     target.write_text("编号,名称\n1,张江\n2,唐镇\n", encoding="utf-8")
 
 
+def _wkt_no_crs(target: Path) -> None:
+    # CGCS2000 Gauss-Krüger numbers (EPSG:4528) in a CSV that names no CRS
+    target.write_text('编号,wkt\n1,"POINT (40650130 3451445)"\n', encoding="utf-8")
+
+
 def _empty(target: Path) -> None:
     target.write_bytes(b"")
 
@@ -110,6 +115,7 @@ GEO_KINDS: dict[str, tuple[str, Callable[[Path], None] | None]] = {
     "broken-xlsx": (".xlsx", _random_bytes),
     "directory": (".geojson", _directory),
     "csv-no-geometry": (".csv", _nogeom_csv),
+    "csv-wkt-no-crs": (".csv", _wkt_no_crs),
     "gbk": (".geojson", _gbk_geojson),
 }
 TABLE_KINDS: dict[str, tuple[str, Callable[[Path], None] | None]] = {
@@ -278,6 +284,38 @@ def test_bad_input_file_gives_one_line(slot, kind, tmp_path, capsys):
     assert_one_readable_line(code, err, bad.name)
 
 
+# --------------------------------------------------------------------------- layer folder
+# `zjgis layers info NAME` reads no file named on the command line, but the bureau's
+# replacement of a layer in ZJGIS_LAYER_DIR (<name>.geojson + <name>.provenance.json).
+
+LAYER_FILES: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "empty": (".geojson", _empty),
+    "truncated": (".geojson", _truncated_text(DATA / "boundaries" / "science_city_2022.geojson")),
+    "random-bytes": (".gpkg", _random_bytes),
+    "directory": (".geojson", _directory),
+    "broken-provenance": (".provenance.json", lambda t: t.write_text("{broken", "utf-8")),
+}
+
+
+@pytest.mark.parametrize("command", [["layers", "info", "science_city_2022"],
+                                     ["briefing", "--out", "o.html", "--basemap", "none"]],
+                         ids=["layers info", "briefing"])
+@pytest.mark.parametrize("kind", list(LAYER_FILES))
+def test_bad_replacement_layer_gives_one_line(kind, command, tmp_path, capsys, monkeypatch):
+    suffix, make = LAYER_FILES[kind]
+    folder = tmp_path / "局图层"
+    folder.mkdir()
+    if kind == "broken-provenance":
+        shutil.copyfile(DATA / "boundaries" / "science_city_2022.geojson",
+                        folder / "science_city_2022.geojson")
+    bad = folder / f"science_city_2022{suffix}"
+    make(bad)
+    monkeypatch.setenv("ZJGIS_LAYER_DIR", str(folder))
+    monkeypatch.chdir(tmp_path)
+    code, err = run_cli(command, capsys)
+    assert_one_readable_line(code, err, bad.name)
+
+
 # --------------------------------------------------------------------------- outputs
 
 @pytest.fixture
@@ -370,3 +408,12 @@ def test_unwritable_output_gives_one_line(name, where, tmp_path, capsys, request
     assert_one_readable_line(code, err, out.name, out.parent.name)
     if where.startswith("existing directory"):
         assert out.is_dir(), "the directory in the way was removed"
+
+
+def test_no_crs_advice_names_the_command_line_option(tmp_path, capsys):
+    """The library says ``source_crs='EPSG:4528'``; on the command line that is --source-crs."""
+    bad = tmp_path / "道路.csv"
+    _wkt_no_crs(bad)
+    code, err = run_cli(["deadends", str(bad), "--out", str(tmp_path / "d.gpkg")], capsys)
+    assert_one_readable_line(code, err, bad.name)
+    assert "--source-crs EPSG:4528" in err and "source_crs=" not in err

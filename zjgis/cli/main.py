@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import pkgutil
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -70,7 +71,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except ZjgisError as exc:
-        print(f"zjgis: error: {exc}", file=sys.stderr)
+        # the library's advice "source_crs='EPSG:4528'" is the option --source-crs here
+        text = re.sub(r"\bsource_crs=(['\"])([^'\"]+)\1", r"--source-crs \2", str(exc))
+        print(f"zjgis: error: {text}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file that is missing, unreadable or unwritable
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
