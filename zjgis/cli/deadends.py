@@ -16,6 +16,7 @@ from pathlib import Path
 
 from zjgis import io, network
 from zjgis.cli._common import add_input_options, read_input, refuse_existing
+from zjgis.cli.briefing import add_map_options, map_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,8 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="dead ends this close to the data's edge are 'boundary' (m)")
     p.add_argument("--out", required=True, help="output GeoPackage (.gpkg)")
     p.add_argument("--map", help="also write a briefing map (HTML)")
-    p.add_argument("--basemap", choices=["osm", "amap", "none"], default="osm",
-                   help="map background: OpenStreetMap, Amap/高德 (GCJ-02) or none")
+    add_map_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     add_input_options(p)
     p.set_defaults(func=_run)
@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
 
         m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads),
                               title="断头路与候选连通 Dead ends and missing links",
-                              basemap=args.basemap)
+                              **map_options(args))
         maps.save(m, Path(args.map), overwrite=args.overwrite)  # refuses a map made meanwhile
         print(f"map -> {args.map}")
     return 0

@@ -24,6 +24,7 @@ import pandas as pd
 
 from zjgis import io, jobshousing, maps
 from zjgis.cli._common import add_input_options, read_input, refuse_existing
+from zjgis.cli.briefing import add_map_options, map_options
 from zjgis.errors import ReadError
 
 #: Colours of the balance classes on maps (housing = blue, balanced = green, jobs = orange).
@@ -70,8 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="drop OD trips whose zones are not in ZONES (default: error)")
     p.add_argument("--top-flows", type=int, default=30,
                    help="number of OD pairs drawn on the map (default 30)")
-    p.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
-                   help="map tiles (default osm)")
+    add_map_options(p)
     add_input_options(p, columns=False)
     p.set_defaults(func=_run)
 
@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if args.map is not None:
         m = jobs_housing_map(report, zones, zone_id=args.zone_id, top=args.top_flows,
-                             basemap=args.basemap, name=name)
+                             name=name, **map_options(args))
         saved = maps.save(m, args.map, overwrite=args.overwrite)
         print(f"map: {saved}")
     return 0
@@ -144,7 +144,10 @@ def jobs_housing_map(
     *,
     zone_id: str | None = "code",
     top: int = 30,
-    basemap: str = "osm",
+    basemap: str = "none",
+    basemap_frame: str | None = None,
+    basemap_attribution: str | None = None,
+    fit_to: Any = None,
     name: str | None = "name",
     title: str = "张江科学城 职住平衡",
 ) -> Any:
@@ -153,7 +156,10 @@ def jobs_housing_map(
     Layers: the balance class (categorical), the jobs–housing ratio (classed
     choropleth, off at start) and the ``top`` largest inter-zone OD flows.
     Every layer carries the report's accuracy class, so sample data are
-    labelled "sample" in the legend.
+    labelled "sample" in the legend.  ``basemap`` (default ``"none"``: offline,
+    nothing fetched), ``basemap_frame``, ``basemap_attribution`` and ``fit_to``
+    are passed to :func:`zjgis.maps.briefing_map` (the map opens on the zones
+    unless ``fit_to`` says otherwise).
     """
     acc = report.accuracy
     bal = report.balance.copy()
@@ -187,5 +193,6 @@ def jobs_housing_map(
     return maps.briefing_map(
         ["science_city_2022"], title=title,
         subtitle=("样例数据，非统计数据" if acc == "sample" else None),
-        basemap=basemap,
+        basemap=basemap, basemap_frame=basemap_frame, basemap_attribution=basemap_attribution,
+        fit_to=fit_to,
         extra=[(bal, class_style), ratio_layer, (flows, flow_style)])

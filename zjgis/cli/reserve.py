@@ -36,6 +36,7 @@ from zjgis.cli._common import (
     refuse_existing,
     write_csv,
 )
+from zjgis.cli.briefing import add_map_options, map_options
 from zjgis.errors import ReadError, ValidationError, WriteError
 from zjgis.landreserve import (
     STATUS_ZH,
@@ -247,9 +248,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="outline the parcels planned for supply in YEAR (计划供应)")
     mp.add_argument("--as-of", default=None, metavar="DATE",
                     help="map the register as it stood at the end of DATE (YYYY-MM-DD)")
-    mp.add_argument("--basemap", choices=("none", "osm", "amap"), default="osm",
-                    help="tiles: osm (default), amap = 高德 (layers shifted to GCJ-02), "
-                         "none = blank, fully offline")
+    add_map_options(mp)
     mp.add_argument("--layers", nargs="+", metavar="NAME", default=None,
                     help="catalog layers under the parcels (default: all; see `zjgis layers`)")
     mp.add_argument("--title", default=None, help="map title (default: 张江科学城 土地储备地块)")
@@ -581,7 +580,7 @@ def _map(args: argparse.Namespace) -> int:
                               title=args.title, language=args.language, source=source)
     if enterprises is not None:
         parts["extra"] = [*parts["extra"], enterprises]
-    m = maps.briefing_map(basemap=args.basemap, **parts)
+    m = maps.briefing_map(**map_options(args), **parts)
     saved = maps.save(m, out, offline=not args.online, overwrite=args.overwrite)
     print(f"map: {saved}")
     if result is not None:

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from zjgis.cli._common import refuse_existing
+from zjgis.cli.briefing import add_map_options, map_options
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "example.toml"
 
@@ -51,13 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output .html file")
     p.add_argument("--xlsx", type=Path, help="also write the tables to an Excel workbook")
     p.add_argument("--png", type=Path, help="also save a figure of the changes (PNG/PDF)")
-    p.add_argument("--basemap", default="none",
-                   help="none (default, offline), osm, amap, or a tile URL template")
+    add_map_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.set_defaults(func=_run)
 
 
-def _side(result, state: str, *, basemap: str, title: str):
+def _side(result, state: str, *, tiles: dict, extent: str | None, title: str):
     from zjgis import maps
     from zjgis import scenario as zs
 
@@ -65,8 +65,8 @@ def _side(result, state: str, *, basemap: str, title: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # accuracy is shown as badges on the page
         return maps.briefing_map(["science_city_2017", "science_city_2022"], title=title,
-                                 basemap=basemap, extra=extra,
-                                 fit_to=extra[0][0] if extra else None)
+                                 **tiles, extra=extra,
+                                 fit_to=extent or (extra[0][0] if extra else None))
 
 
 def _figure(result, path: Path, *, overwrite: bool) -> None:
@@ -112,6 +112,8 @@ def _run(args: argparse.Namespace) -> int:
     from zjgis.errors import ValidationError
 
     refuse_existing([args.out, args.xlsx, args.png], overwrite=args.overwrite)
+    tiles = map_options(args)
+    extent = tiles.pop("fit_to")
     if args.timeline:
         return _run_timeline(args)
     if args.outlines:
@@ -122,8 +124,8 @@ def _run(args: argparse.Namespace) -> int:
         table = zs.outline_comparison(result).drop(columns=["indicator"]).rename(columns={
             "indicator_zh": "指标", "science_city_2017": "2017年范围（约95平方公里）",
             "science_city_2022": "2022年范围（约220平方公里）", "difference": "差值"})
-        m17 = _outline_map(result, "science_city_2017", basemap=args.basemap)
-        m22 = _outline_map(result, "science_city_2022", basemap=args.basemap)
+        m17 = _outline_map(result, "science_city_2017", tiles=tiles, extent=extent)
+        m22 = _outline_map(result, "science_city_2022", tiles=tiles, extent=extent)
         page = maps.compare_page(m17, m22, title=sc.name, description=sc.description,
                                  badges=zs.badges(result), table=table,
                                  labels=(OUTLINE_ZH["science_city_2017"],
@@ -136,8 +138,8 @@ def _run(args: argparse.Namespace) -> int:
             raise ValidationError(msg)
         sc = zs.read_scenario(args.file)
         result = zs.evaluate(sc)
-        before = _side(result, "before", basemap=args.basemap, title=f"{sc.name}：方案前")
-        after = _side(result, "after", basemap=args.basemap, title=f"{sc.name}：方案后")
+        before = _side(result, "before", tiles=tiles, extent=extent, title=f"{sc.name}：方案前")
+        after = _side(result, "after", tiles=tiles, extent=extent, title=f"{sc.name}：方案后")
         tables = {"各街镇的变化": zs.area_table(result)}
         if not result.land_supply.empty:
             tables["土地供应（按年）"] = result.land_supply
@@ -157,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _outline_map(result, outline: str, *, basemap: str):
+def _outline_map(result, outline: str, *, tiles: dict, extent: str | None):
     from zjgis import layers, maps
     from zjgis import scenario as zs
 
@@ -165,8 +167,8 @@ def _outline_map(result, outline: str, *, basemap: str):
              if style.get("column") == "ratio"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return maps.briefing_map([outline, "rail_stations"], basemap=basemap, extra=extra,
-                                 fit_to=layers.load("science_city_2022"),
+        return maps.briefing_map([outline, "rail_stations"], **tiles, extra=extra,
+                                 fit_to=extent or layers.load("science_city_2022"),
                                  title=OUTLINE_ZH[outline])
 
 
@@ -175,6 +177,8 @@ def _run_timeline(args: argparse.Namespace) -> int:
     from zjgis import maps
     from zjgis import scenario as zs
 
+    tiles = map_options(args)
+    extent = tiles.pop("fit_to")
     reg = lr.Register(args.timeline)
     frames, counts = zs.register_years(reg, args.years)
     by_year = {}
@@ -183,7 +187,7 @@ def _run_timeline(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore")
             layers = lr.briefing_layers(parcels, year=year, source=args.timeline.name)
             by_year[year] = maps.briefing_map([], title=f"土地储备台账：{year}年末",
-                                              basemap=args.basemap, extra=layers)
+                                              **tiles, fit_to=extent, extra=layers)
     accuracy = sorted({str(a) for f in frames.values() if "accuracy" in f.columns
                        for a in f["accuracy"].dropna().unique()})
     page = maps.timeline_page(by_year, title=f"土地储备台账 {min(frames)}–{max(frames)}",
