@@ -417,3 +417,22 @@ def test_no_crs_advice_names_the_command_line_option(tmp_path, capsys):
     code, err = run_cli(["deadends", str(bad), "--out", str(tmp_path / "d.gpkg")], capsys)
     assert_one_readable_line(code, err, bad.name)
     assert "--source-crs EPSG:4528" in err and "source_crs=" not in err
+
+
+def test_a_listing_piped_into_head_is_not_an_error(tmp_path):
+    """``zjgis reserve history … | head``: no "Broken pipe" error, and --out is still written."""
+    import subprocess
+    import sys
+
+    reg = _reg(tmp_path)
+    exe = Path(sys.executable).with_name("zjgis")
+    proc = subprocess.Popen([str(exe), "reserve", "history", "--register", reg,
+                             "--out", str(tmp_path / "变更记录.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()                     # what `head -1` does
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=300)
+    assert first and code == 0, err
+    assert "Broken pipe" not in err and "Traceback" not in err
+    assert (tmp_path / "变更记录.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import re
 import sys
@@ -75,9 +76,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         text = re.sub(r"\bsource_crs=(['\"])([^'\"]+)\1", r"--source-crs \2", str(exc))
         print(f"zjgis: error: {text}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the listing went into `| head`, which has read enough
+        try:  # no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as exc:  # a file that is missing, unreadable or unwritable
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"zjgis: error:{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
+        print(f"zjgis: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("zjgis: interrupted; files being written were left as they were", file=sys.stderr)

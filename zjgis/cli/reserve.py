@@ -504,6 +504,10 @@ def _history(args: argparse.Namespace) -> int:
         if args.parcel_id is not None:
             reg.get(args.parcel_id)  # unknown parcel: an error naming it
         hist = reg.history(args.parcel_id)
+    if args.out:  # first, so the file is made even when the listing goes into `| head`
+        table = hist.assign(before=hist["before"].map(_describe),
+                            after=hist["after"].map(_describe))
+        write_csv(table, args.out, overwrite=args.overwrite)
     for row in hist.itertuples():
         change = _describe(row.after)
         was = _describe(row.before)
@@ -512,10 +516,6 @@ def _history(args: argparse.Namespace) -> int:
         print(f"{row.changed_at}  {row.parcel_id}  {row.action}  {what}  ({row.user}){note}")
     if not len(hist):
         print("no recorded changes")
-    if args.out:
-        table = hist.assign(before=hist["before"].map(_describe),
-                            after=hist["after"].map(_describe))
-        write_csv(table, args.out, overwrite=args.overwrite)
     return EXIT_OK
 
 
