@@ -90,7 +90,7 @@ def test_history_all_and_one_and_csv_with_bom(reg_path, tmp_path):
     raw = (tmp_path / "h.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(tmp_path / "h.csv", encoding="utf-8-sig")
-    assert table["action"].tolist() == ["add", "transition"]
+    assert table["操作"].tolist() == ["入库", "状态变更"]  # a hand-out: Chinese headers
     code, said = run("reserve", "history", "--register", reg_path)
     assert code == 0 and all(f"P00{i}" in said for i in range(6))
     code, said = run("reserve", "history", "--register", reg_path, "NOPE")

@@ -498,6 +498,13 @@ def _describe(change: object) -> str:
     return ", ".join(parts)
 
 
+#: The history CSV is a hand-out (Excel): Chinese headers and actions.
+_HISTORY_HEADERS = {"parcel_id": "地块编号", "action": "操作", "changed_at": "生效时间",
+                    "recorded_at": "记录时间", "user": "操作人", "before": "变更前",
+                    "after": "变更后", "note": "备注"}
+_ACTION_ZH = {"add": "入库", "update": "修改属性", "transition": "状态变更", "remove": "移除"}
+
+
 def _history(args: argparse.Namespace) -> int:
     refuse_existing([args.out], overwrite=args.overwrite)
     with _open(args.register, study_area=None) as reg:
@@ -505,9 +512,10 @@ def _history(args: argparse.Namespace) -> int:
             reg.get(args.parcel_id)  # unknown parcel: an error naming it
         hist = reg.history(args.parcel_id)
     if args.out:  # first, so the file is made even when the listing goes into `| head`
-        table = hist.assign(before=hist["before"].map(_describe),
+        table = hist.assign(action=hist["action"].map(lambda a: _ACTION_ZH.get(a, a)),
+                            before=hist["before"].map(_describe),
                             after=hist["after"].map(_describe))
-        write_csv(table, args.out, overwrite=args.overwrite)
+        write_csv(table.rename(columns=_HISTORY_HEADERS), args.out, overwrite=args.overwrite)
     for row in hist.itertuples():
         change = _describe(row.after)
         was = _describe(row.before)
