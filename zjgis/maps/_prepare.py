@@ -15,6 +15,7 @@ import shapely
 from zjgis._log import get_logger
 from zjgis._validate import require_crs, require_finite_coords, require_lonlat_range
 from zjgis.errors import SampleDataWarning, SchematicDataWarning, ValidationError
+from zjgis.layers import worst_accuracy
 from zjgis.maps import style as st
 
 log = get_logger(__name__)
@@ -199,8 +200,8 @@ def prepare(
         accuracy = attrs.get("accuracy") or spec.accuracy
         if accuracy is None and "accuracy" in lonlat.columns and len(lonlat):
             vals = lonlat["accuracy"].dropna().astype(str).unique()
-            accuracy = vals[0] if len(vals) == 1 else (
-                "schematic" if "schematic" in vals else ("sample" if "sample" in vals else None))
+            # the layer is as good as its worst feature (THE ranking is zjgis.layers')
+            accuracy = worst_accuracy(vals) or (vals[0] if len(vals) == 1 else None)
         colours, entries = st.feature_colours(kind, lonlat, spec)
         entries = _display_entries(entries, language)
         labels: list[tuple[float, float, str]] = []
@@ -268,7 +269,7 @@ def _add_extension(out: list[Prepared], language: str) -> None:
         rows.append({"name": "2017年范围中调出部分" if language == "zh" else "Removed in 2022",
                      "change": "removed", "geometry": removed})
     gdf = gpd.GeoDataFrame(rows, crs="EPSG:4326")
-    acc = "schematic" if "schematic" in (a.accuracy, b.accuracy) else (b.accuracy or a.accuracy)
+    acc = worst_accuracy([a.accuracy, b.accuracy]) or b.accuracy or a.accuracy
     colours = np.array(["#d7301f" if c == "added" else "#6a3d9a" for c in gdf["change"]],
                        dtype=object)
     entries = [st.LegendEntry("2022年新增" if language == "zh" else "added in 2022", "#d7301f")]
