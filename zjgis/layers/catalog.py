@@ -114,7 +114,7 @@ class _Source:
     def key(self) -> tuple:
         try:
             st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
+            stamp: tuple[int | None, int | None] = (st.st_mtime_ns, st.st_size)
         except OSError:
             stamp = (None, None)
         return (str(self.path), stamp, self.origin, self.accuracy, self.source, self.licence,

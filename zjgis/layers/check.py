@@ -332,7 +332,11 @@ def check(
     if towns is not None and districts is not None and "district" in towns.columns:
         for dname, iou_min in UNION_IOU_MIN.items():
             sel = towns[towns["district"] == dname]
-            whole = poly_of("districts", lambda d, n=dname: d["name"] == n, f"named {dname}")
+
+            def named(d: gpd.GeoDataFrame, n: str = dname) -> pd.Series:
+                return d["name"] == n
+
+            whole = poly_of("districts", named, f"named {dname}")
             if sel.empty or whole is None:
                 continue
             union = shapely.union_all(np.asarray(_metric(sel, "streets_towns").geometry.values))
