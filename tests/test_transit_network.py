@@ -191,3 +191,27 @@ def test_polygons_equal_the_0_1_polygons_where_stations_sit_on_nodes(which):
     for d, o in zip(dists, old):
         g = new.set_index("distance_m").geometry.loc[d]
         assert _iou(g, o) >= 0.9999, d
+
+
+def test_polygons_equal_the_union_of_one_buffer_per_reached_piece():
+    # the service areas are built from merged street chains; they must cover exactly what
+    # one buffer per reached piece (cut with shapely.ops.substring, one by one) covers
+    from zjgis import io
+
+    roads = io.read(network.sample_path("roads")).to_crs(UTM)
+    roads.attrs = {}
+    rg = network.build_graph(roads)
+    x0, y0, x1, y1 = roads.total_bounds
+    rng = np.random.default_rng(7)
+    xy = np.c_[rng.uniform(x0, x1, 12), rng.uniform(y0, y1, 12)]
+    dists = [300.0, 800.0]
+    st = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=UTM)
+    new = transit.station_coverage(st, roads=rg, distances_m=dists, walk_m=800).areas
+    reach = transit._NetworkReach(rg, xy, max(dists))
+    for d in dists:
+        e, a, b = reach._pieces(d)
+        parts = [shapely.ops.substring(rg.edge_geoms[i], lo, hi)
+                 for i, lo, hi in zip(e, a, b) if hi > lo]
+        expected = shapely.union_all(shapely.buffer(np.array(parts, dtype=object), 50.0))
+        got = new.to_crs(UTM).set_index("distance_m").geometry.loc[d]
+        assert _iou(got, expected) >= 0.9999, d
