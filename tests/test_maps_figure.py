@@ -77,3 +77,44 @@ def test_full_catalog_and_300_parcels_fit_the_canvas(tmp_path, language):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_station_names_are_labelled_without_overlap(language):
+    """Rail stations in view carry their names; no two map texts overlap, none leaves the map."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    import pyproj
+
+    from zjgis import layers
+
+    fig = maps.figure(["science_city_2022", "rail_lines", "rail_stations"], language=language)
+    try:
+        ax = fig.axes[0]
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        names = [t for t in ax.texts if t.get_gid() == "zjgis-station-label"]
+        # the stations whose point lies in the map window, projected independently (pyproj)
+        stations = layers.load("rail_stations")
+        to_utm = pyproj.Transformer.from_crs(4326, 32651, always_xy=True)
+        x, y = to_utm.transform(stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy())
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        in_view = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+        column = "station_en" if language == "en" else "station"
+        expected = set(stations.loc[in_view, column].dropna())
+        labelled = [t.get_text() for t in names]
+        assert len(labelled) >= 10, labelled
+        assert len(set(labelled)) == len(labelled)  # an interchange is named once
+        assert set(labelled) <= expected
+        frame = ax.get_window_extent(renderer)
+        boxes = [t.get_window_extent(renderer) for t in names]
+        for t, bb in zip(names, boxes):
+            assert frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 \
+                and bb.y1 <= frame.y1, t.get_text()
+        others = [t.get_window_extent(renderer) for t in ax.texts
+                  if t.get_gid() != "zjgis-station-label" and t.get_text()]
+        for i, bb in enumerate(boxes):
+            assert not any(bb.overlaps(o) for o in boxes[i + 1:] + others), labelled[i]
+        assert outside(fig) == []
+    finally:
+        plt.close(fig)

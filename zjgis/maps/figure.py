@@ -96,8 +96,10 @@ def figure(
         out), else the science city outline; ``"subject"`` the extra layers;
         ``"science_city"``; all layers; or a lon/lat box in degrees.
     label_features : bool
-        Write the axis zones' labels (中国芯 / 智能造 / 创新药) and the names of
-        polygons that have one.
+        Write the axis zones' labels (中国芯 / 智能造 / 创新药), the names of
+        polygons that have one and the names of the rail stations in view
+        (interchanges first; a name that would overlap another label or leave
+        the map is left out).
 
     Returns
     -------
@@ -187,7 +189,7 @@ def figure(
                                Line2D([], [], marker="o", ls="", color=e.color,
                                       label=f"  {e.label}"))
         if label_features:
-            _labels(ax, p, g, font)
+            _labels(ax, p, g, font, language)
     _set_extent(ax, prepared, extent)
     ax.set_aspect("equal")
     ax.set_xticks([])
@@ -197,6 +199,7 @@ def figure(
     _scale_bar(ax, font, language)
     _layout_text(fig, ax, handles, prepared, font, title=title, subtitle=subtitle,
                  language=language)
+    _thin_station_labels(fig, ax)
     fig.zjgis_font = family  # type: ignore[attr-defined]
     return fig
 
@@ -276,10 +279,31 @@ def _window_lonlat(ax):
     return box.iloc[0]
 
 
-def _labels(ax, p: prep.Prepared, g: gpd.GeoDataFrame, font) -> None:
+STATION_LABEL_GID = "zjgis-station-label"
+
+
+def _labels(ax, p: prep.Prepared, g: gpd.GeoDataFrame, font, language: str = "zh") -> None:
     import matplotlib.patheffects as pe
 
     halo = [pe.withStroke(linewidth=2.5, foreground="white")]
+    if p.kind == "station" and "station" in g.columns:
+        column = "station_en" if language == "en" and "station_en" in g.columns else "station"
+        names = g[column].where(g[column].notna(), g["station"])
+        lines = names.groupby(names).transform("size")  # rows per station: its lines
+        order = sorted(range(len(g)), key=lambda i: -int(lines.iloc[i]))
+        seen: set[str] = set()
+        for i in order:
+            name = names.iloc[i]
+            if not isinstance(name, str) or not name or name in seen:
+                continue
+            seen.add(name)
+            pt = g.geometry.iloc[i]
+            t = ax.annotate(name, (pt.x, pt.y), xytext=(3, 2), textcoords="offset points",
+                            fontproperties=font, fontsize=6, color="#333333", ha="left",
+                            va="bottom", path_effects=halo, zorder=8, annotation_clip=True)
+            t.set_gid(STATION_LABEL_GID)
+            t.set_in_layout(False)  # labels never move the map or the legend
+        return
     if p.labels:
         lon = [m[1] for m in p.labels]
         lat = [m[0] for m in p.labels]
@@ -294,6 +318,33 @@ def _labels(ax, p: prep.Prepared, g: gpd.GeoDataFrame, font) -> None:
             if isinstance(name, str) and name:
                 ax.text(pt.x, pt.y, name, fontproperties=font, fontsize=7, ha="center",
                         va="center", path_effects=halo, zorder=7)
+
+
+def _thin_station_labels(fig, ax) -> None:
+    """Drop station names that overlap another label or leave the map (greedy, in order).
+
+    Interchanges were written first, so they win; every other text of the map
+    (zone and community names, the scale bar) is kept and blocks the names.
+    """
+    labels = [t for t in ax.texts if t.get_gid() == STATION_LABEL_GID]
+    if not labels:
+        return
+    engine = fig.get_layout_engine()
+    if engine is not None:  # the constrained layout fixes the map's place (no full draw)
+        engine.execute(fig)
+    ax.apply_aspect()  # the equal-aspect box a draw would give
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [t.get_window_extent(renderer) for t in ax.texts
+             if t.get_gid() != STATION_LABEL_GID and t.get_visible() and t.get_text()]
+    for t in labels:
+        bb = t.get_window_extent(renderer)
+        inside = (bb.x0 >= frame.x0 and bb.y0 >= frame.y0 and bb.x1 <= frame.x1
+                  and bb.y1 <= frame.y1)
+        if not inside or any(bb.overlaps(o) for o in taken):
+            t.remove()
+        else:
+            taken.append(bb)
 
 
 def _set_extent(ax, prepared: Sequence[prep.Prepared], extent) -> None:
