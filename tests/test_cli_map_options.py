@@ -174,3 +174,15 @@ def test_library_map_functions_default_to_no_basemap():
 
     for fn in (jobs_housing_map, briefing_map):
         assert inspect.signature(fn).parameters["basemap"].default == "none"
+
+
+def test_scenario_timeline_takes_extent_and_no_tiles(tmp_path):
+    import html
+
+    out = tmp_path / "t.html"
+    _run(["scenario", "--timeline", _register(tmp_path), "--years", "2024", "--out", out,
+          "--extent", ",".join(map(str, BBOX))])
+    page = html.unescape(out.read_text(encoding="utf-8"))  # the year's map sits in srcdoc
+    assert _inside_bbox(_view(page))
+    for host in TILE_HOSTS:
+        assert host not in page
