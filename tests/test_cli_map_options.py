@@ -186,3 +186,22 @@ def test_scenario_timeline_takes_extent_and_no_tiles(tmp_path):
     assert _inside_bbox(_view(page))
     for host in TILE_HOSTS:
         assert host not in page
+
+
+@pytest.mark.parametrize("name", ["reserve map", "briefing"])
+def test_png_figure_gets_the_extent_too(tmp_path, monkeypatch, name):
+    from zjgis import maps
+
+    seen = []
+    real = maps.figure
+
+    def spying(*a, **k):
+        seen.append(k.get("fit_to"))
+        return real(*a, **{**k, "label_features": False})
+
+    monkeypatch.setattr(maps, "figure", spying)
+    argv = (_commands(tmp_path)["reserve map"] if name == "reserve map"
+            else ["briefing", "--layers", "science_city_2022", "--out"])
+    bbox = ",".join(map(str, BBOX))
+    _run([*argv, tmp_path / "m.html", "--png", tmp_path / "m.png", "--extent", bbox])
+    assert seen == [bbox] and (tmp_path / "m.png").stat().st_size > 10_000

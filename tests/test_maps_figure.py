@@ -118,3 +118,23 @@ def test_station_names_are_labelled_without_overlap(language):
         assert outside(fig) == []
     finally:
         plt.close(fig)
+
+
+def test_fit_to_sets_the_figure_window():
+    """``fit_to`` (the CLI's --extent) frames the figure: a bbox, projected with pyproj."""
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    import pyproj
+
+    bbox = (121.55, 31.22, 121.57, 31.23)
+    fig = maps.figure(["science_city_2022"], fit_to=",".join(map(str, bbox)),
+                      label_features=False)
+    try:
+        to_utm = pyproj.Transformer.from_crs(4326, 32651, always_xy=True)
+        xs, ys = to_utm.transform([bbox[0], bbox[2]], [bbox[1], bbox[3]])
+        (x0, x1), (y0, y1) = fig.axes[0].get_xlim(), fig.axes[0].get_ylim()
+        assert x0 <= min(xs) and max(xs) <= x1 and y0 <= min(ys) and max(ys) <= y1
+        # framed on the 2 × 1 km box, not the ≈ 25 km science city (aspect may widen one axis)
+        assert min(x1 - x0, y1 - y0) < 3 * max(max(xs) - min(xs), max(ys) - min(ys))
+    finally:
+        plt.close(fig)

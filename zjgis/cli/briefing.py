@@ -68,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     saved = maps.save(m, args.out, offline=not args.online, overwrite=args.overwrite)
     print(f"briefing map: {saved}")
     if args.png is not None:
-        fig = maps.figure(args.layers, **options)
+        fig = maps.figure(args.layers, **options, fit_to=args.extent)
         maps.save_figure(fig, args.png, overwrite=args.overwrite)
         print(f"figure: {args.png} ({args.png.stat().st_size / 2**20:.2f} MB)")
     return 0

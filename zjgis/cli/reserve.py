@@ -594,7 +594,7 @@ def _map(args: argparse.Namespace) -> int:
     if result is not None:
         print(f"projects: {result}")
     if args.png is not None:
-        fig = maps.figure(**parts)
+        fig = maps.figure(**parts, fit_to=args.extent)
         maps.save_figure(fig, args.png, overwrite=args.overwrite)
         print(f"figure: {args.png}")
     return EXIT_OK

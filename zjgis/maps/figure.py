@@ -36,6 +36,7 @@ from zjgis._log import get_logger
 from zjgis.errors import ValidationError
 from zjgis.maps import _prepare as prep
 from zjgis.maps import style as st
+from zjgis.maps.briefing import FitTo, subject_bounds
 
 __all__ = ["MissingFontWarning", "cjk_font", "figure", "save_figure", "CJK_FAMILIES"]
 
@@ -81,6 +82,7 @@ def figure(
     figsize: tuple[float, float] = (11.0, 9.0),
     extent: Literal["auto", "subject", "science_city", "all"] | Sequence[float] = "auto",
     label_features: bool = True,
+    fit_to: FitTo | None = None,
 ):
     """Draw the briefing layers as a matplotlib figure (in metres, UTM 51N) with a CJK font.
 
@@ -100,6 +102,10 @@ def figure(
         polygons that have one and the names of the rail stations in view
         (interchanges first; a name that would overlap another label or leave
         the map is left out).
+    fit_to : str, bbox or GeoDataFrame, optional
+        What the figure shows, as for :func:`zjgis.maps.briefing_map` (a layer
+        name or title, a lon/lat bbox or ``"minx,miny,maxx,maxy"``, a frame or
+        a file; ``--extent`` of the CLI); overrides the window of ``extent``.
 
     Returns
     -------
@@ -128,13 +134,15 @@ def figure(
         raise ValidationError(msg)
     subject = [p for p in prepared if p.kind == "extra" and p.name != "science_city_change"
                and not p.name.startswith("highlight_")]
+    window_box = None if fit_to is None else tuple(float(v) for v in
+                                                   subject_bounds(fit_to, prepared))
     if subject and extent in ("auto", "subject"):  # an analysis figure: nothing covers it
         prepared = [p for p in prepared if p.kind not in ("community", "axis_zone", "park",
                                                            "axis", "park_point")
                     and p.name != "science_city_change"]
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     ax.set_facecolor("#f2efe9")
-    _set_extent(ax, prepared, extent)
+    _set_extent(ax, prepared, extent if window_box is None else window_box)
     window = _window_lonlat(ax)
     handles: list[Any] = []
     for p in prepared:
@@ -190,7 +198,7 @@ def figure(
                                       label=f"  {e.label}"))
         if label_features:
             _labels(ax, p, g, font, language)
-    _set_extent(ax, prepared, extent)
+    _set_extent(ax, prepared, extent if window_box is None else window_box)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
