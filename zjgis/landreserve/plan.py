@@ -36,6 +36,7 @@ from zjgis.errors import ValidationError
 from zjgis.landreserve import _excel
 from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL
 from zjgis.landreserve.lifecycle import NOT_SUPPLIED, STATUS_ZH, STATUSES
+from zjgis.layers import accuracy_zh
 
 __all__ = ["LAND_USE_GROUPS", "PARCEL_LIST_ZH", "parcel_list", "plan_table",
            "write_plan_excel"]
@@ -335,7 +336,7 @@ def write_plan_excel(
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
     note = (f"单位：面积 公顷、亩（1亩=666.67平方米，椭球面积）；地块数 块。"
             f"生成日期 {_dt.date.today().isoformat()}。"
-            f"数据精度：{'、'.join(accuracy) if accuracy else '未注明'}")
+            f"数据精度：{'、'.join(accuracy_zh(a) for a in accuracy) if accuracy else '未注明'}")
     if sample:
         note += "。本表由样例数据生成，数字不是真实统计。"
     ws.cell(row=2, column=1, value=note)

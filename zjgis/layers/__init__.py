@@ -18,9 +18,11 @@ from __future__ import annotations
 
 from zjgis.layers._registry import (
     ACCURACY_CLASSES,
+    ACCURACY_ZH,
     INDUSTRY_KEYS,
     SPECS,
     LayerSpec,
+    accuracy_zh,
     worst_accuracy,
 )
 from zjgis.layers.catalog import (
@@ -38,6 +40,7 @@ from zjgis.layers.check import OFFICIAL_AREAS_KM2, OFFICIAL_COUNTS, UNION_IOU_MI
 
 __all__ = [
     "ACCURACY_CLASSES",
+    "ACCURACY_ZH",
     "INDUSTRY_KEYS",
     "LAYER_DIR_ENV",
     "SPECS",
@@ -45,6 +48,7 @@ __all__ = [
     "OFFICIAL_AREAS_KM2",
     "OFFICIAL_COUNTS",
     "UNION_IOU_MIN",
+    "accuracy_zh",
     "check",
     "clear_cache",
     "data_dir",

@@ -12,10 +12,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "INDUSTRY_KEYS", "worst_accuracy"]
+__all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "ACCURACY_ZH", "INDUSTRY_KEYS",
+           "accuracy_zh", "worst_accuracy"]
 
 #: Accuracy classes, from best to worst.
 ACCURACY_CLASSES = ("official", "derived", "schematic", "sample")
+
+#: THE Chinese names of the accuracy classes (maps, workbooks and badges all use these).
+ACCURACY_ZH = {"official": "官方", "derived": "推导", "schematic": "示意", "sample": "样例"}
+
+
+def accuracy_zh(value: object, *, missing: str = "未注明") -> str:
+    """Return the Chinese name of an accuracy class (THE wording of every 数据精度 cell).
+
+    Parameters
+    ----------
+    value : str or None
+        An accuracy class (any case, surrounding blanks ignored).
+    missing : str, default "未注明"
+        Text for ``None``/NaN/empty.
+
+    Returns
+    -------
+    str
+        :data:`ACCURACY_ZH` of the class; text that is not a class is returned as given.
+
+    Examples
+    --------
+    >>> from zjgis.layers import accuracy_zh
+    >>> accuracy_zh("sample"), accuracy_zh("Official "), accuracy_zh(None)
+    ('样例', '官方', '未注明')
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return missing
+    text = str(value).strip()
+    if not text:
+        return missing
+    return ACCURACY_ZH.get(text.lower(), text)
 
 
 def worst_accuracy(values: Iterable[object]) -> str | None:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from zjgis.errors import ValidationError
+from zjgis.layers import ACCURACY_ZH
 
 __all__ = [
     "ACCURACY_LABELS",
@@ -91,12 +92,13 @@ FOLD_ABOVE = 8
 
 #: Accuracy classes (layers catalog) -> (中文, English, explanation zh, explanation en).
 ACCURACY_LABELS: dict[str, tuple[str, str, str, str]] = {
-    "official": ("官方", "official", "官方发布数据", "published by the authority"),
-    "derived": ("推导", "derived", "由公开数据加工", "derived from public data"),
-    "schematic": ("示意", "schematic",
+    "official": (ACCURACY_ZH["official"], "official", "官方发布数据", "published by the authority"),
+    "derived": (ACCURACY_ZH["derived"], "derived", "由公开数据加工", "derived from public data"),
+    "schematic": (ACCURACY_ZH["schematic"], "schematic",
                   "示意性数据，位置与范围仅供参考，不可量测",
                   "schematic: positions and extents are indicative only, not for measurement"),
-    "sample": ("样例", "sample", "样例数据，非真实统计", "sample data, not real statistics"),
+    "sample": (ACCURACY_ZH["sample"], "sample", "样例数据，非真实统计",
+               "sample data, not real statistics"),
 }
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from zjgis.layers import ACCURACY_ZH
 from zjgis.scenario.evaluate import ScenarioResult
 
 __all__ = ["briefing_layers", "change_table", "area_table", "ACCURACY_ZH", "badges",
            "RATIO_STYLE"]
 
-ACCURACY_ZH = {"official": "正式", "derived": "推导", "schematic": "示意", "sample": "样例"}
 
 #: jobs–housing ratio classes (the thresholds of :func:`zjgis.jobshousing.balance`)
 RATIO_STYLE = {"column": "ratio", "bins": (0.8, 1.2, float("inf")),

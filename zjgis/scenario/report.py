@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from zjgis import io as zio
+from zjgis.layers import accuracy_zh
 from zjgis.scenario.evaluate import ScenarioResult, outline_comparison
 
 __all__ = ["write_excel", "HEADERS_ZH"]
@@ -55,7 +56,7 @@ def write_excel(result: ScenarioResult, path: str | Path, *, overwrite: bool = F
         about.append((f"变更 {c.index}（{c.type}）",
                       "；".join(f"{k}={v}" for k, v in c.fields.items())))
     for name, acc in result.accuracy.items():
-        about.append((f"数据精度：{name}", acc))
+        about.append((f"数据精度：{name}", accuracy_zh(acc)))
     for note in result.notes:
         about.append(("计算规则", note))
     sheets = {"方案说明": pd.DataFrame(about, columns=["项目", "内容"]),
