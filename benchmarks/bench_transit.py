@@ -33,6 +33,38 @@ faster than networkx).  Snapping 20,000 points to their nearest edge
 (``STRtree.query_nearest``) costs ~1.5 s.  The service-area *polygons* (one
 buffer-and-union of up to ~100k street pieces per distance) do not: 120 s for
 1,000 stations on this dense grid, where 800 m catchments cover 90 % of it.
+
+Service-area polygons, before and after (helper B2, 2026-12-02, shared 2-core
+machine at load 4–5; one script, the same stations and graph, each case run
+twice in a row; "before" is ``transit.py`` of commit a2b9559, one buffer per
+street piece and a tiled cascaded union; "after" merges the pieces into
+chains running straight through crossings, buffers the chains, skips cutting
+whole edges and builds two bands at once on two threads).  Areas identical
+(IoU 1.0 at every distance, 4 distances × 3 sizes):
+
+=========  ==========  ===========  =========  =======  ==========  ==================
+stations   before s    after s      speed-up   floor s  networkx s  after / floor
+=========  ==========  ===========  =========  =======  ==========  ==================
+10         2.83, 4.10  1.12, 1.24   2.5–3.3×   0.10     0.15–0.23   ~11×
+100        18.6, 20.4  8.36, 5.39   2.2–3.8×   0.05–0.1 0.40–0.61   80–105×
+1,000      78.0, 123   42.4, 23.1   1.8–5.3×   0.12     1.85–1.89   200–360×
+=========  ==========  ===========  =========  =======  ==========  ==================
+
+(run 1 of 1,000 stations shared the cores with another experiment; run 2 is
+the cleaner figure.)  The target — 1,000 stations × 4 distances **under 3 s**,
+within 30× the floor — is NOT met for the polygons: 23 s is still ~8× over.
+What was tried and rejected on the 1,000-station case: one
+``buffer(MultiLineString)`` of all pieces, of their ``union_all`` or
+``line_merge`` (5–6× *slower* than the per-piece union: GEOS nodes every
+offset curve at once); ``union_all(grid_size=0.01)`` (4× slower);
+``buffer(MultiPolygon, 0)`` (12× slower at 800 m); union per direction sector
+then across sectors (1.7× slower); tiling the chain union (no gain);
+``quad_segs=4`` (1.3× faster but IoU 0.99966 < 0.9999).  The remaining cost
+is the union of the bands (~200k crossings on this grid, where 50 m bands
+meet exactly along every block's midline) and the 300/500 m bands' many short
+chains; a per-face construction (a block whose sides are all reached is
+covered up to its erosion by the buffer) would avoid most crossings and is
+the next step.
 """
 
 from __future__ import annotations
@@ -138,5 +170,5 @@ def _areas(data):
 
 for _k in (10, 100, 1000):
     case(f"transit.areas[{_k} stations, 100k edges]", setup=_setup(_k),
-         note="service-area polygons (one buffer-and-union per distance band), timed once")(
-        _areas)
+         note="service-area polygons (street chains buffered and unioned per distance "
+              "band), timed once")(_areas)
