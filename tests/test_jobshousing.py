@@ -396,7 +396,7 @@ def test_analyse_tables_have_chinese_headers(zones_metric):
     bal = tables["职住平衡"]
     assert {"职住比", "职住类别", "分区", "数据精度"} <= set(bal.columns)
     assert list(bal["分区"]) == ["A", "B"]
-    assert "居民平均通勤(m)" in tables["通勤分区统计"].columns
+    assert "居民平均通勤(米)" in tables["通勤分区统计"].columns
 
 
 # --------------------------------------------------------------------------- dask

@@ -12,13 +12,22 @@ import pandas as pd
 from zjgis.jobshousing.balance import DEFAULT_THRESHOLDS, balance
 from zjgis.jobshousing.commute import CommuteResult, commute
 from zjgis.jobshousing.excess import ExcessCommuting, excess_commuting
+from zjgis.layers import accuracy_zh
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from zjgis.network import RoadGraph
 
-__all__ = ["COLUMNS_ZH", "RATIO_DECIMALS", "JobsHousingReport", "analyse", "write_report"]
+__all__ = ["COLUMNS_ZH", "RATIO_DECIMALS", "UNIT_ZH", "DISTANCE_DECIMALS", "JobsHousingReport",
+           "analyse", "write_report"]
+
+#: Chinese names of the units in the report (headers, the 单位 column).
+UNIT_ZH: dict[str, str] = {"m": "米", "km": "公里", "min": "分钟", "h": "小时", "s": "秒",
+                           "persons": "人", "%": "%"}
+
+#: Decimals of commute distances/costs in the hand-out workbook, by cost unit (others: 1).
+DISTANCE_DECIMALS: dict[str, int] = {"m": 0, "km": 2, "min": 1}
 
 #: Decimals of ratios and shares in the Excel workbook (:func:`write_report`).
 RATIO_DECIMALS: dict[str, int] = {
@@ -106,17 +115,24 @@ class JobsHousingReport:
         name : str, optional
             Column of the zones with display names, copied next to the zone id.
         round_ratios : bool
-            Round ratios and shares for a hand-out (:data:`RATIO_DECIMALS`
-            decimals: 职住比 2, indices and shares 3); default False keeps full
-            precision.
+            Round for a hand-out: ratios and shares to :data:`RATIO_DECIMALS`
+            decimals (职住比 2, indices and shares 3), commute distances to
+            :data:`DISTANCE_DECIMALS` (米 0, 公里 2), percentages to 1; default
+            False keeps full precision.
+
+        Units (米, 公里, 人) and the accuracy class (样例, 官方 …) are written in
+        Chinese.
         """
         unit = self.commute.unit
+        uzh = UNIT_ZH.get(unit, unit)
         zh = dict(COLUMNS_ZH)
         zh.update({
-            f"mean_commute_{unit}": f"居民平均通勤({unit})",
-            f"median_commute_{unit}": f"居民通勤中位数({unit})",
-            f"mean_commute_in_{unit}": f"就业者平均通勤({unit})",
-            "cost": f"通勤成本({unit})",
+            f"mean_commute_{unit}": f"居民平均通勤({uzh})",
+            f"median_commute_{unit}": f"居民通勤中位数({uzh})",
+            f"mean_commute_in_{unit}": f"就业者平均通勤({uzh})",
+            "cost": f"通勤成本({uzh})",
+            "lower": f"下限({uzh})",
+            "upper": f"上限({uzh})",
         })
         bal = self.balance
         if hasattr(bal, "_geometry_column_name") and bal._geometry_column_name in bal.columns:
@@ -129,14 +145,15 @@ class JobsHousingReport:
         bal_tab.insert(0, "zone", zones_tab["zone"].to_numpy())
         if name and name in bal.columns:
             zones_tab.insert(1, name, bal[name].to_numpy())
-        acc = self.accuracy
+        acc = accuracy_zh(self.accuracy)
         bal_tab["accuracy"] = acc
         zones_tab["accuracy"] = acc
         overall = self.commute.overall.rename_axis("metric").reset_index(name="value")
-        overall["metric_zh"] = overall["metric"].map(_overall_zh(unit))
+        overall["metric_zh"] = overall["metric"].map(_overall_zh(unit, uzh))
         overall = overall[["metric", "metric_zh", "value"]]
         overall["accuracy"] = acc
         excess = self.excess.to_frame()
+        excess["unit"] = excess["unit"].map(lambda u: UNIT_ZH.get(u, u))
         excess["accuracy"] = acc
         flows = self.commute.od.head(200).copy()
         flows["accuracy"] = acc
@@ -149,10 +166,10 @@ class JobsHousingReport:
             "value": [
                 acc,
                 ("样例数据：由 scripts/make_sample_jobshousing.py 以重力模型生成，非统计数据，"
-                 "不得作为事实引用" if acc == "sample" else "见输入数据来源"),
+                 "不得作为事实引用" if self.accuracy == "sample" else "见输入数据来源"),
                 str(getattr(self.balance, "attrs", {}).get("ratio_basis", "")),
                 str(getattr(self.balance, "attrs", {}).get("thresholds", "")),
-                unit,
+                uzh,
                 f"{self.excess.solver} (精确解)",
             ],
         })
@@ -167,18 +184,18 @@ class JobsHousingReport:
             "最优通勤流": optimal,
         }
         if round_ratios:
-            sheets = {k: _round_ratios(v) for k, v in sheets.items()}
+            sheets = {k: _round_ratios(v, unit) for k, v in sheets.items()}
         return {k: v.rename(columns=lambda c: zh.get(c, c)).reset_index(drop=True)
                 for k, v in sheets.items()}
 
 
 
-def _overall_zh(unit: str) -> dict[str, str]:
+def _overall_zh(unit: str, uzh: str) -> dict[str, str]:
     return {
         "commuters": "通勤人数", "internal": "本区内通勤人数", "self_containment": "居住自足率",
-        f"mean_{unit}": f"平均通勤({unit})", f"median_{unit}": f"通勤中位数({unit})",
-        f"p25_{unit}": f"25%分位通勤({unit})", f"p75_{unit}": f"75%分位通勤({unit})",
-        f"p90_{unit}": f"90%分位通勤({unit})",
+        f"mean_{unit}": f"平均通勤({uzh})", f"median_{unit}": f"通勤中位数({uzh})",
+        f"p25_{unit}": f"25%分位通勤({uzh})", f"p75_{unit}": f"75%分位通勤({uzh})",
+        f"p90_{unit}": f"90%分位通勤({uzh})",
     }
 
 
@@ -229,16 +246,60 @@ def analyse(
 
 
 
-def _round_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+def _round_ratios(frame: pd.DataFrame, unit: str = "m") -> pd.DataFrame:
     out = frame.copy()
     for column, decimals in RATIO_DECIMALS.items():
         if column in out.columns and pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].round(decimals)
+    dist = DISTANCE_DECIMALS.get(unit, 1)
+    for column in (f"mean_commute_{unit}", f"median_commute_{unit}", f"mean_commute_in_{unit}",
+                   "cost", "lower", "upper"):
+        if column in out.columns and pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].round(dist)
+    if "metric" in out.columns and "value" in out.columns and "unit" in out.columns:
+        values = pd.to_numeric(out["value"], errors="coerce")  # the excess sheet
+        is_dist = out["unit"] == UNIT_ZH.get(unit, unit)
+        is_pct = out["unit"] == "%"
+        out.loc[is_dist, "value"] = values[is_dist].round(dist)
+        out.loc[is_pct, "value"] = values[is_pct].round(1)
+        return out
     if "metric" in out.columns and "value" in out.columns:  # the overall sheet: one row each
         is_ratio = out["metric"].isin(list(RATIO_DECIMALS))
         values = pd.to_numeric(out["value"], errors="coerce")
         out.loc[is_ratio, "value"] = values[is_ratio].round(3)
+        is_dist = out["metric"].isin([f"{q}_{unit}" for q in ("mean", "median", "p25", "p75",
+                                                              "p90")])
+        out.loc[is_dist, "value"] = values[is_dist].round(dist)
     return out
+
+
+def _decimals(values: list[object]) -> int | None:
+    """Fewest decimals (0–3) that show every number of ``values``; None when none is a number."""
+    nums = [float(v) for v in values
+            if isinstance(v, int | float) and not isinstance(v, bool) and v == v]
+    if not nums:
+        return None
+    for d in range(3):
+        if all(abs(v - round(v, d)) < 1e-9 * max(1.0, abs(v)) for v in nums):
+            return d
+    return 3
+
+
+def _number_formats(ws: Any) -> None:
+    """Give every numeric cell a fixed-decimals format (per column; per row in 数值 columns)."""
+    header = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2))
+    for j, name in enumerate(header):
+        cells = [r[j] for r in rows if j < len(r)]
+        groups = [[c] for c in cells] if name == COLUMNS_ZH["value"] else [cells]
+        for group in groups:
+            d = _decimals([c.value for c in group])
+            if d is None:
+                continue
+            fmt = "0" if d == 0 else "0." + "0" * d
+            for c in group:
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool):
+                    c.number_format = fmt
 
 
 def write_report(
@@ -264,7 +325,9 @@ def write_report(
     Returns
     -------
     pathlib.Path
-        The path written.  Ratios are rounded (:data:`RATIO_DECIMALS`).
+        The path written.  Ratios are rounded (:data:`RATIO_DECIMALS`), distances
+        too (:data:`DISTANCE_DECIMALS`: 米 0, 公里 2), every number has a
+        fixed-decimals format, units and the accuracy class are in Chinese.
 
     Raises
     ------
@@ -292,4 +355,5 @@ def write_report(
         with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
             for sheet, frame in tables.items():
                 frame.to_excel(xw, sheet_name=sheet, index=False)
+                _number_formats(xw.sheets[sheet])
     return target
