@@ -432,6 +432,7 @@ def test_a_listing_piped_into_head_is_not_an_error(tmp_path):
     first = proc.stdout.readline()
     proc.stdout.close()                     # what `head -1` does
     err = proc.stderr.read().decode()
+    proc.stderr.close()  # an unclosed pipe is a ResourceWarning, an error in the suite
     code = proc.wait(timeout=300)
     assert first and code == 0, err
     assert "Broken pipe" not in err and "Traceback" not in err
