@@ -57,7 +57,7 @@ def _base() -> Path:
     roads = gpd.GeoDataFrame({"road_id": np.arange(len(lines))}, geometry=lines,
                              crs="EPSG:32651").to_crs("EPSG:4326")
     roads.to_file(folder / "roads.gpkg")
-    (folder / "s.toml").write_text(f"""
+    (folder / "s.toml").write_text("""
 name = "benchmark"
 workers_per_dwelling = 1.2
 [base]

@@ -179,8 +179,7 @@ def _load_base(sc: Scenario, notes: list[str]) -> dict[str, Any]:
             import zjgis.landreserve as lr
 
             if b["register"] == "sample":
-                reg = lr.load_sample()
-                reg = reg[0] if isinstance(reg, tuple) else reg
+                reg, _, _ = lr.load_sample()
             else:
                 reg = lr.Register(sc.resolve(b["register"]))
             base["register"] = reg
@@ -513,7 +512,7 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
     # --- station coverage -----------------------------------------------------------
     # once per state on the zones (each zone's own density), then carried to the
     # reporting areas by the same area shares as the counts
-    if stations_before is not None and zones is not None:
+    if stations_before is not None and stations_after is not None and zones is not None:
         with clock("coverage"):
             x0, y0, x1, y1 = zones.to_crs("EPSG:4326").total_bounds
             pad = 0.02  # ≈ 2 km: stations farther from every zone cover nothing in 800 m
@@ -554,7 +553,7 @@ def evaluate(scenario: Scenario, *, units: tuple[str, ...] | list[str] | None = 
                      "weighting inside each zone) and carried to the areas by area share")
 
     # --- dead ends ------------------------------------------------------------------
-    if dead_before is not None:
+    if dead_before is not None and dead_after is not None:
         gap_b = int((dead_before["kind"] == "gap").sum()) if "kind" in dead_before else 0
         gap_a = int((dead_after["kind"] == "gap").sum()) if "kind" in dead_after else 0
         add("all", "全部", "dead_ends", len(dead_before), len(dead_after))

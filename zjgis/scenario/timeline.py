@@ -6,6 +6,7 @@ history); the map page is :func:`zjgis.maps.timeline_page`.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 
 from zjgis.errors import ValidationError
@@ -24,7 +25,7 @@ def default_years(register) -> list[int]:
 
 
 def register_years(register, years: list[int] | None = None
-                   ) -> tuple[dict[int, object], pd.DataFrame]:
+                   ) -> tuple[dict[int, gpd.GeoDataFrame], pd.DataFrame]:
     """Parcels as of 31 December of each year, and the counts per status.
 
     Parameters
@@ -56,7 +57,7 @@ def register_years(register, years: list[int] | None = None
     from zjgis.landreserve import STATUS_ZH, STATUSES
 
     years = sorted(years or default_years(register))
-    frames: dict[int, object] = {}
+    frames: dict[int, gpd.GeoDataFrame] = {}
     rows = []
     for y in years:
         parcels = register.as_of(f"{y}-12-31")
