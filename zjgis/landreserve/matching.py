@@ -37,7 +37,7 @@ from scipy.optimize import linear_sum_assignment
 
 from zjgis import crs as _crs
 from zjgis import schema as _schema
-from zjgis._log import get_logger
+from zjgis._log import get_logger, progress
 from zjgis._validate import listing, require_columns, require_crs, require_unique
 from zjgis.errors import ValidationError
 from zjgis.landreserve import _excel
@@ -505,7 +505,7 @@ def match_projects(
     matched_p = set(rows.tolist())
     matched_q = set(cols.tolist())
     unmatched = []
-    for i in range(n_p):
+    for i in progress(range(n_p), desc="unmatched projects", min_items=1000):
         if i in matched_p:
             continue
         problem, en, zh = _unmatched_reason(i, proj, cand, rows, cols, score=score,

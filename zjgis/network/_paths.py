@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from zjgis._log import progress
 from zjgis.network.graph import RoadGraph
 
 _MAX_DENSE = 1 << 24  # entries of one dense Dijkstra result (128 MB of float64)
@@ -60,7 +61,8 @@ def _pair_distances(rg: RoadGraph, src: np.ndarray, dst: np.ndarray, limit_m: fl
     p_breaks = np.r_[p_breaks, len(src)]
     dst_rank = rank[dst]
     local = np.full(n, -1, dtype=np.int64)
-    for gi in range(len(s_breaks) - 1):
+    # one tile holds ~1,000 nodes: a bar from ~50,000 nodes (about 100k edges) on
+    for gi in progress(range(len(s_breaks) - 1), desc="network paths", min_items=50):
         cx, cy = divmod(int(s_sorted_tile[s_breaks[gi]]), ny_t)
         y0, y1 = max(cy - 1, 0), min(cy + 1, ny_t - 1)
         blocks = [(bounds[x * ny_t + y0], bounds[x * ny_t + y1 + 1])
