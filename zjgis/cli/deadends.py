@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         from zjgis import maps
 
         m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads),
-                              title="断头路与候选连通 Dead ends and missing links",
+                              title=network.map_title("zh"),
                               **map_options(args))
         maps.save(m, Path(args.map), overwrite=args.overwrite)  # refuses a map made meanwhile
         print(f"map -> {args.map}")

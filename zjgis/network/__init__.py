@@ -59,7 +59,7 @@ from zjgis.network.deadends import (
 )
 from zjgis.network.graph import RoadGraph, as_graph, build_graph
 from zjgis.network.links import dead_ends_and_links, missing_links
-from zjgis.network.report import KIND_COLOURS, briefing_layers
+from zjgis.network.report import KIND_COLOURS, KIND_EN, briefing_layers, map_title
 from zjgis.network.sample import sample_path
 
 __all__ = [
@@ -75,5 +75,7 @@ __all__ = [
     "EDGE_BUFFER_M",
     "sample_path",
     "briefing_layers",
+    "map_title",
     "KIND_COLOURS",
+    "KIND_EN",
 ]
