@@ -17,7 +17,6 @@ from zjgis.landreserve import (
     Register,
     briefing_layers,
     efficiency,
-    map_layer,
     write_plan_excel,
 )
 from zjgis.landreserve.register import STATUSES
@@ -142,21 +141,6 @@ def test_efficiency_warns_about_unknown_parcels_and_rejects_negatives():
     ent.loc[0, "tax_10k_yuan"] = -1
     with pytest.raises(ValidationError, match="negative"):
         efficiency(ent.iloc[:1], _eff_parcels())
-
-
-# ------------------------------------------------------------------ map layer
-def test_map_layer_has_colours_and_escaped_tooltips(reg):
-    p = reg.parcels()
-    p.loc[0, "name"] = "<script>alert(1)</script>"
-    layer = map_layer(p, assignments=pd.DataFrame({"parcel_id": ["P001"], "project_id": ["X1"]}))
-    assert layer["colour"].str.match(r"^#[0-9a-fA-F]{6}$").all()
-    tip = layer["tooltip"].iloc[0]
-    assert "<script>" not in tip and "&lt;script&gt;" in tip
-    assert layer.loc[1, "project_id"] == "X1" and layer.loc[1, "line_colour"] == "#d7191c"
-    assert layer.loc[2, "project_id"] is None
-    assert layer.crs.to_epsg() == 4326
-    assert "样例数据" in layer.loc[4, "tooltip"]
-    assert "name" in p.columns and p.loc[0, "name"].startswith("<script>")  # input untouched
 
 
 def test_briefing_layers_parcels_supply_and_matches(reg):

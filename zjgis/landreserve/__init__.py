@@ -12,8 +12,7 @@
 * :func:`efficiency` — 亩均产值 / 亩均税收 (:mod:`zjgis.landreserve.efficiency`).
 * :mod:`zjgis.landreserve.landuse` — land-use codes of the 2023 用地用海分类指南.
 * :func:`briefing_layers` — parcels by status (and matched projects, the
-  year's supply) as ``extra=`` layers of ``zjgis.maps.briefing_map``;
-  :func:`map_layer` — parcels with ready style columns.
+  year's supply) as ``extra=`` layers of ``zjgis.maps.briefing_map``.
 
 Examples
 --------
@@ -53,7 +52,7 @@ from zjgis.landreserve.matching import (
 from zjgis.landreserve.plan import plan_table, write_plan_excel
 from zjgis.landreserve.register import Register
 from zjgis.landreserve.sample import SAMPLE_DIR, load_sample
-from zjgis.landreserve.style import briefing_layers, map_layer
+from zjgis.landreserve.style import briefing_layers
 
 __all__ = [
     "Register",
@@ -76,7 +75,6 @@ __all__ = [
     "land_use_name",
     "land_use_table",
     "briefing_layers",
-    "map_layer",
     "load_sample",
     "SAMPLE_DIR",
 ]

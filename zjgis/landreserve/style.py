@@ -1,8 +1,8 @@
 """Register parcels ready for a map layer (colour by lifecycle status).
 
 :mod:`zjgis.landreserve` does not import :mod:`zjgis.maps` (analyses and maps sit
-side by side); notebooks and the CLI pass :func:`briefing_layers` (or
-:func:`map_layer`) to ``zjgis.maps.briefing_map(extra=...)``::
+side by side); notebooks and the CLI pass :func:`briefing_layers` to
+``zjgis.maps.briefing_map(extra=...)``::
 
     extra = landreserve.briefing_layers(reg.parcels(), assignments=result.assignments,
                                         year=2025)
@@ -12,8 +12,6 @@ side by side); notebooks and the CLI pass :func:`briefing_layers` (or
 """
 
 from __future__ import annotations
-
-import html
 
 import geopandas as gpd
 import pandas as pd
@@ -43,57 +41,7 @@ _INDUSTRY_ZH = {"integrated_circuits": "集成电路", "biomedicine": "生物医
                 "artificial_intelligence": "人工智能", "advanced_manufacturing": "智能制造",
                 "intelligent_manufacturing": "智能制造"}
 
-__all__ = ["briefing_layers", "map_layer"]
-
-
-def map_layer(parcels: gpd.GeoDataFrame, *, assignments: pd.DataFrame | None = None
-              ) -> gpd.GeoDataFrame:
-    """Parcels with ready style and tooltip columns for a briefing map.
-
-    Parameters
-    ----------
-    parcels : geopandas.GeoDataFrame
-        Register parcels (``parcel_id``, ``status``, ``area_mu``, geometry).
-    assignments : pandas.DataFrame, optional
-        ``MatchResult.assignments``: matched projects are added to the tooltip and
-        their parcels outlined.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:4326 copy on the input index with ``colour`` (fill, by status),
-        ``line_colour``, ``status_zh``, ``project_id`` (or None) and ``tooltip``
-        (HTML-escaped text: id, name, status, land use, area, project).
-    """
-    require_crs(parcels, "parcels")
-    require_columns(parcels, ["parcel_id", "status", "area_mu"], "parcels")
-    out = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
-    out["status_zh"] = out["status"].map(STATUS_ZH)
-    out["colour"] = out["status"].map(STATUS_COLOURS).fillna("#999999")
-    project = pd.Series([None] * len(out), index=out.index, dtype=object)
-    if assignments is not None and len(assignments):
-        lookup = dict(zip(assignments["parcel_id"], assignments["project_id"], strict=True))
-        project = out["parcel_id"].map(lookup)
-    out["project_id"] = pd.Series([None if pd.isna(v) else v for v in project], index=out.index,
-                                  dtype=object)
-    out["line_colour"] = ["#d7191c" if p is not None else "#444444" for p in out["project_id"]]
-    names = out["name"] if "name" in out else pd.Series([""] * len(out), index=out.index)
-    land_use = out["land_use"] if "land_use" in out else pd.Series([""] * len(out),
-                                                                  index=out.index)
-    acc = out["accuracy"] if "accuracy" in out else pd.Series([None] * len(out), index=out.index)
-    tips = []
-    for pid, name, st, lu, mu, proj, a in zip(out["parcel_id"], names, out["status_zh"], land_use,
-                                              out["area_mu"], out["project_id"], acc, strict=True):
-        text = f"{pid} {name or ''} · {st or '?'} · {lu or ''} · {float(mu):,.1f} 亩"
-        if proj is not None:
-            text += f" · 项目 {proj}"
-        if a == "sample":
-            text += " · 样例数据"
-        tips.append(html.escape(text))
-    out["tooltip"] = tips
-    out.attrs.update(title_zh="土地储备地块", title_en="Land-reserve parcels",
-                     accuracy=_accuracy_of(acc), kind="parcels")
-    return out
+__all__ = ["briefing_layers"]
 
 
 # --------------------------------------------------------------------------- briefing layers
@@ -192,7 +140,7 @@ def briefing_layers(
         status label in ``language``; the other columns keep their English keys
         and the style's ``aliases`` give their display names in ``language``
         (``status`` → ``状态``, ``area_mu`` → ``面积（亩）``).  Use
-        :meth:`Register.parcels` or :func:`map_layer` for analysis.  ``attrs``: ``layer``
+        :meth:`Register.parcels` for analysis.  ``attrs``: ``layer``
         (``landreserve_parcels`` / ``landreserve_supply`` /
         ``landreserve_matched``), ``title_zh``, ``title_en``, ``accuracy`` (the
         most cautious class present), ``source``.
