@@ -35,8 +35,12 @@ def test_network_coverage_writes_layers_and_a_bom_csv(tmp_path, capsys):
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(csv, encoding="utf-8-sig")
     # hand: 40 m access + 200 m → in at 300; 40 + 700 → out at 500
-    assert table["population_in_300m"].iloc[0] == 10
-    assert table["population_in_500m"].iloc[0] == 10
+    assert table["300米内人口"].iloc[0] == 10
+    assert table["500米内人口"].iloc[0] == 10
+    assert not [c for c in table.columns if c.startswith("Unnamed")]  # no blank index column
+    assert {"人口总数", "300米内人口占比", "500米外人口"} <= set(table.columns)
+    assert not [c for c in table.columns if "population" in c]
+    assert table["数据精度"].iloc[0] == "未注明"  # the test inputs carry no accuracy class
     assert len(gpd.read_file(out, layer="areas")) == 2
 
 

@@ -9,6 +9,7 @@ and zones (GeoPackage, CSV with BOM) and reports.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,40 @@ import pandas as pd
 from zjgis import io, transit
 from zjgis.cli._common import add_input_options, read_input, refuse_existing, write_csv
 from zjgis.errors import ValidationError
+from zjgis.layers import accuracy_zh
+
+#: Chinese names of the coverage variables and of the fixed zone columns (CSV headers).
+_VAR_ZH = {"population": "人口", "jobs": "就业岗位"}
+_FIXED_ZH = {"zone": "分区", "name": "名称", "accuracy": "数据精度"}
+_MEASURE = re.compile(r"(?P<var>.+)_(?P<what>total|in|share|outside)(?:_(?P<d>[0-9.]+)m)?")
+
+
+def zone_header_zh(column: str) -> str:
+    """Chinese CSV header of a coverage zones column; other columns keep their name.
+
+    >>> zone_header_zh("population_share_500m"), zone_header_zh("jobs_total")
+    ('500米内人口占比', '就业岗位总数')
+    """
+    if column in _FIXED_ZH:
+        return _FIXED_ZH[column]
+    m = _MEASURE.fullmatch(column)
+    if m is None or m["var"] not in _VAR_ZH or (m["what"] == "total") != (m["d"] is None):
+        return column
+    var, d = _VAR_ZH[m["var"]], m["d"]
+    return {"total": f"{var}总数", "in": f"{d}米内{var}", "share": f"{d}米内{var}占比",
+            "outside": f"{d}米外{var}"}[m["what"]]
+
+
+def _zones_csv(zones: pd.DataFrame) -> pd.DataFrame:
+    """The zones table of the CSV: no geometry, no unnamed index, Chinese headers and accuracy."""
+    table = pd.DataFrame(zones.drop(columns=zones.geometry.name))
+    if any(name is not None for name in table.index.names):  # a named index is data
+        table = table.reset_index()
+    else:
+        table = table.reset_index(drop=True)
+    if "accuracy" in table.columns:
+        table["accuracy"] = table["accuracy"].map(accuracy_zh)
+    return table.rename(columns=zone_header_zh)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,8 +98,7 @@ def _run(args: argparse.Namespace) -> int:
         io.write(result.areas, tmp, layer="areas")
         if zones.geometry.notna().any():
             io.write(zones, tmp, layer="zones")
-    write_csv(pd.DataFrame(zones.drop(columns=zones.geometry.name)), csv,
-              overwrite=args.overwrite, index=True)
+    write_csv(_zones_csv(zones), csv, overwrite=args.overwrite)
     print(f"{result!r} (measured in {result.metric_crs}) -> {out}, {csv}")
     return 0
 
