@@ -153,3 +153,11 @@ def test_import_excel_with_chinese_headers_numeric_ids_and_old_codes(tmp_path):
     assert sorted(p.index) == ["1001", "1002"]
     assert p.loc["1001", "land_use_code"] == "100101" and p.loc["1001", "status"] == "acquired"
     assert p.loc["1002", "status"] == "pre_acquisition"
+
+
+@pytest.mark.parametrize("year", ["1850", "2101"])
+def test_plan_year_out_of_range_is_one_line_and_writes_nothing(reg_path, tmp_path, year):
+    out = tmp_path / "plan.xlsx"
+    code, said = run("reserve", "plan", "--register", reg_path, "--year", year, "--out", out)
+    assert code == 1 and said.startswith("zjgis: error:") and "Traceback" not in said
+    assert "--year" in said and year in said and not out.exists()

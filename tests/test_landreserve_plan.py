@@ -303,3 +303,15 @@ def test_mining_and_salt_are_not_industrial_land(reg):
         p.loc[industrial, "area_ha"].sum())
     assert table.loc["total", "lu_mining_area_ha"] == pytest.approx(p["area_ha"].iloc[:2].sum())
     assert LAND_USE_GROUPS["industrial"] == "工业用地(1001)"
+
+
+@pytest.mark.parametrize("year", [1850, 1989, 2101, 20250, -2025, 2025.5, float("nan"), True,
+                                  "twenty", None])
+def test_plan_year_outside_1990_2100_is_refused_naming_the_option(reg, year):
+    with pytest.raises(ValidationError, match=r"--year\b.*1990 to 2100"):
+        reg.plan_table(year)
+
+
+@pytest.mark.parametrize("year", [1990, 2100, 2025.0, "2025"])
+def test_plan_year_edges_and_whole_numbers_are_accepted(reg, year):
+    assert reg.plan_table(year).attrs["year"] == int(float(year))

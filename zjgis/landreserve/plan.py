@@ -38,7 +38,7 @@ from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL
 from zjgis.landreserve.lifecycle import NOT_SUPPLIED, STATUS_ZH, STATUSES
 from zjgis.layers import accuracy_zh
 
-__all__ = ["LAND_USE_GROUPS", "PARCEL_LIST_ZH", "parcel_list", "plan_table",
+__all__ = ["LAND_USE_GROUPS", "PARCEL_LIST_ZH", "PLAN_YEARS", "parcel_list", "plan_table",
            "write_plan_excel"]
 
 log = get_logger(__name__)
@@ -65,6 +65,27 @@ def _land_use_group(codes: pd.Series) -> pd.Series:
     out[codes.str.startswith("11")] = "warehouse"
     out[codes == SHANGHAI_MIXED_INDUSTRIAL] = "mixed_industrial"
     return out
+
+
+#: Plan years :func:`plan_table` accepts (first, last), inclusive.
+PLAN_YEARS = (1990, 2100)
+
+
+def _plan_year(year: object) -> int:
+    """``year`` as an int in :data:`PLAN_YEARS`, else a ValidationError naming the option."""
+    lo, hi = PLAN_YEARS
+    value: int | None = None
+    if isinstance(year, int | np.integer) and not isinstance(year, bool):
+        value = int(year)
+    elif isinstance(year, float | np.floating) and float(year).is_integer():
+        value = int(year)
+    elif isinstance(year, str) and year.strip().isdigit():
+        value = int(year.strip())
+    if value is None or not lo <= value <= hi:
+        msg = (f"plan year (year=, zjgis reserve plan --year) {year!r} is not a year from "
+               f"{lo} to {hi}: give the plan year as four digits, e.g. --year 2026")
+        raise ValidationError(msg)
+    return value
 
 
 def plan_table(parcels: pd.DataFrame, year: int, *, by: str = "street_town") -> pd.DataFrame:
@@ -104,13 +125,15 @@ def plan_table(parcels: pd.DataFrame, year: int, *, by: str = "street_town") -> 
     Raises
     ------
     ValidationError
-        Missing columns or an unknown ``by``.
+        Missing columns, an unknown ``by``, or a ``year`` that is not a whole
+        year in :data:`PLAN_YEARS` (1990–2100; ``zjgis reserve plan --year``).
 
     Notes
     -----
     Every area sum is over the register's geodesic areas, so the ``total`` row
     equals the register's totals exactly (up to float rounding).
     """
+    year = _plan_year(year)
     if by not in ("street_town", "community"):
         msg = f"by must be 'street_town' or 'community', not {by!r}"
         raise ValidationError(msg)
