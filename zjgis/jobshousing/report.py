@@ -344,7 +344,8 @@ def write_report(
     ...     zones, od = jobshousing.load_sample()
     >>> rep = jobshousing.analyse(zones, od, zone_id="code")
     >>> out = write_report(rep, Path(tempfile.mkdtemp()) / "jh.xlsx", name="name")
-    >>> pd.ExcelFile(out).sheet_names[:2]
+    >>> with pd.ExcelFile(out) as book:
+    ...     book.sheet_names[:2]
     ['说明', '职住平衡']
     """
     from zjgis import io as _io
