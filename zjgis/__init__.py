@@ -10,10 +10,12 @@ briefing maps (:mod:`zjgis.maps`).  Data are stored in WGS-84 lon/lat
 from __future__ import annotations
 
 from zjgis import crs, errors, io
+from zjgis._fonts import use_cjk_font
 from zjgis._version import __version__
 from zjgis.io import read, write
 
-__all__ = ["__version__", "crs", "errors", "io", "read", "write", "show_versions"]
+__all__ = ["__version__", "crs", "errors", "io", "read", "write", "show_versions",
+           "use_cjk_font"]
 
 # Heavier submodules load on first use (``zjgis.maps`` pulls in folium and
 # matplotlib), so ``import zjgis`` stays fast in every notebook cell.
