@@ -171,7 +171,16 @@ class Page:
                     self.proc.wait(10)
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
-            self.tmp.cleanup()
+            # Chromium's helper processes may still write into the profile for a moment
+            # after the browser exits: retry, then leave what is left to the OS's /tmp
+            for _ in range(30):
+                try:
+                    self.tmp.cleanup()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                shutil.rmtree(self.tmp.name, ignore_errors=True)
 
     def __enter__(self) -> Page:
         return self
