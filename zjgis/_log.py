@@ -2,12 +2,13 @@
 
 The library logs and never configures logging; applications (the ``zjgis``
 command line, a notebook) choose the level.  Long loops report progress through
-:func:`progress`, the one helper for it: a ``tqdm`` bar on a terminal's stderr
-or in a Jupyter notebook, and nothing anywhere else.
+:func:`progress`, vectorised work in named stages through :func:`stages`: a
+``tqdm`` bar on a terminal's stderr or a widget in a Jupyter notebook, and
+nothing anywhere else (never a log line).  Both follow one rule, a bar is
+shown only when all of these hold:
 
-A bar is shown only when all of these hold:
-
-- the loop has at least ``min_items`` items (short loops never flicker a bar);
+- the loop has at least ``min_items`` items, the work at least ``min_size``
+  (short work never flickers a bar);
 - the ``zjgis`` logger is not silenced to ERROR or above (``zjgis -q``);
 - the environment variable ``ZJGIS_PROGRESS`` is not ``0`` (``1`` forces bars on);
 - not under pytest (``PYTEST_CURRENT_TEST`` is set), unless forced on;
@@ -26,12 +27,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ENV_VAR", "get_logger", "logger", "progress", "progress_enabled"]
+__all__ = ["ENV_VAR", "Stages", "get_logger", "logger", "progress", "progress_enabled",
+           "stages"]
 
 #: Environment variable that switches progress bars off (``0``) or forces them on (``1``).
 ENV_VAR = "ZJGIS_PROGRESS"
@@ -77,6 +79,42 @@ def progress_enabled() -> bool:
     return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
 
 
+def _bar_class() -> type:
+    """The bar to draw: tqdm's notebook widget in a Jupyter kernel, else the text bar.
+
+    The widget needs ``ipywidgets`` (the ``notebook`` extra); without it a kernel
+    gets the text bar, which Jupyter shows as plain output.
+    """
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it)
+            from tqdm.notebook import tqdm as notebook_bar
+        except ImportError:
+            pass
+        else:
+            return notebook_bar
+    from tqdm import tqdm as text_bar
+
+    return text_bar
+
+
+def _new_bar(iterable: Iterable[Any] | None, *, total: int | None, desc: str,
+             **options: Any) -> Any:
+    """A tqdm bar on stderr (or a notebook widget) that clears itself when done.
+
+    The one place bars are made: :func:`progress` and :class:`Stages` differ only
+    in what they count.  Bars go to ``sys.stderr`` as it is *now* (a test's
+    capture, a terminal), never to a logging handler.
+    """
+    return _bar_class()(iterable, total=total, desc=desc, leave=False, file=sys.stderr,
+                        mininterval=0.5, dynamic_ncols=True, **options)
+
+
+def _wanted(size: int | None, min_size: int) -> bool:
+    """Whether work of ``size`` items (None: unknown) gets a bar: big enough, and enabled."""
+    return (size is None or size >= min_size) and progress_enabled()
+
+
 def progress(
     iterable: Iterable[T],
     *,
@@ -113,15 +151,109 @@ def progress(
             total = len(iterable)  # type: ignore[arg-type]
         except TypeError:
             total = None
-    if (total is not None and total < min_items) or not progress_enabled():
+    if not _wanted(total, min_items):
         return iter(iterable)
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it)
-            from tqdm.notebook import tqdm as bar
-        except ImportError:
-            from tqdm import tqdm as bar
-    else:
-        from tqdm import tqdm as bar
-    return iter(bar(iterable, total=total, desc=desc, leave=False, file=sys.stderr,
-                    mininterval=0.5, dynamic_ncols=True))
+    return iter(_new_bar(iterable, total=total, desc=desc))
+
+
+#: Layout of a stage bar: no rate and no ETA (stages differ in length), the stage named.
+_STAGE_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} stages [{elapsed}{postfix}]"
+
+
+class Stages:
+    """Stage-level progress of vectorised work: one bar step per stage, the stage named.
+
+    Most long zjgis work is a few vectorised numpy/GEOS calls with no Python
+    loop to count, so the bar counts *stages* ("segments", "crossings" …), shows
+    the running one after the bar and the elapsed time, and no rate or ETA.
+    Make one with :func:`stages`; the rules of :func:`progress` decide whether a
+    bar is drawn (a terminal or a notebook, not under ``zjgis -q``, pytest or
+    ``ZJGIS_PROGRESS=0``), once, when it is made.  Without a bar every method is
+    a no-op, so it costs nothing on small inputs.
+
+    Use it as a context manager so that the bar is cleared when the work ends
+    or fails.
+    """
+
+    def __init__(self, names: Sequence[str], *, desc: str, enabled: bool) -> None:
+        self.names = list(names)
+        self.current: str | None = None
+        self._next = 0
+        self._bar = _new_bar(None, total=len(self.names), desc=desc, unit="stage",
+                             bar_format=_STAGE_FORMAT) if enabled and self.names else None
+
+    @property
+    def shown(self) -> bool:
+        """Whether a bar is drawn."""
+        return self._bar is not None
+
+    def step(self, name: str | None = None) -> None:
+        """Start the next stage (the previous one counts as done).
+
+        Parameters
+        ----------
+        name : str, optional
+            Label shown after the bar; default the next of the names given.
+        """
+        if self._next >= len(self.names):  # more steps than stages: grow the bar
+            self.add([name or "…"])
+        label = name or self.names[self._next]
+        if self._bar is not None:
+            if self.current is not None:
+                self._bar.update(1)
+            self._bar.set_postfix_str(label, refresh=True)
+        self.current = label
+        self._next += 1
+
+    def add(self, names: Sequence[str]) -> None:
+        """Append stages known only once the work has started (one per pass, say)."""
+        self.names.extend(names)
+        if self._bar is not None:
+            self._bar.total = len(self.names)
+            self._bar.refresh()
+
+    def close(self) -> None:
+        """Finish the bar and clear it (the work is done, or failed)."""
+        if self._bar is not None:
+            if self.current is not None:
+                self._bar.update(1)
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Stages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stages(names: Sequence[str], *, desc: str, size: int, min_size: int) -> Stages:
+    """Progress of vectorised work in named stages (a bar only when ``size >= min_size``).
+
+    Parameters
+    ----------
+    names : sequence of str
+        The stages in order, e.g. ``("segments", "snap", "crossings", "split", "graph")``.
+    desc : str
+        Label before the bar, e.g. ``"noding"``.
+    size : int
+        Size of the input that makes the work long (lines, edges, zones, cells).
+    min_size : int
+        No bar below this size (small inputs never flicker a bar).
+
+    Returns
+    -------
+    Stages
+        Call :meth:`Stages.step` as each stage starts; use it in a ``with`` block.
+
+    Examples
+    --------
+    >>> with stages(["read", "count"], desc="demo", size=10, min_size=1) as st:
+    ...     st.step()
+    ...     n = len("read")
+    ...     st.step()
+    ...     n += 1
+    >>> n, st.current, st.shown   # no bar in a doctest (not a terminal)
+    (5, 'count', False)
+    """
+    return Stages(names, desc=desc, enabled=_wanted(size, min_size))
