@@ -57,7 +57,7 @@ from scipy import sparse
 from zjgis import _validate
 from zjgis import crs as _crs
 from zjgis._csgraph import adjacency
-from zjgis._log import get_logger
+from zjgis._log import get_logger, stages
 from zjgis.errors import GeometryError, ValidationError
 from zjgis.network._noding import (
     _END_TOL_M,
@@ -78,6 +78,9 @@ log = get_logger("zjgis.network")
 
 _NAME_COLUMNS = ("name", "road_name", "name_zh", "NAME", "名称")
 _CLASS_COLUMNS = ("road_class", "highway", "class", "fclass", "type", "kind")
+# inputs of at least this many lines show a stage bar while noding (zjgis._log.stages)
+_PROGRESS_MIN_LINES = 100_000
+_NODING_STAGES = ("segments", "snap", "crossings", "split", "graph")
 _FALSY = {"", "no", "false", "0", "none", "nan", "n", "f", "否", "不是", "无", "非"}
 
 
@@ -338,6 +341,9 @@ def build_graph(
     lengths 0.018 % short).
     Snapping is single-linkage: a chain of endpoints each within ``snap_m`` of
     the next collapses to one node at their centroid.
+    From 100,000 input lines a progress bar names the stage being run
+    (segments, snap, crossings, split, graph) in a terminal or a notebook;
+    ``zjgis -q`` and ``ZJGIS_PROGRESS=0`` turn it off (:func:`zjgis._log.stages`).
     """
     if isinstance(roads, RoadGraph):
         for key, value in (("snap_m", snap_m), ("respect_layers", respect_layers)):
@@ -350,124 +356,133 @@ def build_graph(
     if snap_m < 0:
         msg = f"snap_m must be >= 0 metres, got {snap_m}"
         raise ValidationError(msg)
-    in_crs = pyproj.CRS.from_user_input(roads.crs)
-    metric = _metric_crs(in_crs)
-    frame = roads if isinstance(roads, gpd.GeoDataFrame) else roads.to_frame("geometry")
-    name_col = _pick_column(frame, name_column, _NAME_COLUMNS)
-    class_col = _pick_column(frame, class_column, _CLASS_COLUMNS)
-    if respect_layers:
-        lvl_feature, struct_feature = _levels(frame)
-    else:
-        lvl_feature, struct_feature = np.full(len(frame), "0"), np.zeros(len(frame), bool)
+    with stages(_NODING_STAGES, desc="noding", size=len(roads),
+                min_size=_PROGRESS_MIN_LINES) as st:
+        st.step("segments")
+        in_crs = pyproj.CRS.from_user_input(roads.crs)
+        metric = _metric_crs(in_crs)
+        frame = roads if isinstance(roads, gpd.GeoDataFrame) else roads.to_frame("geometry")
+        name_col = _pick_column(frame, name_column, _NAME_COLUMNS)
+        class_col = _pick_column(frame, class_column, _CLASS_COLUMNS)
+        if respect_layers:
+            lvl_feature, struct_feature = _levels(frame)
+        else:
+            lvl_feature, struct_feature = np.full(len(frame), "0"), np.zeros(len(frame), bool)
 
-    geoms = np.asarray(frame.geometry.to_crs(metric).values, dtype=object)
-    if (shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING).any():
-        parts, part_feat = shapely.get_parts(geoms, return_index=True)
-    else:  # no multi-part lines: skip copying every geometry
-        parts, part_feat = geoms, np.arange(len(geoms))
-    coords, vline = shapely.get_coordinates(parts, return_index=True)
-    coords, vline = _drop_repeats(coords, vline)
+        geoms = np.asarray(frame.geometry.to_crs(metric).values, dtype=object)
+        if (shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING).any():
+            parts, part_feat = shapely.get_parts(geoms, return_index=True)
+        else:  # no multi-part lines: skip copying every geometry
+            parts, part_feat = geoms, np.arange(len(geoms))
+        coords, vline = shapely.get_coordinates(parts, return_index=True)
+        coords, vline = _drop_repeats(coords, vline)
 
-    # 2. endpoint snapping
-    starts, ends, coords, vline, part_feat, parts_kept = _line_bounds(coords, vline, part_feat)
-    ep = np.concatenate([starts, ends])
-    lab, centre = _cluster(coords[ep], snap_m)
-    coords[ep] = centre[lab]
-    coords, vline = _drop_repeats(coords, vline)
-    n_parts_before = parts_kept
-    starts, ends, coords, vline, part_feat, parts_kept = _line_bounds(coords, vline, part_feat)
-    dropped = n_parts_before - parts_kept
-    if dropped:
-        log.info("dropped %d line(s) shorter than snap_m=%g m", dropped, snap_m)
-    if parts_kept == 0:
-        msg = "roads: every line is shorter than snap_m; nothing left to build a graph from"
-        raise GeometryError(msg)
-    lvl = lvl_feature[part_feat]
-    structure = struct_feature[part_feat]
-
-    # 3. segments and cuts
-    k = np.nonzero(vline[1:] == vline[:-1])[0]
-    P, Q = coords[k], coords[k + 1]
-    seg_line = vline[k]
-    first = k == starts[seg_line]
-    last = (k + 1) == ends[seg_line]
-    cut_pos, cut_xy = [np.empty(0)], [np.empty((0, 2))]
-    lone = np.empty(0, dtype=np.int64)
-    if snap_m > 0:
-        # undershoots: endpoints still alone after endpoint snapping
+        st.step("snap")
+        # 2. endpoint snapping
+        starts, ends, coords, vline, part_feat, parts_kept = _line_bounds(coords, vline, part_feat)
         ep = np.concatenate([starts, ends])
-        lab, _ = _cluster(coords[ep], 0.0)
-        lone = ep[np.bincount(lab)[lab] == 1]
-    # one grid pass finds segment pairs to intersect and segments near lone endpoints;
-    # the boxes are grown by the most an undershoot may move a vertex (snap_m / 1000)
-    E = coords[lone]
-    a, b, qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m,
-                                  pad=_END_TOL_M + (snap_m * 1e-3 if len(lone) else 0.0))
-    if len(lone):
-        level_code = pd.factorize(lvl)[0]  # integers: cheap to compare per pair
-        ground = lvl == "0"
+        lab, centre = _cluster(coords[ep], snap_m)
+        coords[ep] = centre[lab]
+        coords, vline = _drop_repeats(coords, vline)
+        n_parts_before = parts_kept
+        starts, ends, coords, vline, part_feat, parts_kept = _line_bounds(coords, vline, part_feat)
+        dropped = n_parts_before - parts_kept
+        if dropped:
+            log.info("dropped %d line(s) shorter than snap_m=%g m", dropped, snap_m)
+        if parts_kept == 0:
+            msg = "roads: every line is shorter than snap_m; nothing left to build a graph from"
+            raise GeometryError(msg)
+        lvl = lvl_feature[part_feat]
+        structure = struct_feature[part_feat]
 
-        def same_level(vert, si):
-            # an end snaps onto its own level; a bridge or tunnel end also onto the
-            # ground (a ramp landing), but a ground road end never onto a deck above it
-            end_line, seg_of = vline[vert], seg_line[si]
-            return (level_code[end_line] == level_code[seg_of]) | (
-                structure[end_line] & ground[seg_of])
+        st.step("crossings")
+        # 3. segments and cuts
+        k = np.nonzero(vline[1:] == vline[:-1])[0]
+        P, Q = coords[k], coords[k + 1]
+        seg_line = vline[k]
+        first = k == starts[seg_line]
+        last = (k + 1) == ends[seg_line]
+        cut_pos, cut_xy = [np.empty(0)], [np.empty((0, 2))]
+        lone = np.empty(0, dtype=np.int64)
+        if snap_m > 0:
+            # undershoots: endpoints still alone after endpoint snapping
+            ep = np.concatenate([starts, ends])
+            lab, _ = _cluster(coords[ep], 0.0)
+            lone = ep[np.bincount(lab)[lab] == 1]
+        # one grid pass finds segment pairs to intersect and segments near lone endpoints;
+        # the boxes are grown by the most an undershoot may move a vertex (snap_m / 1000)
+        E = coords[lone]
+        a, b, qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m,
+                                      pad=_END_TOL_M + (snap_m * 1e-3 if len(lone) else 0.0))
+        if len(lone):
+            level_code = pd.factorize(lvl)[0]  # integers: cheap to compare per pair
+            ground = lvl == "0"
 
-        pos_u, xy_u, moved = _undershoots(coords, lone, qi, si, P, Q, k, snap_m,
-                                          same_level if respect_layers else None)
-        if moved:
-            P, Q = coords[k], coords[k + 1]
-        cut_pos.append(pos_u)
-        cut_xy.append(xy_u)
-    pos_i, xy_i = _segment_cuts(a, b, P, Q, seg_line, k, first, last, lvl, structure,
-                                respect_layers)
-    cut_pos.append(pos_i)
-    cut_xy.append(xy_i)
-    pos = np.concatenate(cut_pos)
-    xy = np.concatenate(cut_xy)
-    edges_geom, piece_line, piece_len, ends_xy = _cut_lines(coords, vline, starts, ends, pos, xy)
+            def same_level(vert, si):
+                # an end snaps onto its own level; a bridge or tunnel end also onto the
+                # ground (a ramp landing), but a ground road end never onto a deck above it
+                end_line, seg_of = vline[vert], seg_line[si]
+                return (level_code[end_line] == level_code[seg_of]) | (
+                    structure[end_line] & ground[seg_of])
 
-    # 4. nodes
-    lab, node_xy = _cluster(ends_xy.reshape(-1, 2), _NODE_TOL_M)
-    # renumber nodes densely in order of first appearance
-    uniq, inv = np.unique(lab, return_inverse=True)
-    node_xy = node_xy[uniq]
-    uv = inv.reshape(-1, 2)
-    u, v = uv[:, 0], uv[:, 1]
-    zero = (u == v) & (piece_len < 10 * _NODE_TOL_M)
-    if zero.any():
-        edges_geom, piece_line, piece_len, u, v = (
-            edges_geom[~zero], piece_line[~zero], piece_len[~zero], u[~zero], v[~zero])
-    n_nodes = len(node_xy)
-    feat = part_feat[piece_line]
-    index = frame.index
-    edges = gpd.GeoDataFrame(
-        {
-            "u": u.astype(np.int64),
-            "v": v.astype(np.int64),
-            "key": _parallel_keys(u, v),
-            "length_m": piece_len,
-            "name": frame[name_col].to_numpy()[feat] if name_col else None,
-            "road_class": frame[class_col].to_numpy()[feat] if class_col else None,
-            "level": lvl_feature[feat],
-            "source": index.to_numpy()[feat],
-        },
-        geometry=gpd.array.from_shapely(edges_geom, crs=metric),
-    )
-    degree = np.bincount(np.concatenate([u, v]), minlength=n_nodes)
-    nodes = gpd.GeoDataFrame(
-        {"x": node_xy[:, 0], "y": node_xy[:, 1], "degree": degree},
-        geometry=gpd.array.from_shapely(shapely.points(node_xy), crs=metric),
-    )
-    nodes.index.name = "node"
-    matrix = adjacency(u, v, piece_len, n_nodes)
-    attrs = dict(getattr(roads, "attrs", {}) or {})
-    attrs.update(snap_m=snap_m, respect_layers=respect_layers, input_features=len(frame))
+            pos_u, xy_u, moved = _undershoots(coords, lone, qi, si, P, Q, k, snap_m,
+                                              same_level if respect_layers else None)
+            if moved:
+                P, Q = coords[k], coords[k + 1]
+            cut_pos.append(pos_u)
+            cut_xy.append(xy_u)
+        pos_i, xy_i = _segment_cuts(a, b, P, Q, seg_line, k, first, last, lvl, structure,
+                                    respect_layers)
+        cut_pos.append(pos_i)
+        cut_xy.append(xy_i)
+        pos = np.concatenate(cut_pos)
+        xy = np.concatenate(cut_xy)
+        st.step("split")
+        edges_geom, piece_line, piece_len, ends_xy = _cut_lines(coords, vline, starts, ends,
+                                                                pos, xy)
+
+        st.step("graph")
+        # 4. nodes
+        lab, node_xy = _cluster(ends_xy.reshape(-1, 2), _NODE_TOL_M)
+        # renumber nodes densely in order of first appearance
+        uniq, inv = np.unique(lab, return_inverse=True)
+        node_xy = node_xy[uniq]
+        uv = inv.reshape(-1, 2)
+        u, v = uv[:, 0], uv[:, 1]
+        zero = (u == v) & (piece_len < 10 * _NODE_TOL_M)
+        if zero.any():
+            edges_geom, piece_line, piece_len, u, v = (
+                edges_geom[~zero], piece_line[~zero], piece_len[~zero], u[~zero], v[~zero])
+        n_nodes = len(node_xy)
+        feat = part_feat[piece_line]
+        index = frame.index
+        edges = gpd.GeoDataFrame(
+            {
+                "u": u.astype(np.int64),
+                "v": v.astype(np.int64),
+                "key": _parallel_keys(u, v),
+                "length_m": piece_len,
+                "name": frame[name_col].to_numpy()[feat] if name_col else None,
+                "road_class": frame[class_col].to_numpy()[feat] if class_col else None,
+                "level": lvl_feature[feat],
+                "source": index.to_numpy()[feat],
+            },
+            geometry=gpd.array.from_shapely(edges_geom, crs=metric),
+        )
+        degree = np.bincount(np.concatenate([u, v]), minlength=n_nodes)
+        nodes = gpd.GeoDataFrame(
+            {"x": node_xy[:, 0], "y": node_xy[:, 1], "degree": degree},
+            geometry=gpd.array.from_shapely(shapely.points(node_xy), crs=metric),
+        )
+        nodes.index.name = "node"
+        matrix = adjacency(u, v, piece_len, n_nodes)
+        attrs = dict(getattr(roads, "attrs", {}) or {})
+        attrs.update(snap_m=snap_m, respect_layers=respect_layers, input_features=len(frame))
+        rg = RoadGraph(nodes, edges, matrix, metric, in_crs, attrs)
+        rg.__dict__["_incidence"] = _incidence_sum(u, v, n_nodes)  # graph structure, like degree
+    # logged once the bar is cleared, so that the line does not land on the bar
     log.info("noded %s lines -> %s edges, %s nodes (%s dead ends)", f"{len(frame):,}",
              f"{len(edges):,}", f"{n_nodes:,}", f"{int((degree == 1).sum()):,}")
-    rg = RoadGraph(nodes, edges, matrix, metric, in_crs, attrs)
-    rg.__dict__["_incidence"] = _incidence_sum(u, v, n_nodes)  # graph structure, like degree
     return rg
 
 
