@@ -24,7 +24,7 @@ import shapely
 from scipy.spatial import ConvexHull, QhullError
 
 from zjgis import _validate
-from zjgis._log import get_logger
+from zjgis._log import get_logger, stages
 from zjgis.errors import GeometryError, ValidationError
 from zjgis.network._candidates import _CAND_COLUMNS, _candidates
 from zjgis.network._paths import _walk_branches
@@ -42,6 +42,10 @@ MAX_GAP_M = 200.0
 MIN_DETOUR_RATIO = 3.0
 #: Default distance (metres) from the data's edge within which a dead end is ``boundary``.
 EDGE_BUFFER_M = 500.0
+
+# graphs of at least this many edges show a stage bar (zjgis._log.stages)
+_PROGRESS_MIN_EDGES = 100_000
+_DEAD_END_STAGES = ("extent", "branches", "gaps", "table")
 
 DEAD_END_KINDS: dict[str, str] = {
     "boundary": "边界截断",
@@ -109,6 +113,10 @@ def dead_ends(
        network distance is at least ``min_detour_ratio`` times that line
        (bounded Dijkstra up to ``min_detour_ratio * max_gap_m``);
     3. ``cul_de_sac`` otherwise.
+
+    On graphs of 100,000 edges or more a progress bar names the stage being
+    run (extent, branches, gaps, table) in a terminal or a notebook; ``zjgis -q``
+    and ``ZJGIS_PROGRESS=0`` turn it off.
     """
     return _classify(as_graph(roads_or_graph), study_area=study_area, max_gap_m=max_gap_m,
                      edge_buffer_m=edge_buffer_m, min_detour_ratio=min_detour_ratio,
@@ -129,56 +137,62 @@ def _classify(rg: RoadGraph, *, study_area, max_gap_m: float, edge_buffer_m: flo
     if not edge_buffer_m >= 0:
         msg = f"edge_buffer_m must be >= 0 metres, got {edge_buffer_m}"
         raise ValidationError(msg)
-    deg = rg.degree
-    de = np.nonzero(deg == 1)[0]
-    area, extent = _extent(rg, study_area) if classify else (None, None)
-    pts = rg.nodes.geometry.array.take(de)
-    if area is not None:
-        inside = shapely.intersects(area, pts)
-        if (~inside).any():
-            log.info("%d dead end(s) outside the study area left out", int((~inside).sum()))
-        de, pts = de[inside], pts[inside]
-    if not classify:
-        edge_dist = np.full(len(de), np.nan)
-    elif shapely.is_empty(extent):
-        edge_dist = np.zeros(len(de))
-    else:
-        edge_dist = shapely.distance(shapely.boundary(extent), pts)
-    edges = rg.edges
-    e_at, branch, junction = _walk_branches(rg, de)
-    boundary = edge_dist <= edge_buffer_m
-    cand = pd.DataFrame(columns=_CAND_COLUMNS)
-    if classify:
-        cand = _candidates(rg, de[~boundary], max_gap_m=max_gap_m,
-                           min_detour_ratio=min_detour_ratio)
-        nearest = cand.groupby("source")["gap_m"].min() if len(cand) else \
-            pd.Series(dtype=float)
-        near = pd.Series(de).map(nearest).to_numpy(dtype=float)
-        kind = np.where(boundary, "boundary", np.where(~np.isnan(near), "gap", "cul_de_sac"))
-    else:
-        near = np.full(len(de), np.nan)
-        kind = np.full(len(de), None, dtype=object)
-    kind_zh = np.full(len(de), None, dtype=object)
-    if classify:
-        for k, zh in DEAD_END_KINDS.items():
-            kind_zh[kind == k] = zh
-    out = gpd.GeoDataFrame(
-        {
-            "kind": kind,
-            "kind_zh": kind_zh,
-            "name": edges["name"].array.take(e_at),
-            "road_class": edges["road_class"].array.take(e_at),
-            "branch_length_m": branch,
-            "junction_node": junction,
-            "nearest_gap_m": near,
-            "edge_distance_m": edge_dist,
-        },
-        geometry=gpd.array.from_shapely(pts, crs=rg.crs),
-        index=pd.Index(de, name="node"),
-        copy=False,
-    )
-    if not rg.input_crs.equals(rg.crs):
-        out = out.to_crs(rg.input_crs)
+    with stages(_DEAD_END_STAGES, desc="dead ends", size=len(rg.edges),
+                min_size=_PROGRESS_MIN_EDGES) as st:
+        st.step("extent")
+        deg = rg.degree
+        de = np.nonzero(deg == 1)[0]
+        area, extent = _extent(rg, study_area) if classify else (None, None)
+        pts = rg.nodes.geometry.array.take(de)
+        if area is not None:
+            inside = shapely.intersects(area, pts)
+            if (~inside).any():
+                log.info("%d dead end(s) outside the study area left out", int((~inside).sum()))
+            de, pts = de[inside], pts[inside]
+        if not classify:
+            edge_dist = np.full(len(de), np.nan)
+        elif shapely.is_empty(extent):
+            edge_dist = np.zeros(len(de))
+        else:
+            edge_dist = shapely.distance(shapely.boundary(extent), pts)
+        st.step("branches")
+        edges = rg.edges
+        e_at, branch, junction = _walk_branches(rg, de)
+        boundary = edge_dist <= edge_buffer_m
+        st.step("gaps")
+        cand = pd.DataFrame(columns=_CAND_COLUMNS)
+        if classify:
+            cand = _candidates(rg, de[~boundary], max_gap_m=max_gap_m,
+                               min_detour_ratio=min_detour_ratio)
+            nearest = cand.groupby("source")["gap_m"].min() if len(cand) else \
+                pd.Series(dtype=float)
+            near = pd.Series(de).map(nearest).to_numpy(dtype=float)
+            kind = np.where(boundary, "boundary", np.where(~np.isnan(near), "gap", "cul_de_sac"))
+        else:
+            near = np.full(len(de), np.nan)
+            kind = np.full(len(de), None, dtype=object)
+        st.step("table")
+        kind_zh = np.full(len(de), None, dtype=object)
+        if classify:
+            for k, zh in DEAD_END_KINDS.items():
+                kind_zh[kind == k] = zh
+        out = gpd.GeoDataFrame(
+            {
+                "kind": kind,
+                "kind_zh": kind_zh,
+                "name": edges["name"].array.take(e_at),
+                "road_class": edges["road_class"].array.take(e_at),
+                "branch_length_m": branch,
+                "junction_node": junction,
+                "nearest_gap_m": near,
+                "edge_distance_m": edge_dist,
+            },
+            geometry=gpd.array.from_shapely(pts, crs=rg.crs),
+            index=pd.Index(de, name="node"),
+            copy=False,
+        )
+        if not rg.input_crs.equals(rg.crs):
+            out = out.to_crs(rg.input_crs)
     out.attrs = {k: v for k, v in rg.attrs.items() if isinstance(v, str | int | float)}
     out.attrs.update(max_gap_m=max_gap_m, edge_buffer_m=edge_buffer_m,
                      min_detour_ratio=min_detour_ratio)
