@@ -198,10 +198,11 @@ class Stages:
         if self._next >= len(self.names):  # more steps than stages: grow the bar
             self.add([name or "…"])
         label = name or self.names[self._next]
-        if self._bar is not None:
+        if self._bar is not None:  # one redraw per stage, with the new name
+            self._bar.set_postfix_str(label, refresh=False)
             if self.current is not None:
-                self._bar.update(1)
-            self._bar.set_postfix_str(label, refresh=True)
+                self._bar.n += 1
+            self._bar.refresh()
         self.current = label
         self._next += 1
 
