@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from zjgis._log import stages
 from zjgis._validate import listing
 from zjgis.errors import ValidationError, ZjgisError
 from zjgis.jobshousing._common import _counts, log
@@ -16,6 +17,10 @@ from zjgis.jobshousing.costs import _pair_costs
 from zjgis.jobshousing.od import aggregate_od
 
 __all__ = ["ExcessCommuting", "MinimumCommute", "excess_commuting", "minimum_commute"]
+
+# cost matrices of at least this many zones show a stage bar (zjgis._log.stages)
+_PROGRESS_MIN_ZONES = 1_000
+_EXCESS_STAGES = ("observed", "minimum", "maximum", "random")
 
 
 def _solve_transport(
@@ -359,6 +364,10 @@ def excess_commuting(
     matrix is totally unimodular): ``ot.emd`` returns floats, so flows are
     rounded with ``np.rint`` and the rounding is verified (exact marginals)
     before being returned.
+    From 1,000 zones (rows of ``cost``) a progress bar names the stage being
+    run (observed, minimum, maximum, random) in a terminal or a notebook —
+    each solve is one call, so the bar counts stages, not iterations;
+    ``zjgis -q`` and ``ZJGIS_PROGRESS=0`` turn it off.
 
     Examples
     --------
@@ -388,21 +397,27 @@ def excess_commuting(
     approach for assessing regional commuting efficiency. *Urban Studies*
     48(6), 1255–1272.
     """
-    agg = aggregate_od(od, home=home, work=work, count=count)
-    if not len(agg):
-        msg = "OD table has no commuters"
-        raise ValidationError(msg)
-    unit = unit or cost.attrs.get("unit") or "m"
-    h, w, t = agg["home"].to_numpy(), agg["work"].to_numpy(), agg["count"].to_numpy()
-    c = _pair_costs(cost, h, w)
-    n_tot = float(t.sum())
-    observed = float((t * c).sum()) / n_tot
-    o = agg.groupby("home")["count"].sum()
-    d = agg.groupby("work")["count"].sum()
-    lo = minimum_commute(o, d, cost, solver=solver)
-    hi = minimum_commute(o, d, cost, maximize=True, solver=solver)
-    sub = cost.loc[o.index, d.index].to_numpy(dtype="float64")
-    rand = float(o.to_numpy() @ sub @ d.to_numpy()) / n_tot**2
+    with stages(_EXCESS_STAGES, desc="excess commuting", size=len(cost.index),
+                min_size=_PROGRESS_MIN_ZONES) as st:
+        st.step("observed")
+        agg = aggregate_od(od, home=home, work=work, count=count)
+        if not len(agg):
+            msg = "OD table has no commuters"
+            raise ValidationError(msg)
+        unit = unit or cost.attrs.get("unit") or "m"
+        h, w, t = agg["home"].to_numpy(), agg["work"].to_numpy(), agg["count"].to_numpy()
+        c = _pair_costs(cost, h, w)
+        n_tot = float(t.sum())
+        observed = float((t * c).sum()) / n_tot
+        o = agg.groupby("home")["count"].sum()
+        d = agg.groupby("work")["count"].sum()
+        st.step("minimum")  # one call of the exact solver: no finer progress to report
+        lo = minimum_commute(o, d, cost, solver=solver)
+        st.step("maximum")
+        hi = minimum_commute(o, d, cost, maximize=True, solver=solver)
+        st.step("random")
+        sub = cost.loc[o.index, d.index].to_numpy(dtype="float64")
+        rand = float(o.to_numpy() @ sub @ d.to_numpy()) / n_tot**2
     t_min, t_max = lo.mean, hi.mean
     result = ExcessCommuting(
         observed=observed,
