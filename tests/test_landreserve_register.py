@@ -223,7 +223,7 @@ def test_rejections_name_every_parcel_and_write_nothing(reg):
     assert "P000: parcel_id already in the register" in text
     assert "duplicate parcel_id" in text
     assert "P005: invalid geometry" in text and "Self-intersection" in text
-    assert "P006: unknown land-use code '9999'" in text
+    assert "P006: unknown land use '9999'" in text
     assert "P007: unknown status 'sold'" in text
     assert "P008: outside the study area" in text
     assert "P009: overlaps registered parcel P001" in text

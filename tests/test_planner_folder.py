@@ -241,9 +241,11 @@ def test_every_parcel_arrives_with_its_values(folder, walked):
         assert p.loc[pid, "name"] == bureau["地块名称"].iloc[i]
         # geodesic area from pyproj on the WGS-84 shape the bureau started from
         assert p.loc[pid, "area_mu"] == pytest.approx(folder["measured_mu"][i], rel=1e-6)
-        attrs = json.loads(p.loc[pid, "attributes"])
-        assert attrs["declared_area_mu"] == pytest.approx(folder["declared"][i])
-        assert attrs["declared_area_unit"] == "mu"
+        # the declared 面积 in its own columns beside the geodesic area, not in attributes
+        assert p.loc[pid, "declared_area_mu"] == pytest.approx(folder["declared"][i])
+        assert p.loc[pid, "declared_area"] == pytest.approx(folder["declared"][i])
+        assert p.loc[pid, "declared_area_unit"] == "mu"
+        assert "declared_area_mu" not in json.loads(p.loc[pid, "attributes"])
     for i, pid in enumerate(folder["old"]["parcel_id"]):
         assert p.loc[pid, "land_use_code"] == OLD_EXPECTED[i]
         assert p.loc[pid, "street_town"] == "张江镇"
@@ -251,6 +253,27 @@ def test_every_parcel_arrives_with_its_values(folder, walked):
     assert list(hist["action"]) == ["add", "transition"]
     assert hist["note"].iloc[-1] == "挂牌出让" and hist["changed_at"].iloc[-1].startswith(
         "2025-03-01")
+
+
+def test_declared_area_is_a_real_column_for_qgis(folder, walked):
+    """The GeoPackage as QGIS reads it: declared_area_mu a REAL field beside area_mu."""
+    import sqlite3
+
+    con = sqlite3.connect(walked["reg"])
+    types = {r[1]: r[2] for r in con.execute("PRAGMA table_info(parcels)")}
+    con.close()
+    assert types["declared_area_mu"] == "REAL" and types["declared_area"] == "REAL"
+    assert types["declared_area_unit"] == "TEXT"
+    names = list(types)
+    assert names.index("declared_area_mu") == names.index("area_mu") + 1
+    info = pyogrio.read_info(walked["reg"], layer="parcels")
+    kinds = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert kinds["declared_area_mu"] == "float64"
+    gdf = pyogrio.read_dataframe(walked["reg"], layer="parcels").set_index("parcel_id")
+    bureau = folder["bureau"]
+    for i, pid in enumerate(bureau["地块编号"]):
+        assert gdf.loc[pid, "declared_area_mu"] == pytest.approx(bureau["面积"].iloc[i])
+    assert gdf.loc[folder["old"]["parcel_id"], "declared_area_mu"].isna().all()
 
 
 def test_street_town_derived_by_location(folder, walked):

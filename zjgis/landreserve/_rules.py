@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,9 +31,16 @@ from zjgis._validate import (
     require_lonlat_range,
 )
 from zjgis.errors import ReadError, ValidationError, ZjgisError
-from zjgis.landreserve._storage import AREA_COLUMNS, COLUMNS, jsonable, missing
+from zjgis.landreserve._storage import (
+    AREA_COLUMNS,
+    COLUMNS,
+    DECLARED_COLUMNS,
+    jsonable,
+    missing,
+)
 from zjgis.landreserve.landuse import LAND_USE, normalize_code
 from zjgis.landreserve.lifecycle import STATUS_ZH, STATUSES, normalize_status
+from zjgis.landreserve.values import declared_area, land_use_codes
 
 log = get_logger(__name__)
 
@@ -156,13 +164,26 @@ def resolve_study_area(spec: Any) -> StudyArea | None:
     raise ValidationError(msg)
 
 
-def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd.GeoDataFrame:
-    """Normalise input parcels: EPSG:4326, string ids, status keys, code text, free attributes."""
+def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True,
+            land_use_defaults: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Normalise input parcels: EPSG:4326, string ids, status keys, land use, declared area.
+
+    Land use comes from ``land_use_code`` or, where a row has none, ``land_use``,
+    each a 2023 code or name or an old GB 50137 / GBJ 137 code, resolved by
+    :func:`zjgis.landreserve.values.land_use_code` (``land_use_defaults`` names
+    the class for an ambiguous name); a value that does not resolve keeps its
+    text and its reason in ``land_use_problem``.  A declared area comes from
+    ``declared_area`` + ``declared_area_unit`` or ``declared_area_mu``
+    (:func:`_declared`); an unreadable one has its reason in
+    ``declared_area_problem``.  Other columns become free attributes (JSON).
+    """
     if not isinstance(parcels, gpd.GeoDataFrame):
         msg = f"{name} must be a GeoDataFrame (got {type(parcels).__name__})"
         raise ValidationError(msg)
     require_crs(parcels, name)
-    require_columns(parcels, ["parcel_id", "land_use_code", "status"], name)
+    land_use_col = ("land_use" if "land_use_code" not in parcels.columns
+                    and "land_use" in parcels.columns else "land_use_code")
+    require_columns(parcels, ["parcel_id", land_use_col, "status"], name)
     # refused at the door, with the feature named: NaN/inf vertices, metres labelled
     # EPSG:4326, swapped lat/lon (areas would be NaN and the study-area check bypassed)
     require_finite_coords(parcels, name, id_column="parcel_id")
@@ -174,8 +195,12 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd
     out["parcel_id"] = [None if missing(v) else str(v).strip() for v in gdf["parcel_id"]]
     for col in ("name", "street_town", "community", "owner", "accuracy"):
         out[col] = [None if missing(v) else str(v) for v in gdf[col]] if col in gdf else None
-    out["land_use_code"] = [normalize_code(v) for v in gdf["land_use_code"]]
-    out["land_use"] = [LAND_USE.get(c) for c in out["land_use_code"]]
+    given = _land_use_given(gdf)
+    codes, lu_problems = land_use_codes(given, defaults=land_use_defaults)
+    out["land_use_code"] = [c if c is not None else (normalize_code(v) or None)
+                            for c, v in zip(codes, given, strict=True)]
+    out["land_use"] = [None if c is None else LAND_USE[c] for c in codes]
+    out["land_use_problem"] = lu_problems.to_numpy()
     out["status_input"] = gdf["status"].to_numpy()
     out["status"] = [normalize_status(v) for v in gdf["status"]]
     if "supply_year" in gdf:
@@ -186,6 +211,10 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd
     else:
         out["supply_year"] = pd.array([pd.NA] * len(gdf), dtype="Int64")
         out["supply_year_bad"] = False
+    declared, bad = _declared(gdf)
+    for col in DECLARED_COLUMNS:
+        out[col] = declared[col]
+    out["declared_area_problem"] = bad
     known = set(COLUMNS) | {"geometry", "status_zh"}
     free = [c for c in gdf.columns if c not in known]
     attrs = []
@@ -198,6 +227,57 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True) -> gpd
         attrs = [json.dumps(b | e, ensure_ascii=False) for b, e in zip(base, extra, strict=True)]
     out["attributes"] = attrs if attrs else "{}"
     return out
+
+
+def _land_use_given(gdf: pd.DataFrame) -> pd.Series:
+    """Each row's land use as given: ``land_use_code``, else ``land_use`` ("" when none)."""
+    n = len(gdf)
+    code = gdf["land_use_code"].tolist() if "land_use_code" in gdf else [None] * n
+    name = gdf["land_use"].tolist() if "land_use" in gdf else [None] * n
+    out = []
+    for c, nm in zip(code, name, strict=True):
+        v = c if not (missing(c) or (isinstance(c, str) and not c.strip())) else nm
+        out.append("" if missing(v) else v)
+    return pd.Series(out, dtype=object)
+
+
+def _declared(gdf: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
+    """Declared area columns (亩, as written, unit) and each row's problem (or None).
+
+    ``declared_area`` with ``declared_area_unit`` (a key or spelling, or a unit
+    written after the figure) gives all three; ``declared_area_mu`` alone gives
+    the value in 亩.  When both are given they must agree (to 1e-6).
+    """
+    n = len(gdf)
+
+    def col(c: str) -> list:
+        return gdf[c].tolist() if c in gdf else [None] * n
+
+    out: dict[str, list] = {c: [] for c in DECLARED_COLUMNS}
+    bad: list[str | None] = []
+    for value, unit, mu in zip(col("declared_area"), col("declared_area_unit"),
+                               col("declared_area_mu"), strict=True):
+        problem = None
+        got = None
+        try:
+            got = declared_area(value, unit)
+            in_mu = declared_area(mu, "mu")
+            if got is None:
+                got = in_mu
+            elif in_mu is not None and not np.isclose(in_mu[2], got[2], rtol=1e-6, atol=1e-9):
+                problem = (f"declared_area_mu {in_mu[2]:g} disagrees with the declared area "
+                           f"{got[0]:g} {got[1]} ({got[2]:g} 亩); give one of them")
+        except ValidationError as exc:
+            problem = str(exc)
+        if got is None or problem:
+            got = (None, None, None)
+        out["declared_area"].append(got[0])
+        out["declared_area_unit"].append(got[1])
+        out["declared_area_mu"].append(got[2])
+        bad.append(problem)
+    for c in ("declared_area", "declared_area_mu"):
+        out[c] = [np.nan if v is None else v for v in out[c]]
+    return out, bad
 
 
 def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
@@ -220,8 +300,12 @@ def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
         probs.append((i, ids.iloc[i], f"unknown status {shown!r} (expected one of "
                       f"{', '.join(STATUSES)} or their Chinese labels)"))
     for i in np.nonzero(new["land_use"].isna().to_numpy())[0]:
-        probs.append((i, ids.iloc[i], f"unknown land-use code {new['land_use_code'].iloc[i]!r} "
-                      "(2023 用地用海分类指南 or SH-CYZH)"))
+        why = new["land_use_problem"].iloc[i] if "land_use_problem" in new else None
+        probs.append((i, ids.iloc[i], why or f"unknown land-use code "
+                      f"{new['land_use_code'].iloc[i]!r} (2023 用地用海分类指南 or SH-CYZH)"))
+    if "declared_area_problem" in new:
+        for i in np.nonzero(new["declared_area_problem"].notna().to_numpy())[0]:
+            probs.append((i, ids.iloc[i], new["declared_area_problem"].iloc[i]))
     if "supply_year_bad" in new:
         for i in np.nonzero(new["supply_year_bad"].to_numpy())[0]:
             probs.append((i, ids.iloc[i], "supply_year is not a year"))

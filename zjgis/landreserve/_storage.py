@@ -47,14 +47,29 @@ COLUMNS: tuple[str, ...] = (
     "area_m2",
     "area_ha",
     "area_mu",
+    "declared_area_mu",
+    "declared_area",
+    "declared_area_unit",
     "owner",
     "accuracy",
     "attributes",
     "updated_at",
 )
 TEXT_COLUMNS = ("parcel_id", "name", "street_town", "community", "land_use_code", "land_use",
-                "status", "owner", "accuracy", "attributes", "updated_at")
+                "status", "declared_area_unit", "owner", "accuracy", "attributes",
+                "updated_at")
 AREA_COLUMNS = ("area_m2", "area_ha", "area_mu")
+#: The area the planner declared (面积), beside the geodesic ones: ``declared_area_mu``
+#: (亩, REAL) is the figure to compare and total; ``declared_area`` (REAL) and
+#: ``declared_area_unit`` (``mu``/``ha``/``m2``/``km2``) are the value as written and
+#: its unit.  NULL when none was declared.  Registers made before them kept the three
+#: in ``attributes``: they are read from there and move into the columns at the
+#: register's first write (:func:`lift_declared`).
+DECLARED_COLUMNS = ("declared_area_mu", "declared_area", "declared_area_unit")
+DECLARED_NUMBERS = ("declared_area_mu", "declared_area")
+#: SQL types of the columns added to older registers at their first write.
+_ADDED_COLUMNS = {"declared_area_mu": "REAL", "declared_area": "REAL",
+                  "declared_area_unit": "TEXT"}
 #: Stored beside ``status`` for QGIS users (the Chinese label of the key); derived,
 #: never read back: the key is the truth.  Registers made before it get the column
 #: at their first write.
@@ -86,6 +101,48 @@ def same(a: object, b: object) -> bool:
     if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)):
         return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-9))
     return a == b
+
+
+def lift_declared(record: dict) -> dict:
+    """A record (row or snapshot) of an older register with its declared area in columns.
+
+    Registers made before :data:`DECLARED_COLUMNS` kept the declared area in the
+    ``attributes`` JSON (``declared_area_mu``, ``declared_area``,
+    ``declared_area_unit``).  When the record has no ``declared_area_mu`` of its
+    own, those keys move out of ``attributes`` into the record; otherwise (and
+    for records without them) it is returned as it is.  A ``declared_area`` that
+    is not a number stays in ``attributes`` (the text as written).
+    """
+    if not missing(record.get("declared_area_mu")):
+        return record
+    raw = record.get("attributes")
+    if not isinstance(raw, str) or "declared_area" not in raw:
+        return record
+    try:
+        attrs = json.loads(raw)
+    except ValueError:
+        return record
+    if not isinstance(attrs, dict) or "declared_area_mu" not in attrs:
+        return record
+    out = dict(record)
+    mu = attrs.pop("declared_area_mu")
+    out["declared_area_mu"] = _number(mu)
+    out["declared_area_unit"] = attrs.pop("declared_area_unit", None)
+    value = _number(attrs.get("declared_area"))
+    if value is not None or missing(attrs.get("declared_area")):
+        attrs.pop("declared_area", None)
+    out["declared_area"] = value
+    out["attributes"] = json.dumps(attrs, ensure_ascii=False)
+    return out
+
+
+def _number(v: object) -> float | None:
+    if missing(v) or isinstance(v, bool):
+        return None
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def login() -> str:
@@ -122,8 +179,11 @@ class Storage:
             msg = f"{path} cannot be opened as a GeoPackage/SQLite file ({exc})"
             raise ReadError(msg) from exc
         self.metadata = self._check_schema()
-        self.has_label = STATUS_LABEL_COLUMN in {
-            r[1] for r in self.con.execute("PRAGMA table_info(parcels)")}
+        present = {r[1] for r in self.con.execute("PRAGMA table_info(parcels)")}
+        self.has_label = STATUS_LABEL_COLUMN in present
+        #: Columns of COLUMNS the file lacks (an older register): read as NULL,
+        #: added at the first write.
+        self.lacking = tuple(c for c in _ADDED_COLUMNS if c not in present)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -179,14 +239,20 @@ class Storage:
                 raise self.busy_error(exc, "(another writer)") from exc
             raise
         added_label = False
+        added = False
         try:
             if not self.has_label:
                 self._add_label_column(con)
                 added_label = True
+            if self.lacking:
+                self._add_declared_columns(con)
+                added = True
             yield con
             con.execute("COMMIT")
             if added_label:
                 self.has_label = True
+            if added:
+                self.lacking = ()
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
@@ -215,7 +281,7 @@ class Storage:
     def read_rows(self, where: str = "", params: tuple = (), *,
                   with_fid: bool = False) -> gpd.GeoDataFrame:
         """Stored parcel rows (``fid`` order) as a frame of COLUMNS (+ ``fid`` if asked)."""
-        cols = ", ".join(COLUMNS)
+        cols = ", ".join("NULL" if c in self.lacking else c for c in COLUMNS)
         rows = self.fetch(f"SELECT geom, fid, {cols} FROM parcels {where} ORDER BY fid", params)
         return frame_from_rows(rows, with_fid=with_fid)
 
@@ -259,6 +325,26 @@ class Storage:
         for key, label in STATUS_ZH.items():
             con.execute(f"UPDATE parcels SET {STATUS_LABEL_COLUMN} = ? WHERE status = ?",
                         (label, key))
+
+    def _add_declared_columns(self, con: sqlite3.Connection) -> None:
+        """Add the declared-area columns to an older register (inside a write).
+
+        The declared area such a register kept in ``attributes`` moves into them
+        (:func:`lift_declared`); its history snapshots stay as written and are
+        read the same way.
+        """
+        for col in self.lacking:
+            con.execute(f"ALTER TABLE parcels ADD COLUMN {col} {_ADDED_COLUMNS[col]}")
+        rows = con.execute("SELECT fid, attributes FROM parcels "
+                           "WHERE attributes LIKE '%declared_area_mu%'").fetchall()
+        for fid, raw in rows:
+            rec = lift_declared({"attributes": raw})
+            if rec.get("attributes") is raw:
+                continue
+            con.execute("UPDATE parcels SET declared_area_mu = ?, declared_area = ?, "
+                        "declared_area_unit = ?, attributes = ? WHERE fid = ?",
+                        (rec["declared_area_mu"], rec["declared_area"],
+                         rec["declared_area_unit"], rec["attributes"], fid))
 
     def insert_rows(self, con: sqlite3.Connection, stored: gpd.GeoDataFrame) -> None:
         """INSERT the rows of ``stored`` (COLUMNS + geometry; status_zh derived)."""
@@ -321,7 +407,7 @@ def create_file(path: Path, user: str) -> None:
     order = list(COLUMNS)
     order.insert(order.index("status") + 1, STATUS_LABEL_COLUMN)
     empty_geo = gpd.GeoDataFrame(
-        {c: pd.Series([], dtype="float64" if c.startswith("area_") else
+        {c: pd.Series([], dtype="float64" if c in AREA_COLUMNS + DECLARED_NUMBERS else
                       "Int64" if c == "supply_year" else str) for c in order},
         geometry=gpd.GeoSeries([], crs=_crs.WGS84),
     )
@@ -367,6 +453,8 @@ def rows_for_sql(stored: gpd.GeoDataFrame, blobs: list) -> list[tuple]:
             cols.append([None if v is pd.NA else int(v) for v in stored[c].array])
         elif c in AREA_COLUMNS:
             cols.append([float(v) for v in stored[c]])
+        elif c in DECLARED_NUMBERS:
+            cols.append([None if missing(v) else float(v) for v in stored[c]])
         else:
             cols.append([None if missing(v) else v for v in stored[c]])
     cols.append([STATUS_ZH.get(v) if isinstance(v, str) else None for v in stored["status"]])
@@ -391,9 +479,23 @@ def frame_from_rows(rows: list, *, with_fid: bool = False) -> gpd.GeoDataFrame:
 
 
 def typed(df: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
-    """Column types of a register frame; adds ``status_zh``."""
+    """Column types of a register frame; adds ``status_zh``.
+
+    A declared area an older register kept in ``attributes`` is read into its
+    columns (:func:`lift_declared`).
+    """
+    old = df["declared_area_mu"].isna() & df["attributes"].astype(str).str.contains(
+        "declared_area_mu", regex=False)
+    if old.any():
+        moved = ("attributes",) + DECLARED_COLUMNS
+        for c in moved:
+            df[c] = df[c].astype(object)
+        for i in np.nonzero(old.to_numpy())[0]:
+            rec = lift_declared({c: df[c].iat[i] for c in moved})
+            for c in moved:
+                df.iat[i, df.columns.get_loc(c)] = rec[c]
     df["supply_year"] = pd.to_numeric(df["supply_year"], errors="coerce").astype("Int64")
-    for c in AREA_COLUMNS:
+    for c in AREA_COLUMNS + DECLARED_NUMBERS:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     for c in TEXT_COLUMNS:
         df[c] = df[c].astype(object).where(df[c].notna(), None)

@@ -62,7 +62,6 @@ from zjgis._log import get_logger
 from zjgis._validate import listing
 from zjgis.errors import DataQualityWarning, ReadError, ValidationError
 from zjgis.landreserve._rules import iso, prepare
-from zjgis.landreserve.values import land_use_codes
 
 __all__ = ["ImportReport", "import_parcels", "read_import"]
 
@@ -232,31 +231,30 @@ def import_parcels(
     notes: list[str] = []
     if mapping:
         notes.append("columns mapped: " + ", ".join(f"{k} → {v}" for k, v in mapping.items()))
-    lu_problems = pd.Series([None] * len(gdf), dtype=object)
-    if "land_use_code" in gdf:
-        raw = gdf["land_use_code"].reset_index(drop=True)
-        codes, lu_problems = land_use_codes(raw, defaults=land_use_defaults)
-        translated = int((codes.notna() & (codes != raw.map(_text))).sum())
-        gdf["land_use_code"] = codes.where(codes.notna(), raw).to_numpy()
-        if translated:
-            notes.append(f"land use: {translated} value(s) given by name or old code "
-                         "translated to 2023 codes")
     declared_unit = None
     if "declared_area" in gdf:
         declared_unit = _declared_unit(gdf, str(path), area_unit)
-        values = pd.to_numeric(gdf["declared_area"], errors="coerce")
-        gdf["declared_area_mu"] = np.asarray(_schema.area_to_m2(values, declared_unit),
-                                             dtype=float) / _crs.MU_M2
-        gdf["declared_area_unit"] = declared_unit
-    new = prepare(gdf, str(path), strict=False)
+        if declared_unit is not None:
+            gdf["declared_area_unit"] = (
+                gdf["declared_area_unit"].where(gdf["declared_area_unit"].notna(),
+                                                declared_unit)
+                if "declared_area_unit" in gdf else declared_unit)
+    new = prepare(gdf, str(path), strict=False, land_use_defaults=land_use_defaults)
+    if "land_use_code" in gdf:
+        raw = gdf["land_use_code"].map(_text).to_numpy()
+        codes = new["land_use_code"].to_numpy()
+        translated = int((new["land_use"].notna().to_numpy() & (codes != raw)).sum())
+        if translated:
+            notes.append(f"land use: {translated} value(s) given by name or old code "
+                         "translated to 2023 codes")
     derived = _fill_street_town(new, street_towns)
     if derived:
         notes.append(derived)
-    area_check = _area_check(new, gdf, area_tolerance) if declared_unit else None
+    declared = "declared_area" in gdf or "declared_area_mu" in gdf
+    area_check = _area_check(new, area_tolerance) if declared else None
     stored, problems = register._add_prepared(
         new, when=iso(date), note=note or f"imported from {path.name}", user=register.user,
         partial=True)
-    problems = _explain_land_use(problems, lu_problems)
     rejected = (problems.groupby("row", sort=True)
                 .agg(parcel_id=("parcel_id", "first"),
                      reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
@@ -267,9 +265,9 @@ def import_parcels(
     if area_check is not None:
         report.area_check = area_check
         if len(area_check):
-            shown = {"mu": "亩", "ha": "公顷", "m2": "m²", "km2": "km²"}.get(
-                str(declared_unit), str(declared_unit))
-            text = (f"{path.name}: declared area (面积, {shown}) differs from the "
+            shown = {"mu": ", 亩", "ha": ", 公顷", "m2": ", m²", "km2": ", km²"}.get(
+                str(declared_unit), "")
+            text = (f"{path.name}: declared area (面积{shown}) differs from the "
                     f"geodesic area by more than {area_tolerance:.0%} for {len(area_check)} "
                     "parcel(s): " + listing([
                         f"{r.parcel_id} {r.declared_area_mu:,.2f} 亩 declared, "
@@ -288,7 +286,12 @@ def _text(v: object) -> object:
     return None if v is None or (isinstance(v, float) and v != v) else str(v).strip()
 
 
-def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str:
+def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str | None:
+    """The unit of the declared-area column: its header's, else ``area_unit``.
+
+    None when neither says and the file has a ``declared_area_unit`` column (one
+    unit per row, as :meth:`Register.export` writes it).
+    """
     header = gdf.attrs.get("column_units", {}).get("declared_area")
     given = None
     if area_unit is not None:
@@ -300,6 +303,8 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str:
                f"{area_unit!r}; drop one")
         raise ValidationError(msg)
     unit = header or given
+    if unit is None and "declared_area_unit" in gdf:
+        return None
     if unit is None:
         source = next((k for k, v in gdf.attrs.get("column_mapping", {}).items()
                        if v == "declared_area"), "declared_area")
@@ -348,8 +353,8 @@ def _fill_street_town(new: gpd.GeoDataFrame, street_towns: object) -> str:
     return text + (f"; {missing} lie in none of its polygons" if missing else "")
 
 
-def _area_check(new: gpd.GeoDataFrame, gdf: pd.DataFrame, tolerance: float) -> pd.DataFrame:
-    declared = pd.to_numeric(pd.Series(gdf["declared_area_mu"].to_numpy()), errors="coerce")
+def _area_check(new: gpd.GeoDataFrame, tolerance: float) -> pd.DataFrame:
+    declared = pd.to_numeric(pd.Series(new["declared_area_mu"].to_numpy()), errors="coerce")
     geoms = np.asarray(new.geometry.values, dtype=object)
     ok = ~shapely.is_missing(geoms)
     ok[ok] = ~shapely.is_empty(geoms[ok]) & shapely.is_valid(geoms[ok])
@@ -363,17 +368,3 @@ def _area_check(new: gpd.GeoDataFrame, gdf: pd.DataFrame, tolerance: float) -> p
     return pd.DataFrame({"row": off, "parcel_id": new["parcel_id"].to_numpy()[off],
                          "declared_area_mu": declared.to_numpy()[off],
                          "measured_area_mu": measured[off], "difference": diff[off]})
-
-
-def _explain_land_use(problems: pd.DataFrame, lu_problems: pd.Series) -> pd.DataFrame:
-    """Replace the register's "unknown land-use code" by the values module's reason."""
-    if not len(problems) or lu_problems.isna().all():
-        return problems
-    out = problems.copy()
-    for k in out.index:
-        row = int(out.at[k, "row"])
-        if (str(out.at[k, "problem"]).startswith("unknown land-use code")
-                and row < len(lu_problems) and lu_problems.iloc[row] is not None):
-            out.at[k, "problem"] = lu_problems.iloc[row]
-    out.attrs = problems.attrs
-    return out

@@ -251,20 +251,25 @@ def parcel_list(parcels: pd.DataFrame, *, by: str = "street_town") -> pd.DataFra
         Columns of :data:`PARCEL_LIST_ZH`: ``land_use`` is the code and its
         Chinese name (``"100101 一类工业用地"``), ``status_zh`` the Chinese status,
         ``area_ha``/``area_mu`` the geodesic areas and ``declared_area_ha``/
-        ``declared_area_mu`` what the planner's file declared (from the
-        ``attributes`` the import keeps; empty when none was declared).
+        ``declared_area_mu`` what the planner's file declared (the register's
+        ``declared_area_mu`` column; for frames of older registers, which kept it
+        in ``attributes``, from there; empty when none was declared).
     """
     require_columns(parcels, ["parcel_id", "status", "land_use_code", "area_ha", "area_mu"],
                     "parcels")
     df = pd.DataFrame(parcels.drop(columns=[c for c in ("geometry",) if c in parcels]))
-    declared = []
-    for raw in df.get("attributes", pd.Series([None] * len(df), index=df.index)):
-        try:
-            attrs = json.loads(raw) if isinstance(raw, str) and raw else {}
+    declared = (pd.to_numeric(df["declared_area_mu"], errors="coerce").to_numpy(dtype=float)
+                if "declared_area_mu" in df else np.full(len(df), np.nan))
+    for i, raw in enumerate(df.get("attributes", pd.Series([None] * len(df), index=df.index))):
+        if not np.isnan(declared[i]) or not isinstance(raw, str) or "declared" not in raw:
+            continue
+        try:  # a frame of a register made before the column: the import kept it here
+            attrs = json.loads(raw)
         except ValueError:
-            attrs = {}
-        value = attrs.get("declared_area_mu")
-        declared.append(float(value) if isinstance(value, (int, float)) else np.nan)
+            continue
+        value = attrs.get("declared_area_mu") if isinstance(attrs, dict) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            declared[i] = float(value)
     out = pd.DataFrame({
         "parcel_id": df["parcel_id"].astype(str),
         "name": df.get("name"),

@@ -81,11 +81,13 @@ from zjgis.landreserve._rules import (
 )
 from zjgis.landreserve._storage import (
     COLUMNS,
+    DECLARED_COLUMNS,
     SCHEMA_VERSION,
     Storage,
     create_file,
     frame_from_records,
     frame_from_rows,
+    lift_declared,
     login,
     same,
 )
@@ -119,8 +121,8 @@ __all__ = [
 
 log = get_logger(__name__)
 
-_EDITABLE = ("name", "street_town", "community", "land_use_code", "supply_year", "owner",
-             "accuracy", "geometry")
+_EDITABLE = ("name", "street_town", "community", "land_use_code", "supply_year",
+             *DECLARED_COLUMNS, "owner", "accuracy", "geometry")
 
 
 class _Unset:
@@ -420,7 +422,8 @@ class Register:
     def _history_findings(self, gdf: gpd.GeoDataFrame) -> list[dict]:
         """Rows whose stored values differ from their last history snapshot."""
         out: list[dict] = []
-        last = {pid: json.loads(snap) for pid, _, snap in self._store.latest_changes()}
+        last = {pid: lift_declared(json.loads(snap))
+                for pid, _, snap in self._store.latest_changes()}
         compared = [c for c in COLUMNS if c not in ("parcel_id", "updated_at", "area_m2",
                                                     "area_ha", "area_mu")]
         for row in gdf.itertuples(index=False):
@@ -446,7 +449,8 @@ class Register:
                             "recorded, or set the value back in QGIS"})
         return out
 
-    def validate(self, parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    def validate(self, parcels: gpd.GeoDataFrame, *,
+                 land_use_defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Check parcels against the rules of :meth:`add` without writing anything.
 
         Returns
@@ -455,7 +459,8 @@ class Register:
             Columns ``row`` (position in ``parcels``), ``parcel_id``, ``problem``;
             empty when :meth:`add` would accept every parcel.
         """
-        return self._rule_problems(prepare(parcels, "parcels"), self._read_rows())
+        return self._rule_problems(
+            prepare(parcels, "parcels", land_use_defaults=land_use_defaults), self._read_rows())
 
     # ------------------------------------------------------------------ writing
     def add(
@@ -465,23 +470,34 @@ class Register:
         date: _dt.date | _dt.datetime | str | None = None,
         note: str = "",
         user: str | None = None,
+        land_use_defaults: Mapping[str, str] | None = None,
     ) -> gpd.GeoDataFrame:
         """Add parcels in one transaction (all or nothing).
 
         Parameters
         ----------
         parcels : geopandas.GeoDataFrame
-            Polygons with a CRS and at least ``parcel_id``, ``land_use_code`` and
-            ``status`` (key or Chinese label); optional ``name``, ``street_town``,
-            ``community``, ``supply_year``, ``owner``, ``accuracy``.  Any other
-            column is kept as a free attribute.  ``land_use`` and the areas are
-            computed (areas geodesically on the WGS-84 ellipsoid).
+            Polygons with a CRS and at least ``parcel_id``, ``land_use_code`` (or
+            ``land_use``) and ``status`` (key or Chinese label); optional ``name``,
+            ``street_town``, ``community``, ``supply_year``, ``owner``,
+            ``accuracy`` and a declared area: ``declared_area_mu`` (亩) or
+            ``declared_area`` with ``declared_area_unit`` (亩, 公顷, m²), stored
+            as written beside the geodesic areas.  Any other column is kept as a
+            free attribute.  Land use is a 2023 code or name (``"100101"``,
+            ``"一类工业用地"``) or an old GB 50137-2011 / GBJ 137-90 code (``"M1"``),
+            resolved by :func:`zjgis.landreserve.values.land_use_code`; the stored
+            ``land_use_code`` is the 2023 code and ``land_use`` its name.  The
+            areas are computed geodesically on the WGS-84 ellipsoid.
         date : date, datetime or str, optional
             When the parcels entered the register (default now); recorded in the history.
         note : str
             Recorded in the history.
         user : str, optional
             Overrides the register's user for this change.
+        land_use_defaults : mapping, optional
+            The 2023 class for a name or old code that stands for several
+            (``{"工业用地": "100101"}``); without it such a parcel is refused with
+            the choices.
 
         Returns
         -------
@@ -492,14 +508,16 @@ class Register:
         ------
         ValidationError
             Duplicate or missing ids, ids already registered, invalid or
-            non-polygon geometries, unknown status or land-use code, overlaps
+            non-polygon geometries, unknown status, an unknown land use (with
+            the closest names: "did you mean …") or one standing for several
+            classes (with the choices), an unreadable declared area, overlaps
             with each other or with registered parcels (beyond ``sliver_m2``),
             parcels outside the study area.  ``.problems`` lists every offending
             parcel; nothing is written.
         RegisterBusyError
             Another process kept the register locked longer than ``timeout_s``.
         """
-        new = prepare(parcels, "parcels")
+        new = prepare(parcels, "parcels", land_use_defaults=land_use_defaults)
         stored, _ = self._add_prepared(new, when=iso(date), note=note, user=user or self.user,
                                        partial=False)
         log.info("%s: added %d parcel(s)", self.path.name, len(stored))
@@ -526,9 +544,13 @@ class Register:
             The parcel.
         values : mapping
             New values of ``name``, ``street_town``, ``community``,
-            ``land_use_code``, ``supply_year``, ``owner``, ``accuracy``,
-            ``geometry`` (EPSG:4326) or free attributes.  ``land_use`` and areas
-            follow the code and geometry.
+            ``land_use_code`` (or ``land_use``: a 2023 code or name, an old
+            GB 50137 code, as in :meth:`add`), ``supply_year``, ``owner``,
+            ``accuracy``, ``geometry`` (EPSG:4326), the declared area
+            (``declared_area_mu`` in 亩, or ``declared_area`` with
+            ``declared_area_unit``; giving one replaces the others, None clears
+            it) or free attributes.  The stored ``land_use`` name and the
+            geodesic areas follow the code and geometry.
         date, note, user
             As in :meth:`add`; ``date`` may not be earlier than the parcel's last change.
 
@@ -550,7 +572,13 @@ class Register:
         if "status" in values:
             msg = f"{parcel_id}: change the status with Register.transition, not update"
             raise LifecycleError(msg)
-        for key in ("parcel_id", "land_use", "area_m2", "area_ha", "area_mu", "updated_at",
+        if "land_use" in values:
+            if "land_use_code" in values:
+                msg = (f"{parcel_id}: give the land use once, as land_use_code or land_use "
+                       "(a 2023 code or name), not both")
+                raise ValidationError(msg)
+            values["land_use_code"] = values.pop("land_use")
+        for key in ("parcel_id", "area_m2", "area_ha", "area_mu", "updated_at",
                     "status_zh", "fid"):
             if key in values:
                 msg = f"{parcel_id}: {key} cannot be set (it is the key or computed)"
@@ -563,6 +591,8 @@ class Register:
             record.update({"parcel_id": parcel_id, "status": row["status"],
                            "geometry": row.geometry})
             record.update(attrs)
+            if any(c in values for c in DECLARED_COLUMNS):  # a new figure replaces the old
+                record.update(dict.fromkeys(DECLARED_COLUMNS))
             record.update(values)
             new = prepare(gpd.GeoDataFrame([record], geometry="geometry", crs=_crs.WGS84),
                           "update")

@@ -13,6 +13,9 @@ it cannot:
   listing the choices; name a default for the import
   (``land_use_defaults={"工业用地": "100101"}``, ``--land-use-default
   工业用地=100101``) or write the class in the file.
+* :func:`declared_area` — an area as the planner declared it (面积 ``12.5`` with
+  its unit 亩, 公顷 or m², or ``"0.8公顷"`` in one text) → the value as written,
+  its unit key and the figure in 亩 the register keeps in ``declared_area_mu``.
 * :func:`industry_key` — the catalog's industry keys
   (:data:`zjgis.layers.INDUSTRY_KEYS`) from their key, Chinese or English name or
   a common synonym (:data:`INDUSTRY_NAMES`).  An unknown industry is an error,
@@ -27,18 +30,24 @@ Every error lists the accepted values and suggests the closest ("did you mean �
 ('integrated_circuits', 'biomedicine')
 >>> land_use_code("工业用地", defaults={"工业用地": "100102"})
 '100102'
+>>> declared_area("1.5", "公顷")
+(1.5, 'ha', 22.5)
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from zjgis import schema as _schema
 from zjgis._validate import listing
+from zjgis.crs import MU_M2
 from zjgis.errors import ValidationError
 from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL, normalize_code
 from zjgis.layers import INDUSTRY_KEYS
@@ -49,6 +58,7 @@ __all__ = [
     "CrosswalkRow",
     "INDUSTRY_NAMES",
     "crosswalk_table",
+    "declared_area",
     "industry_key",
     "industry_keys",
     "industry_table",
@@ -395,3 +405,82 @@ def industry_table() -> pd.DataFrame:
     """
     return pd.DataFrame([{"key": k, "name_zh": zh, "name_en": en, "synonyms": ", ".join(more)}
                          for k, (zh, en, more) in INDUSTRY_NAMES.items()])
+
+
+_NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(.*)$",
+                          re.IGNORECASE)
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or (
+        isinstance(value, str) and not value.strip())
+
+
+def declared_area(value: object, unit: object = None) -> tuple[float, str, float] | None:
+    """Read an area as the planner declared it: ``(value, unit key, 亩)``, or None if blank.
+
+    Parameters
+    ----------
+    value : number or str
+        The figure as written: ``12.5``, ``"12,500"`` (thousands separators are
+        dropped), or a figure with its unit in one text (``"0.8公顷"``,
+        ``"533.3 m²"``).
+    unit : str, optional
+        The unit when ``value`` carries none: a key or spelling of
+        :data:`zjgis.schema.AREA_UNITS` (``"亩"``, ``"公顷"``, ``"m²"``, ``"ha"``,
+        ``"mu"`` …).
+
+    Returns
+    -------
+    tuple of (float, str, float) or None
+        The value as written (in its own unit), the unit key (``"mu"``, ``"ha"``,
+        ``"m2"``, ``"km2"``) and the area in 亩 (1 亩 = 10 000/15 m²); None when
+        ``value`` is blank.
+
+    Raises
+    ------
+    ValidationError
+        Not a number, negative or not finite, an unknown unit, no unit at all, or
+        two different units (one in the text, another in ``unit``).
+
+    Examples
+    --------
+    >>> declared_area(12.5, "亩"), declared_area("0.8公顷")
+    ((12.5, 'mu', 12.5), (0.8, 'ha', 12.0))
+    >>> declared_area(None, "亩") is None
+    True
+    """
+    if _blank(value):
+        return None
+    given = None if _blank(unit) else _unit_key(unit)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number, written = float(value), None
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        m = _NUMBER_UNIT.match(text)
+        if m is None:
+            msg = (f"declared area {value!r} is not a number; write the figure (e.g. 12.5) "
+                   "with its unit in the header (面积(亩)) or after it (12.5亩)")
+            raise ValidationError(msg)
+        number = float(m.group(1))
+        written = _unit_key(m.group(2)) if m.group(2).strip() else None
+    if written and given and written != given:
+        msg = f"declared area {value!r} is in {written} but its unit is given as {unit!r}"
+        raise ValidationError(msg)
+    key = written or given
+    if not math.isfinite(number) or number < 0:
+        msg = f"declared area {value!r} must be a finite figure >= 0"
+        raise ValidationError(msg)
+    if key is None:
+        msg = (f"declared area {value!r} names no unit; give it (亩, 公顷, m²): "
+               "declared_area_unit='亩', a header such as 面积(亩), or declared_area_mu=")
+        raise ValidationError(msg)
+    mu = number if key == "mu" else float(_schema.area_to_m2(number, key)) / MU_M2
+    return number, key, mu
+
+
+def _unit_key(unit: object) -> str:
+    key = str(unit) if str(unit) in _schema.AREA_UNITS else _schema.normalize_unit(unit)
+    if key is None:
+        _schema.area_to_m2(1.0, str(unit))  # raises, listing the units
+    return str(key)
