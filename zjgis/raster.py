@@ -34,7 +34,7 @@ from scipy import ndimage
 
 from zjgis import crs as _crs
 from zjgis import io as _io
-from zjgis._log import get_logger
+from zjgis._log import get_logger, stages
 from zjgis._validate import (
     feature_label,
     listing,
@@ -58,6 +58,10 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+# stage bars (zjgis._log.stages): zonal stats from this many zones, overlays from this many cells
+_PROGRESS_MIN_ZONES = 10_000
+_PROGRESS_MIN_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -216,17 +220,22 @@ def distance(layer: gpd.GeoDataFrame | gpd.GeoSeries, g: Grid) -> np.ndarray:
     geoms = _shapes(layer, g, "layer")
     if geoms.empty:
         return np.full(g.shape, np.inf)
-    if (geoms.geom_type == "Point").all():
-        from scipy.spatial import cKDTree
+    points = bool((geoms.geom_type == "Point").all())
+    with stages(["nearest point"] if points else ["burn", "distance transform"],
+                desc="distance", size=g.width * g.height, min_size=_PROGRESS_MIN_CELLS) as st:
+        st.step()
+        if points:
+            from scipy.spatial import cKDTree
 
-        pts = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
-        x, y = g.centres()
-        d, _ = cKDTree(pts).query(np.column_stack([x.ravel(), y.ravel()]))
-        return d.reshape(g.shape)
-    burned = mask(geoms, g, all_touched=True)
-    if not burned.any():
-        return np.full(g.shape, np.inf)
-    return ndimage.distance_transform_edt(~burned, sampling=(g.cell_m, g.cell_m))
+            pts = np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
+            x, y = g.centres()
+            d, _ = cKDTree(pts).query(np.column_stack([x.ravel(), y.ravel()]))
+            return d.reshape(g.shape)
+        burned = mask(geoms, g, all_touched=True)
+        if not burned.any():
+            return np.full(g.shape, np.inf)
+        st.step()
+        return ndimage.distance_transform_edt(~burned, sampling=(g.cell_m, g.cell_m))
 
 
 def linear_score(dist_m: np.ndarray, *, full_m: float, zero_m: float) -> np.ndarray:
@@ -261,7 +270,8 @@ def weighted_overlay(
     -------
     numpy.ndarray
         float64 ``S = Σ wᵢ·fᵢ / Σ wᵢ`` (Malczewski 2004, weighted linear
-        combination), ``constrained_value`` where excluded.
+        combination), ``constrained_value`` where excluded.  From 10 million
+        cells a progress bar names the factor being added.
 
     Raises
     ------
@@ -277,23 +287,30 @@ def weighted_overlay(
         raise ValidationError(msg)
     total_w = 0.0
     out = None
-    for name, (arr, weight) in factors.items():
-        if weight < 0:
-            msg = f"factor {name!r}: negative weight {weight}"
+    names = [str(name) for name in factors] + (["constraints"] if constraints else [])
+    with stages(names, desc="weighted overlay", size=int(np.prod(next(iter(shapes)))),
+                min_size=_PROGRESS_MIN_CELLS) as st:
+        for name, (arr, weight) in factors.items():
+            st.step(str(name))
+            if weight < 0:
+                msg = f"factor {name!r}: negative weight {weight}"
+                raise ValidationError(msg)
+            a = np.asarray(arr, dtype=float)
+            finite = a[np.isfinite(a)]
+            if finite.size and (finite.min() < -1e-9 or finite.max() > 1 + 1e-9):
+                msg = (f"factor {name!r}: scores must lie in 0–1 "
+                       f"(got {finite.min():g}–{finite.max():g})")
+                raise ValidationError(msg)
+            out = a * weight if out is None else out + a * weight
+            total_w += weight
+        if total_w <= 0 or out is None:
+            msg = "the factor weights sum to zero"
             raise ValidationError(msg)
-        a = np.asarray(arr, dtype=float)
-        finite = a[np.isfinite(a)]
-        if finite.size and (finite.min() < -1e-9 or finite.max() > 1 + 1e-9):
-            msg = f"factor {name!r}: scores must lie in 0–1 (got {finite.min():g}–{finite.max():g})"
-            raise ValidationError(msg)
-        out = a * weight if out is None else out + a * weight
-        total_w += weight
-    if total_w <= 0 or out is None:
-        msg = "the factor weights sum to zero"
-        raise ValidationError(msg)
-    out = out / total_w
-    for c in constraints:
-        out = np.where(np.asarray(c, dtype=bool), constrained_value, out)
+        out = out / total_w
+        if constraints:
+            st.step("constraints")
+        for c in constraints:
+            out = np.where(np.asarray(c, dtype=bool), constrained_value, out)
     return out
 
 
@@ -441,6 +458,9 @@ def zonal_stats(
     of the zones whose bounding boxes, grown by one cell, meet — or, with the
     centre rule, whose interiors overlap), one :func:`rasterio.features.rasterize`
     pass per group; a partition of parcels needs a handful of passes.
+    From 10,000 zones a progress bar counts the stages (zones, each burn
+    pass, statistics) in a terminal or a notebook; ``zjgis -q`` and
+    ``ZJGIS_PROGRESS=0`` turn it off.
 
     Examples
     --------
@@ -474,61 +494,68 @@ def zonal_stats(
     if arr.shape != g.shape:
         msg = f"raster shape {arr.shape} does not match the grid {g.shape}"
         raise ValidationError(msg)
-    geoms = np.asarray(zones.to_crs(g.crs).geometry.values, dtype=object)
-    n = len(geoms)
-    present = ~shapely.is_missing(geoms)
-    present[present] = ~shapely.is_empty(geoms[present])
-    kinds = shapely.get_type_id(geoms)
-    wrong = present & ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
-    if wrong.any():
-        bad = np.flatnonzero(wrong)
-        labels = [f"{feature_label(zones, int(i))}: {geoms[i].geom_type}" for i in bad]
-        msg = (f"zones: {bad.size} feature(s) are not polygons — {listing(labels)}; "
-               "zonal statistics need areas (buffer points or lines first)")
-        raise GeometryError(msg)
-    idx = np.flatnonzero(present)
-    zone_parts, cell_parts = [], []
-    for group in _colour_groups(geoms[idx], all_touched, g.cell_m):
-        members = idx[group]
-        labels = features.rasterize(
-            ((geoms[i], int(i) + 1) for i in members), out_shape=g.shape,
-            transform=g.transform, fill=0, all_touched=all_touched, dtype="int32")
-        flat = labels.ravel()
-        cells = np.flatnonzero(flat)
-        zone_parts.append(flat[cells] - 1)
-        cell_parts.append(cells)
-    zone_of = np.concatenate(zone_parts) if zone_parts else np.zeros(0, dtype=np.int64)
-    cell_of = np.concatenate(cell_parts) if cell_parts else np.zeros(0, dtype=np.int64)
-    # zones without any cell: take the cell under their representative point
-    has_cell = np.bincount(zone_of, minlength=n) > 0
-    inv = ~g.transform
-    extra_zone, extra_cell = [], []
-    for i in idx[~has_cell[idx]]:
-        p = geoms[i].representative_point()
-        col, row = inv @ (p.x, p.y)
-        r, c = int(np.floor(row)), int(np.floor(col))
-        if 0 <= r < g.height and 0 <= c < g.width:
-            extra_zone.append(i)
-            extra_cell.append(r * g.width + c)
-    if extra_zone:
-        zone_of = np.concatenate([zone_of, np.asarray(extra_zone, dtype=zone_of.dtype)])
-        cell_of = np.concatenate([cell_of, np.asarray(extra_cell, dtype=cell_of.dtype)])
-    val = arr.ravel()[cell_of]
-    ok = np.isfinite(val)
-    lab, val = zone_of[ok], val[ok]
-    cells = np.bincount(lab, minlength=n).astype(float)
-    total = np.bincount(lab, weights=val, minlength=n)
-    above = np.bincount(lab, weights=(val >= threshold).astype(float), minlength=n)
-    vmin = np.full(n, np.inf)
-    vmax = np.full(n, -np.inf)
-    np.minimum.at(vmin, lab, val)
-    np.maximum.at(vmax, lab, val)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = pd.DataFrame({
-            "cells": cells.astype("int64"),
-            "mean": np.where(cells > 0, total / cells, np.nan),
-            "min": np.where(cells > 0, vmin, np.nan),
-            "max": np.where(cells > 0, vmax, np.nan),
-            "share_above": np.where(cells > 0, above / cells, np.nan),
-        }, index=zones.index)
+    with stages(["zones"], desc="zonal stats", size=len(zones),
+                min_size=_PROGRESS_MIN_ZONES) as st:
+        st.step("zones")
+        geoms = np.asarray(zones.to_crs(g.crs).geometry.values, dtype=object)
+        n = len(geoms)
+        present = ~shapely.is_missing(geoms)
+        present[present] = ~shapely.is_empty(geoms[present])
+        kinds = shapely.get_type_id(geoms)
+        wrong = present & ~np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+        if wrong.any():
+            bad = np.flatnonzero(wrong)
+            labels = [f"{feature_label(zones, int(i))}: {geoms[i].geom_type}" for i in bad]
+            msg = (f"zones: {bad.size} feature(s) are not polygons — {listing(labels)}; "
+                   "zonal statistics need areas (buffer points or lines first)")
+            raise GeometryError(msg)
+        idx = np.flatnonzero(present)
+        zone_parts, cell_parts = [], []
+        groups = _colour_groups(geoms[idx], all_touched, g.cell_m)
+        st.add([f"burn {k}/{len(groups)}" for k in range(1, len(groups) + 1)] + ["statistics"])
+        for group in groups:
+            st.step()
+            members = idx[group]
+            labels = features.rasterize(
+                ((geoms[i], int(i) + 1) for i in members), out_shape=g.shape,
+                transform=g.transform, fill=0, all_touched=all_touched, dtype="int32")
+            flat = labels.ravel()
+            cells = np.flatnonzero(flat)
+            zone_parts.append(flat[cells] - 1)
+            cell_parts.append(cells)
+        zone_of = np.concatenate(zone_parts) if zone_parts else np.zeros(0, dtype=np.int64)
+        cell_of = np.concatenate(cell_parts) if cell_parts else np.zeros(0, dtype=np.int64)
+        # zones without any cell: take the cell under their representative point
+        has_cell = np.bincount(zone_of, minlength=n) > 0
+        inv = ~g.transform
+        extra_zone, extra_cell = [], []
+        for i in idx[~has_cell[idx]]:
+            p = geoms[i].representative_point()
+            col, row = inv @ (p.x, p.y)
+            r, c = int(np.floor(row)), int(np.floor(col))
+            if 0 <= r < g.height and 0 <= c < g.width:
+                extra_zone.append(i)
+                extra_cell.append(r * g.width + c)
+        if extra_zone:
+            zone_of = np.concatenate([zone_of, np.asarray(extra_zone, dtype=zone_of.dtype)])
+            cell_of = np.concatenate([cell_of, np.asarray(extra_cell, dtype=cell_of.dtype)])
+        st.step()
+        val = arr.ravel()[cell_of]
+        ok = np.isfinite(val)
+        lab, val = zone_of[ok], val[ok]
+        cells = np.bincount(lab, minlength=n).astype(float)
+        total = np.bincount(lab, weights=val, minlength=n)
+        above = np.bincount(lab, weights=(val >= threshold).astype(float), minlength=n)
+        vmin = np.full(n, np.inf)
+        vmax = np.full(n, -np.inf)
+        np.minimum.at(vmin, lab, val)
+        np.maximum.at(vmax, lab, val)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = pd.DataFrame({
+                "cells": cells.astype("int64"),
+                "mean": np.where(cells > 0, total / cells, np.nan),
+                "min": np.where(cells > 0, vmin, np.nan),
+                "max": np.where(cells > 0, vmax, np.nan),
+                "share_above": np.where(cells > 0, above / cells, np.nan),
+            }, index=zones.index)
     return out
