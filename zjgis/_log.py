@@ -179,7 +179,7 @@ class Stages:
         self.names = list(names)
         self.current: str | None = None
         self._next = 0
-        self._bar = _new_bar(None, total=len(self.names), desc=desc, unit="stage",
+        self._bar = _new_bar(None, total=len(self.names), desc=_printable(desc), unit="stage",
                              bar_format=_STAGE_FORMAT) if enabled and self.names else None
 
     @property
@@ -197,7 +197,7 @@ class Stages:
         """
         if self._next >= len(self.names):  # more steps than stages: grow the bar
             self.add([name or "…"])
-        label = name or self.names[self._next]
+        label = _printable(name or self.names[self._next])
         if self._bar is not None:  # one redraw per stage, with the new name
             self._bar.set_postfix_str(label, refresh=False)
             if self.current is not None:
@@ -226,6 +226,11 @@ class Stages:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _printable(text: str) -> str:
+    """``text`` for a terminal line: control characters (escape sequences) become ``?``."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))
 
 
 def stages(names: Sequence[str], *, desc: str, size: int, min_size: int) -> Stages:
