@@ -113,3 +113,140 @@ def test_notebook_kernel_counts_as_interactive(monkeypatch):
     monkeypatch.delenv(_log.ENV_VAR, raising=False)
     assert _log._in_notebook()
     assert _log.progress_enabled()
+
+
+# --- stage bars (zjgis._log.stages): vectorised work in named stages -------------------------
+
+STAGES = ("segments", "crossings", "graph")
+
+
+def _run_stages(**kw):
+    with _log.stages(STAGES, desc="noding", **kw) as st:
+        for _ in STAGES:
+            st.step()
+    return st
+
+
+def _fake_kernel(monkeypatch):
+    class Shell:
+        kernel = object()
+
+    fake = type(sys)("IPython")
+    fake.get_ipython = lambda: Shell()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    monkeypatch.setitem(sys.modules, "ipykernel", type(sys)("ipykernel"))
+
+
+def test_forced_stages_draw_a_bar_naming_each_stage(monkeypatch, capsys):
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    st = _run_stages(size=100_000, min_size=100_000)
+    err = capsys.readouterr().err
+    assert "noding" in err and "%" in err
+    for name in STAGES:
+        assert name in err
+    # the counter reaches each stage in order: "k/3 stages [..., name]"
+    assert "0/3 stages" in err and "1/3 stages" in err and "2/3 stages" in err
+    assert st.current == "graph" and not st.shown  # closed by the with block
+
+
+def test_stages_below_min_size_under_quiet_and_in_tests_draw_nothing(monkeypatch, capsys):
+    assert not _run_stages(size=10**6, min_size=1).shown  # pytest, not forced
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    with _log.stages(STAGES, desc="noding", size=99_999, min_size=100_000) as st:
+        st.step()
+        assert not st.shown
+    old = _log.logger.level
+    _log.logger.setLevel(logging.ERROR)  # what `zjgis -q` does
+    try:
+        with _log.stages(STAGES, desc="noding", size=10**6, min_size=1) as st:
+            st.step()
+            assert not st.shown
+    finally:
+        _log.logger.setLevel(old)
+    monkeypatch.setenv(_log.ENV_VAR, "0")
+    with _log.stages(STAGES, desc="noding", size=10**6, min_size=1) as st:
+        assert not st.shown
+    assert capsys.readouterr().err == ""
+
+
+def test_stages_grow_when_passes_are_known_and_fail_cleanly(monkeypatch, capsys):
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    with _log.stages(["zones"], desc="zonal stats", size=2, min_size=1) as st:
+        st.step()
+        st.add(["burn 1/2", "burn 2/2"])
+        st.step()
+        st.step()
+        st.step("statistics")  # one step more than announced: the bar grows
+        assert st.names == ["zones", "burn 1/2", "burn 2/2", "statistics"]
+    err = capsys.readouterr().err
+    assert "burn 2/2" in err and "3/4 stages" in err
+    with pytest.raises(ZeroDivisionError), _log.stages(["a", "b"], desc="failing", size=1,
+                                                       min_size=1) as st:
+        st.step()
+        1 / 0  # noqa: B018
+    assert not st.shown  # the bar of failed work is closed too
+    assert "failing" in capsys.readouterr().err
+
+
+def test_stage_names_cannot_send_terminal_escapes(monkeypatch, capsys):
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    with _log.stages(["x"], desc="overlay\x1b[2J", size=1, min_size=1) as st:
+        st.step("factor\x1b]0;owned\x07")
+    err = capsys.readouterr().err
+    assert "\x1b[2J" not in err and "\x1b]0" not in err and "factor?]0;owned?" in err
+
+
+def test_bars_never_reach_a_logging_handler(monkeypatch, capsys, caplog):
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    caplog.set_level(logging.DEBUG, logger="zjgis")
+    _log.logger.debug("before")
+    _run_stages(size=1, min_size=1)
+    list(_log.progress(range(2000), desc="tiles"))
+    assert "noding" in capsys.readouterr().err
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "before" in text
+    assert "noding" not in text and "tiles" not in text and "%|" not in text
+
+
+def test_a_kernel_gets_the_notebook_widget(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from tqdm.notebook import tqdm as notebook_bar
+
+    _fake_kernel(monkeypatch)
+    assert _log._bar_class() is notebook_bar
+    made = []
+
+    class Recorder(notebook_bar):  # what tqdm.notebook would display, without a front end
+        def __init__(self, *a, **k):
+            made.append(k)
+            k["disable"] = True
+            super().__init__(*a, **k)
+
+    import tqdm.notebook
+
+    monkeypatch.setattr(tqdm.notebook, "tqdm", Recorder)
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    assert sum(_log.progress(range(2000), desc="tiles")) == sum(range(2000))
+    _run_stages(size=1, min_size=1)
+    assert [k["desc"] for k in made] == ["tiles", "noding"]
+    assert made[1]["total"] == len(STAGES)
+
+
+def test_a_kernel_without_ipywidgets_falls_back_to_the_text_bar(monkeypatch, capsys):
+    from tqdm.std import tqdm as text_bar
+
+    _fake_kernel(monkeypatch)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # `import ipywidgets` fails
+    assert _log._bar_class() is text_bar
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    _run_stages(size=1, min_size=1)
+    err = capsys.readouterr().err
+    assert "noding" in err and "segments" in err
+
+
+def test_outside_a_kernel_the_text_bar(monkeypatch):
+    from tqdm.std import tqdm as text_bar
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert not _log._in_notebook()
+    assert _log._bar_class() is text_bar
