@@ -250,3 +250,32 @@ def test_outside_a_kernel_the_text_bar(monkeypatch):
     monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     assert not _log._in_notebook()
     assert _log._bar_class() is text_bar
+
+
+def test_a_real_kernel_shows_the_widget_not_text(tmp_path):
+    """In a Jupyter kernel (not under pytest, nothing forced) a stage bar is a widget."""
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("ipykernel")
+    manager = pytest.importorskip("jupyter_client.manager")
+    km, kc = manager.start_new_kernel(kernel_name="python3", env=_env(), cwd=str(tmp_path))
+    msgs = []
+    try:
+        kc.execute("from zjgis._log import stages\n"
+                   "with stages(['segments', 'graph'], desc='noding', size=1, min_size=1) as st:\n"
+                   "    st.step(); st.step()\n")
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            msgs.append(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    shown = [m["content"]["data"] for m in msgs if m["msg_type"] == "display_data"]
+    assert any("application/vnd.jupyter.widget-view+json" in d
+               and "noding" in d.get("text/plain", "") for d in shown)
+    updates = " ".join(str(m["content"]) for m in msgs if m["msg_type"] == "comm_msg")
+    assert "graph" in updates  # the widget is told the stage names
+    streams = [m["content"]["text"] for m in msgs if m["msg_type"] == "stream"]
+    assert not any("noding" in t for t in streams)  # no text bar in the notebook's output
+    assert not any(m["msg_type"] == "error" for m in msgs)
