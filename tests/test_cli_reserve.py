@@ -71,7 +71,31 @@ def test_update_by_chinese_field_names(reg_path):
     assert last["action"] == "update" and last["after"]["supply_year"] == 2030
 
 
+@pytest.mark.parametrize(("assignment", "mu", "value", "unit"), [
+    ("面积(亩)=12.5", 12.5, 12.5, "mu"),
+    ("面积=0.8公顷", 0.8 * 15, 0.8, "ha"),          # 1 公顷 = 15 亩
+    ("declared_area_mu=3", 3.0, 3.0, "mu"),
+    ("用地面积（平方米）=2000", 2000 * 15 / 10_000, 2000.0, "m2"),
+])
+def test_update_sets_the_declared_area_column(reg_path, assignment, mu, value, unit):
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set", assignment)
+    assert code == 0, said
+    assert "declared_area_mu" in said
+    with Register(reg_path, study_area=None) as reg:
+        row = reg.get("P001")
+        last = reg.history("P001").iloc[-1]
+    assert row["declared_area_mu"] == pytest.approx(mu)
+    assert (row["declared_area"], row["declared_area_unit"]) == (pytest.approx(value), unit)
+    assert last["after"]["declared_area_mu"] == pytest.approx(mu)
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set", "面积=")
+    assert code == 0, said
+    with Register(reg_path, study_area=None) as reg:
+        assert reg.get("P001")[["declared_area_mu", "declared_area"]].isna().all()
+
+
 @pytest.mark.parametrize(("assignment", "match"), [
+    ("面积=12", "unit"),                     # 亩 or 公顷? the header or the figure must say
+    ("面积(亩)=约12", "not a number"),
     ("状态=储备", "transition"),            # the status changes with `reserve transition`
     ("计划供应年份=明年", "year"),
     ("用地性质=工业用地", "100101"),         # ambiguous: the choices are listed

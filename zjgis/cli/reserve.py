@@ -285,10 +285,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             "the history, exactly as Register.update does.  Fields by key or Chinese\n"
             "name: 名称/name, 街镇/street_town, 产业社区/community, 用地性质/land_use_code\n"
             "(2023 code or name, old GB 50137 code), 计划供应年份/supply_year, 权利人/owner,\n"
-            "or any free attribute.  An empty value clears the field.  The status\n"
-            "changes with `zjgis reserve transition`, not here."),
+            "面积 (the declared area, unit in the header or after the figure: 面积(亩)=12.5,\n"
+            "面积=0.8公顷; kept in declared_area_mu), or any free attribute.  An empty\n"
+            "value clears the field.  The status changes with `zjgis reserve transition`,\n"
+            "not here."),
         examples=("  zjgis reserve update --register R.gpkg ZJ-01 --set 计划供应年份=2026 "
-                  "街镇=张江镇\n"))
+                  "街镇=张江镇\n"
+                  "  zjgis reserve update --register R.gpkg ZJ-01 --set 面积(亩)=12.5\n"))
     up.add_argument("parcel_id", metavar="PARCEL_ID", help="the parcel (地块编号)")
     up.add_argument("--set", dest="assignments", nargs="+", required=True,
                     metavar="FIELD=VALUE", help="new values, e.g. 计划供应年份=2026")
@@ -461,7 +464,13 @@ def _parse_set(items: Sequence[str]) -> dict[str, Any]:
             raise ValidationError(msg)
         field = _schema.canonical("parcels", key) or key.strip()
         text = value.strip()
-        if text == "":
+        if field == "declared_area":  # 面积(亩)=12.5, 面积=0.8公顷, declared_area_mu=3
+            unit = _schema.map_columns(pd.DataFrame(columns=[key.strip()]), "parcels").attrs[
+                "column_units"].get("declared_area")
+            read = _values.declared_area(text, unit)
+            out["declared_area"] = None if read is None else read[0]
+            out["declared_area_unit"] = None if read is None else read[1]
+        elif text == "":
             out[field] = None
         elif field == "supply_year":
             if not text.isdigit():
@@ -480,7 +489,8 @@ def _update(args: argparse.Namespace) -> int:
     with _open(args.register, study_area=None) as reg:
         after = reg.update(args.parcel_id, values, date=args.date, note=args.note,
                            user=args.user)
-    shown = ", ".join(f"{k} = {after.get(k, v)!r}" for k, v in values.items())
+    keys = list(values) + (["declared_area_mu"] if "declared_area" in values else [])
+    shown = ", ".join(f"{k} = {after.get(k, values.get(k))!r}" for k in keys)
     print(f"{args.parcel_id}: {shown} ({after['updated_at']})")
     return EXIT_OK
 

@@ -578,6 +578,10 @@ class Register:
                        "(a 2023 code or name), not both")
                 raise ValidationError(msg)
             values["land_use_code"] = values.pop("land_use")
+        if "declared_area_unit" in values and "declared_area" not in values:
+            msg = (f"{parcel_id}: a unit alone changes no area; give declared_area with "
+                   "declared_area_unit (or declared_area_mu in 亩)")
+            raise ValidationError(msg)
         for key in ("parcel_id", "area_m2", "area_ha", "area_mu", "updated_at",
                     "status_zh", "fid"):
             if key in values:
