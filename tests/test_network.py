@@ -449,3 +449,71 @@ def test_pair_distances_in_source_chunks_equal_one_search(monkeypatch):
     d = dict(nx.all_pairs_dijkstra_path_length(G, weight="w"))
     want = np.array([d[int(a)].get(int(b), np.inf) for a, b in zip(src, dst, strict=True)])
     np.testing.assert_allclose(chunked, want)
+
+
+# ---------------------------------------------------------------- progress (issue 14.6)
+
+def _block_grid(n, step=50.0):
+    """n streets each way, one line per block piece (stubs beyond the outer streets).
+
+    By hand: 2·n·(n+1) lines, as many edges, n² junctions of degree 4 and 4·n dead
+    ends (the stubs' free ends).
+    """
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n + 1), indexing="ij"))
+    along = np.stack([(j - 1) * step, j * step], axis=1)
+    across = np.stack([i * step, i * step], axis=1)
+    h = np.stack([along, across], axis=2)
+    v = np.stack([across, along], axis=2)
+    xy = np.concatenate([h, v]) + np.array([360_000.0, 3_450_000.0])
+    return gpd.GeoDataFrame(geometry=shapely.linestrings(xy), crs=UTM)
+
+
+def test_a_100k_line_noding_and_its_dead_ends_show_stage_bars_when_forced(monkeypatch, capsys):
+    from zjgis import _log
+
+    n = 224
+    roads = _block_grid(n)
+    assert len(roads) == 2 * n * (n + 1) >= 100_000
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    g = network.build_graph(roads)
+    ends = network.dead_ends(g)
+    err = capsys.readouterr().err
+    assert "noding" in err and "dead ends" in err and "%" in err
+    for stage in ("segments", "snap", "crossings", "split", "graph",
+                  "extent", "branches", "gaps", "table"):
+        assert f", {stage}]" in err
+    assert len(g.edges) == 2 * n * (n + 1) and int((g.degree == 4).sum()) == n * n
+    assert len(ends) == 4 * n
+
+
+def test_stage_bars_start_at_the_thresholds_and_never_change_results(monkeypatch, capsys):
+    from zjgis import _log
+    from zjgis.network import deadends, graph
+
+    roads = _block_grid(12)
+    plain = network.build_graph(roads)
+    plain_ends = network.dead_ends(plain)
+    assert capsys.readouterr().err == ""  # under pytest, not forced: no bar
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    monkeypatch.setattr(graph, "_PROGRESS_MIN_LINES", len(roads) + 1)
+    monkeypatch.setattr(deadends, "_PROGRESS_MIN_EDGES", len(plain.edges) + 1)
+    network.dead_ends(network.build_graph(roads))
+    assert capsys.readouterr().err == ""  # one below each threshold
+    monkeypatch.setattr(graph, "_PROGRESS_MIN_LINES", len(roads))
+    monkeypatch.setattr(deadends, "_PROGRESS_MIN_EDGES", len(plain.edges))
+    old = _log.logger.level
+    _log.logger.setLevel("ERROR")  # zjgis -q
+    try:
+        network.dead_ends(network.build_graph(roads))
+    finally:
+        _log.logger.setLevel(old)
+    assert capsys.readouterr().err == ""
+    g = network.build_graph(roads)
+    ends = network.dead_ends(g)
+    err = capsys.readouterr().err
+    assert "noding" in err and "dead ends" in err
+    pd.testing.assert_frame_equal(pd.DataFrame(g.edges.drop(columns="geometry")),
+                                  pd.DataFrame(plain.edges.drop(columns="geometry")))
+    assert g.edges.geometry.geom_equals_exact(plain.edges.geometry, 0).all()
+    pd.testing.assert_frame_equal(pd.DataFrame(ends.drop(columns="geometry")),
+                                  pd.DataFrame(plain_ends.drop(columns="geometry")))
