@@ -504,3 +504,63 @@ def test_cli_unknown_od_zone_is_an_error(tmp_path, capsys):
                  str(tmp_path / "r.xlsx")]) == 1
     assert "not in the zone layer: Z" in capsys.readouterr().err
     assert not (tmp_path / "r.xlsx").exists()
+
+
+# ---------------------------------------------------------------- progress (issue 14.6)
+
+def _zones_od(n, rows, seed=0):
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 20_000, (n, 2))
+    ids = [f"z{i:04d}" for i in range(n)]
+    cost = pd.DataFrame(np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]),
+                        index=ids, columns=ids)
+    od = pd.DataFrame({"home": rng.choice(ids, rows), "work": rng.choice(ids, rows),
+                       "count": rng.integers(1, 5, rows)})
+    return od, cost
+
+
+def test_excess_commuting_over_1000_zones_shows_a_stage_bar_when_forced(monkeypatch, capsys):
+    from zjgis import _log
+
+    od, cost = _zones_od(1000, 1500)
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    res = jobshousing.excess_commuting(od, cost)
+    err = capsys.readouterr().err
+    assert "excess commuting" in err and "%" in err
+    for stage in ("observed", "minimum", "maximum", "random"):
+        assert f", {stage}]" in err
+    # the figures by hand (numpy), bar or no bar
+    agg = od.groupby(["home", "work"], as_index=False)["count"].sum()
+    c = cost.to_numpy()[cost.index.get_indexer(agg["home"]), cost.columns.get_indexer(agg["work"])]
+    n = agg["count"].sum()
+    assert res.observed == pytest.approx((agg["count"] * c).sum() / n, rel=1e-12)
+    o = agg.groupby("home")["count"].sum()
+    d = agg.groupby("work")["count"].sum()
+    rand = o.to_numpy() @ cost.loc[o.index, d.index].to_numpy() @ d.to_numpy() / n**2
+    assert res.random == pytest.approx(rand, rel=1e-12)
+    assert res.minimum <= res.observed <= res.maximum
+
+
+def test_excess_commuting_bar_threshold_quiet_and_tests(monkeypatch, capsys):
+    from zjgis import _log
+    from zjgis.jobshousing import excess
+
+    od, cost = _zones_od(40, 120, seed=1)
+    plain = jobshousing.excess_commuting(od, cost)
+    assert capsys.readouterr().err == ""  # under pytest: no bar
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    monkeypatch.setattr(excess, "_PROGRESS_MIN_ZONES", 41)
+    jobshousing.excess_commuting(od, cost)
+    assert capsys.readouterr().err == ""  # 40 zones < 41
+    monkeypatch.setattr(excess, "_PROGRESS_MIN_ZONES", 40)
+    old = _log.logger.level
+    _log.logger.setLevel("ERROR")  # zjgis -q
+    try:
+        jobshousing.excess_commuting(od, cost)
+    finally:
+        _log.logger.setLevel(old)
+    assert capsys.readouterr().err == ""
+    res = jobshousing.excess_commuting(od, cost)
+    assert "excess commuting" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(res.to_frame(), plain.to_frame())
+    pd.testing.assert_frame_equal(res.flows, plain.flows)
