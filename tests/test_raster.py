@@ -186,3 +186,56 @@ def test_grid_and_zonal_stats_of_awkward_layers_are_zjgis_errors(area):
     missing = gpd.GeoDataFrame(geometry=[None, box(X0, Y0, X0 + 300, Y0 + 300)], crs=crs.METRIC)
     z = raster.zonal_stats(missing, np.ones(g.shape), g)
     assert z["cells"].tolist() == [0, 9] and np.isnan(z["mean"].iloc[0])
+
+
+# ---------------------------------------------------------------- progress (issue 14.6)
+
+def _parcels(k, size=100.0, x0=360_000.0, y0=3_450_000.0):
+    i, j = (a.ravel() for a in np.meshgrid(np.arange(k), np.arange(k), indexing="ij"))
+    geoms = shapely.box(x0 + i * size, y0 + j * size, x0 + (i + 1) * size, y0 + (j + 1) * size)
+    return gpd.GeoDataFrame({"col": i}, geometry=geoms, crs="EPSG:32651")
+
+
+def test_zonal_stats_of_10k_zones_show_a_stage_bar_when_forced(monkeypatch, capsys):
+    from zjgis import _log
+
+    zones = _parcels(100)  # 10,000 parcels of 100 m, 100 cells of 10 m each
+    g = raster.grid(zones, cell_m=10)
+    x, _ = g.centres()
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    z = raster.zonal_stats(zones, x - 360_000.0, g)
+    err = capsys.readouterr().err
+    assert "zonal stats" in err and "%" in err
+    for stage in ("zones", "burn 1/", "statistics"):
+        assert f", {stage}" in err
+    # by hand: each parcel has 10 x 10 cells whose mean x is the parcel's centre
+    assert (z["cells"] == 100).all()
+    np.testing.assert_allclose(z["mean"], zones["col"] * 100.0 + 50.0, rtol=0, atol=1e-6)
+
+
+def test_overlay_and_distance_bars_start_at_the_threshold(monkeypatch, capsys):
+    from zjgis import _log
+
+    zones = _parcels(3)
+    g = raster.grid(zones, cell_m=10)
+    a = np.linspace(0, 1, g.width * g.height).reshape(g.shape)
+    b = a[::-1, ::-1].copy()
+    constraint = a > 0.9
+    plain = raster.weighted_overlay({"rail": (a, 3), "axis": (b, 1)}, constraints=[constraint])
+    plain_d = raster.distance(zones.iloc[:1].boundary, g)
+    assert capsys.readouterr().err == ""  # under pytest: nothing
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    monkeypatch.setattr(raster, "_PROGRESS_MIN_CELLS", g.width * g.height + 1)
+    raster.weighted_overlay({"rail": (a, 3), "axis": (b, 1)})
+    assert capsys.readouterr().err == ""  # one cell short of the threshold
+    monkeypatch.setattr(raster, "_PROGRESS_MIN_CELLS", g.width * g.height)
+    out = raster.weighted_overlay({"rail": (a, 3), "axis": (b, 1)}, constraints=[constraint])
+    d = raster.distance(zones.iloc[:1].boundary, g)
+    err = capsys.readouterr().err
+    assert "weighted overlay" in err and "distance" in err and "%" in err
+    for stage in ("rail", "axis", "constraints", "burn", "distance transform"):
+        assert f", {stage}]" in err
+    expected = np.where(constraint, 0.0, (3 * a + b) / 4)  # by hand
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(out, plain)
+    np.testing.assert_array_equal(d, plain_d)
