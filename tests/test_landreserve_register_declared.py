@@ -16,7 +16,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from zjgis.errors import ValidationError
+from zjgis.errors import DataQualityWarning, ValidationError
 from zjgis.landreserve import Register
 from zjgis.landreserve.plan import parcel_list
 
@@ -253,3 +253,23 @@ def test_update_takes_land_use_names_and_refuses_ambiguity(reg):
     with pytest.raises(ValidationError, match="not both"):
         reg.update("P001", {"land_use_code": "0802", "land_use": "科研用地"})
     assert reg.get("P001")["land_use_code"] == "0802"  # unchanged by the refusals
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+def test_export_and_import_keep_the_declared_area(reg, tmp_path, suffix):
+    gdf = parcels(3)
+    gdf["declared_area"] = [0.8, None, 12.0]
+    gdf["declared_area_unit"] = ["公顷", None, "亩"]
+    reg.add(gdf)
+    out = reg.export(tmp_path / f"export{suffix}")
+    with Register.create(tmp_path / "other.gpkg", study_area=None) as other:
+        # the cells are ≈ 235 亩, not the 12 亩 declared: a data-quality warning
+        with pytest.warns(DataQualityWarning, match="declared area"):
+            report = other.import_parcels(out, source_crs="WGS-84" if suffix == ".csv" else None,
+                                          street_towns=None)
+        assert report.rejected.empty
+        p = other.parcels().set_index("parcel_id")
+    assert p.loc["P000", ["declared_area", "declared_area_unit"]].tolist() == [0.8, "ha"]
+    assert p.loc["P000", "declared_area_mu"] == pytest.approx(0.8 * 15)
+    assert p.loc["P002", "declared_area_mu"] == pytest.approx(12.0)
+    assert p.loc["P001", ["declared_area_mu", "declared_area"]].isna().all()

@@ -270,13 +270,14 @@ def _declared(gdf: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
         except ValidationError as exc:
             problem = str(exc)
         if got is None or problem:
-            got = (None, None, None)
-        out["declared_area"].append(got[0])
-        out["declared_area_unit"].append(got[1])
-        out["declared_area_mu"].append(got[2])
+            out["declared_area"].append(np.nan)
+            out["declared_area_unit"].append(None)
+            out["declared_area_mu"].append(np.nan)
+        else:
+            out["declared_area"].append(got[0])
+            out["declared_area_unit"].append(got[1])
+            out["declared_area_mu"].append(got[2])
         bad.append(problem)
-    for c in ("declared_area", "declared_area_mu"):
-        out[c] = [np.nan if v is None else v for v in out[c]]
     return out, bad
 
 
