@@ -200,3 +200,35 @@ def test_cli_deadends_source_crs_sets_the_crs_of_a_shapefile_without_prj(tmp_pat
         (round(lines[1].coords[-1][0], 6), round(lines[1].coords[-1][1], 6))}
     assert {(round(p.x, 6), round(p.y, 6)) for p in ends.to_crs("EPSG:4326").geometry} == tips
     assert set(ends["name"]) == {"科苑路", "碧波路", "高架"}
+
+
+def test_cli_deadends_bar_is_silenced_by_q_even_when_forced(tmp_path):
+    """``zjgis deadends`` on 102,604 edges: a stage bar on stderr when forced, none with -q."""
+    import os
+    import subprocess
+    import sys
+
+    n, step = 226, 50.0  # n long streets each way, crossing: 2·n·(n−1) + 4·n edges
+    far = n * step
+    lines = ([shapely.LineString([(-20, i * step), (far, i * step)]) for i in range(n)]
+             + [shapely.LineString([(i * step, -20), (i * step, far)]) for i in range(n)])
+    roads = tmp_path / "grid.gpkg"
+    gpd.GeoDataFrame({"name": ["路"] * len(lines)}, geometry=lines,
+                     crs="EPSG:32651").to_file(roads)
+    assert 2 * n * (n - 1) + 4 * n >= 100_000
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env["ZJGIS_PROGRESS"] = "1"
+    runs = {}
+    for flags in ([], ["-q"]):
+        out = tmp_path / f"ends{len(flags)}.gpkg"
+        proc = subprocess.run([sys.executable, "-m", "zjgis.cli.main", *flags, "deadends",
+                               str(roads), "--out", str(out)],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        runs[tuple(flags)] = proc
+        assert len(gpd.read_file(out, layer="dead_ends")) == 4 * n  # the stubs' free ends
+    loud = runs[()].stderr
+    assert "dead ends" in loud and "%" in loud and ", gaps]" in loud
+    assert runs[("-q",)].stderr == ""
+    assert f"{4 * n} dead ends" in runs[()].stdout  # the bar is on stderr, not in the output
+    assert "%|" not in runs[()].stdout
