@@ -60,7 +60,7 @@ from zjgis import io as _io
 from zjgis import schema as _schema
 from zjgis._log import get_logger
 from zjgis._validate import listing
-from zjgis.errors import DataQualityWarning, ReadError, ValidationError
+from zjgis.errors import DataQualityWarning, ValidationError
 from zjgis.landreserve._rules import iso, prepare
 
 __all__ = ["ImportReport", "import_parcels", "read_import"]
@@ -148,19 +148,12 @@ def read_import(path: str | Path, *, layer: str | None = None, wkt_column: str =
     if path.suffix.lower() not in _TABLES:
         return _io.read(path, layer=layer, source_crs=source_crs)
     df = _io.read_table(path, sheet=layer, dtype={"land_use_code": str, "parcel_id": str})
-    if wkt_column not in df.columns:
-        msg = (f"{path}: no WKT column {wkt_column!r} "
-               f"(columns: {', '.join(map(str, df.columns))}); pass wkt_column=")
-        raise ReadError(msg)
-    geoms = []
-    for v in df.pop(wkt_column):
-        try:
-            geoms.append(shapely.from_wkt(v) if isinstance(v, str) and v.strip() else None)
-        except shapely.errors.GEOSException:
-            geoms.append(None)  # rejected below as "missing or empty geometry"
-    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs=None)
+    # text that is not WKT becomes a missing geometry: that row is rejected with
+    # "missing or empty geometry", the others are imported
+    gdf = _io.table_to_geodata(df, source_crs=source_crs, wkt_column=wkt_column,
+                               bad_wkt="null", name=str(path))
     gdf.attrs["source_path"] = str(path)
-    return _io._apply_source_crs(gdf, source_crs, str(path))
+    return gdf
 
 
 def import_parcels(
@@ -178,23 +171,43 @@ def import_parcels(
     area_tolerance: float = 0.01,
     street_towns: gpd.GeoDataFrame | str | None = "streets_towns",
 ) -> ImportReport:
-    """Import parcels from a file into ``register``; see :meth:`Register.import_parcels`.
+    """Import parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV with WKT.
+
+    Also :meth:`Register.import_parcels <zjgis.landreserve.Register.import_parcels>`
+    (this function, the register as ``self``).  Rows that break a rule of
+    :meth:`Register.add <zjgis.landreserve.Register.add>` are rejected (with the
+    reason); the others are added in one transaction.
 
     Parameters
     ----------
     register : Register
         The register to add to.
-    path, layer, wkt_column, source_crs, date, note
-        As in :meth:`Register.import_parcels`.
+    path : str or path-like
+        ``.shp``/``.zip``, ``.gpkg``, ``.geojson`` (read with :func:`zjgis.io.read`)
+        or ``.xlsx``/``.csv`` with a WKT geometry column
+        (:func:`zjgis.io.read_table`, :func:`zjgis.io.table_to_geodata`).
+    layer : str, optional
+        Layer (GeoPackage) or sheet name (Excel).
+    wkt_column : str
+        Column holding WKT in Excel/CSV files (default ``"wkt"``).
+    source_crs : str, optional
+        CRS of the coordinates when the file does not say — required for
+        Excel/CSV, which carry none (``"WGS-84"``; ``"GCJ-02"`` etc. are
+        converted by :mod:`zjgis.crs`).
+    date : date, datetime or str, optional
+        When the parcels entered the register (default now); recorded in the history.
+    note : str
+        Recorded in the history (default ``"imported from <file name>"``).
     columns : mapping, optional
         Explicit column mapping, source -> field (``{"宗地号": "parcel_id"}``);
-        wins over the automatic one.
+        wins over the automatic one (:func:`zjgis.schema.map_columns`).
     land_use_defaults : mapping, optional
         The 2023 class for a land-use name or old code that stands for several
         (``{"工业用地": "100101"}``).
     area_unit : str, optional
         Unit of the declared area when the header does not say (``"亩"``,
-        ``"公顷"``, ``"m²"``).
+        ``"公顷"``, ``"m²"``); a ``declared_area_unit`` column (as
+        :meth:`Register.export` writes) gives one unit per row instead.
     area_tolerance : float
         Share by which declared and geodesic areas may differ before the report
         warns (default 0.01 = 1 %).
@@ -210,6 +223,10 @@ def import_parcels(
 
     Raises
     ------
+    ReadError
+        The file cannot be read or lacks a WKT column.
+    CRSError
+        Excel/CSV without ``source_crs``; a vector file without a CRS.
     ValidationError
         A declared area without a unit, a bad mapping or tolerance.
 

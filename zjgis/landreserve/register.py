@@ -682,75 +682,10 @@ class Register:
             self._record(con, current, action="remove", when=when, user=user or self.user,
                          note=note, before=[current])
 
-    def import_parcels(
-        self,
-        path: str | Path,
-        *,
-        layer: str | None = None,
-        wkt_column: str = "wkt",
-        source_crs: str | None = None,
-        date: _dt.date | _dt.datetime | str | None = None,
-        note: str = "",
-        columns: Mapping[str, str] | None = None,
-        land_use_defaults: Mapping[str, str] | None = None,
-        area_unit: str | None = None,
-        area_tolerance: float = 0.01,
-        street_towns: gpd.GeoDataFrame | str | None = "streets_towns",
-    ) -> ImportReport:
-        """Import parcels from a shapefile, GeoPackage, GeoJSON or Excel/CSV with WKT.
-
-        Rows that break a rule of :meth:`add` are rejected (with the reason);
-        the others are added in one transaction (:mod:`zjgis.landreserve.importing`).
-
-        Parameters
-        ----------
-        path : str or path-like
-            ``.shp``/``.zip``, ``.gpkg``, ``.geojson`` (read with :func:`zjgis.io.read`)
-            or ``.xlsx``/``.csv`` with a WKT geometry column
-            (:func:`zjgis.io.read_table`).
-        layer : str, optional
-            Layer (GeoPackage) or sheet name (Excel).
-        wkt_column : str
-            Column holding WKT in Excel/CSV files (default ``"wkt"``).
-        source_crs : str, optional
-            CRS of the coordinates when the file does not say — required for
-            Excel/CSV, which carry none (``"WGS-84"``; ``"GCJ-02"`` etc. are
-            converted by :mod:`zjgis.crs`).
-        date, note
-            As in :meth:`add`.
-        columns : mapping, optional
-            Explicit column mapping, source -> field (``{"宗地号": "parcel_id"}``);
-            wins over the automatic one (:func:`zjgis.schema.map_columns`).
-        land_use_defaults : mapping, optional
-            The 2023 class for a land-use name or old code that stands for
-            several (``{"工业用地": "100101"}``).
-        area_unit : str, optional
-            Unit of a declared area whose header names none (亩, 公顷, m²).
-        area_tolerance : float
-            Declared and geodesic areas differing by more than this share
-            (default 0.01) is a DataQualityWarning in the report.
-        street_towns : GeoDataFrame, str or None
-            Polygons (``name``) to fill a missing 街镇 by location; default the
-            catalog layer ``streets_towns``; None leaves it empty.
-            See :func:`zjgis.landreserve.importing.import_parcels`.
-
-        Returns
-        -------
-        ImportReport
-            ``accepted`` and ``rejected`` tables, column mapping, notes, area check.
-
-        Raises
-        ------
-        ReadError
-            The file cannot be read or lacks a WKT column.
-        CRSError
-            Excel/CSV without ``source_crs``; a vector file without a CRS.
-        """
-        return _importing.import_parcels(self, path, layer=layer, wkt_column=wkt_column,
-                                         source_crs=source_crs, date=date, note=note,
-                                         columns=columns, land_use_defaults=land_use_defaults,
-                                         area_unit=area_unit, area_tolerance=area_tolerance,
-                                         street_towns=street_towns)
+    #: Import parcels from a planner's file (shapefile, GeoPackage, GeoJSON, Excel/CSV
+    #: with WKT): :func:`zjgis.landreserve.importing.import_parcels` with this
+    #: register as ``register`` — one signature and one docstring, owned there.
+    import_parcels = _importing.import_parcels
 
     def export(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the current parcels to a file (atomically).
