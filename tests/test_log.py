@@ -101,7 +101,7 @@ def test_redirected_stderr_gets_no_bar(tmp_path, quiet):
     assert log.read_bytes() == b""
 
 
-def test_notebook_kernel_counts_as_interactive(monkeypatch):
+def _fake_kernel(monkeypatch):
     class Shell:
         kernel = object()
 
@@ -109,6 +109,10 @@ def test_notebook_kernel_counts_as_interactive(monkeypatch):
     fake.get_ipython = lambda: Shell()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "IPython", fake)
     monkeypatch.setitem(sys.modules, "ipykernel", type(sys)("ipykernel"))
+
+
+def test_notebook_kernel_counts_as_interactive(monkeypatch):
+    _fake_kernel(monkeypatch)
     monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
     monkeypatch.delenv(_log.ENV_VAR, raising=False)
     assert _log._in_notebook()
@@ -125,16 +129,6 @@ def _run_stages(**kw):
         for _ in STAGES:
             st.step()
     return st
-
-
-def _fake_kernel(monkeypatch):
-    class Shell:
-        kernel = object()
-
-    fake = type(sys)("IPython")
-    fake.get_ipython = lambda: Shell()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "IPython", fake)
-    monkeypatch.setitem(sys.modules, "ipykernel", type(sys)("ipykernel"))
 
 
 def test_forced_stages_draw_a_bar_naming_each_stage(monkeypatch, capsys):
