@@ -58,7 +58,7 @@ import shapely
 from zjgis import crs as _crs
 from zjgis import io as _io
 from zjgis import schema as _schema
-from zjgis._log import get_logger
+from zjgis._log import get_logger, stages
 from zjgis._validate import listing
 from zjgis.errors import DataQualityWarning, ValidationError
 from zjgis.landreserve._rules import iso, prepare
@@ -240,38 +240,45 @@ def import_parcels(
         msg = f"area_tolerance must be a share >= 0 (0.01 = 1 %), not {area_tolerance}"
         raise ValidationError(msg)
     gdf = read_import(path, layer=layer, wkt_column=wkt_column, source_crs=source_crs)
-    gdf = _schema.map_columns(gdf, "parcels", columns=columns, name=str(path))
-    mapping = dict(gdf.attrs.get("column_mapping", {}))
-    if "parcel_id" in gdf:  # Excel stores 1001 as 1001.0: the id is the text 1001
-        gdf["parcel_id"] = [str(int(v)) if isinstance(v, float) and v.is_integer() else v
-                            for v in gdf["parcel_id"]]
-    notes: list[str] = []
-    if mapping:
-        notes.append("columns mapped: " + ", ".join(f"{k} → {v}" for k, v in mapping.items()))
-    declared_unit = None
-    if "declared_area" in gdf:
-        declared_unit = _declared_unit(gdf, str(path), area_unit)
-        if declared_unit is not None:
-            gdf["declared_area_unit"] = (
-                gdf["declared_area_unit"].where(gdf["declared_area_unit"].notna(),
-                                                declared_unit)
-                if "declared_area_unit" in gdf else declared_unit)
-    new = prepare(gdf, str(path), strict=False, land_use_defaults=land_use_defaults)
-    if "land_use_code" in gdf:
-        raw = gdf["land_use_code"].map(_text).to_numpy()
-        codes = new["land_use_code"].to_numpy()
-        translated = int((new["land_use"].notna().to_numpy() & (codes != raw)).sum())
-        if translated:
-            notes.append(f"land use: {translated} value(s) given by name or old code "
-                         "translated to 2023 codes")
-    derived = _fill_street_town(new, street_towns)
-    if derived:
-        notes.append(derived)
-    declared = "declared_area" in gdf or "declared_area_mu" in gdf
-    area_check = _area_check(new, area_tolerance) if declared else None
-    stored, problems = register._add_prepared(
-        new, when=iso(date), note=note or f"imported from {path.name}", user=register.user,
-        partial=True)
+    # vectorised work with per-row value checks: a stage bar on large imports (issue 14)
+    with stages(["columns", "values", "街镇 by location", "checks and write"],
+                desc="导入地块 / importing parcels", size=len(gdf), min_size=10_000) as steps:
+        steps.step()
+        gdf = _schema.map_columns(gdf, "parcels", columns=columns, name=str(path))
+        mapping = dict(gdf.attrs.get("column_mapping", {}))
+        if "parcel_id" in gdf:  # Excel stores 1001 as 1001.0: the id is the text 1001
+            gdf["parcel_id"] = [str(int(v)) if isinstance(v, float) and v.is_integer() else v
+                                for v in gdf["parcel_id"]]
+        notes: list[str] = []
+        if mapping:
+            notes.append("columns mapped: " + ", ".join(f"{k} → {v}" for k, v in mapping.items()))
+        declared_unit = None
+        if "declared_area" in gdf:
+            declared_unit = _declared_unit(gdf, str(path), area_unit)
+            if declared_unit is not None:
+                gdf["declared_area_unit"] = (
+                    gdf["declared_area_unit"].where(gdf["declared_area_unit"].notna(),
+                                                    declared_unit)
+                    if "declared_area_unit" in gdf else declared_unit)
+        steps.step()
+        new = prepare(gdf, str(path), strict=False, land_use_defaults=land_use_defaults)
+        if "land_use_code" in gdf:
+            raw = gdf["land_use_code"].map(_text).to_numpy()
+            codes = new["land_use_code"].to_numpy()
+            translated = int((new["land_use"].notna().to_numpy() & (codes != raw)).sum())
+            if translated:
+                notes.append(f"land use: {translated} value(s) given by name or old code "
+                             "translated to 2023 codes")
+        steps.step()
+        derived = _fill_street_town(new, street_towns)
+        if derived:
+            notes.append(derived)
+        declared = "declared_area" in gdf or "declared_area_mu" in gdf
+        area_check = _area_check(new, area_tolerance) if declared else None
+        steps.step()
+        stored, problems = register._add_prepared(
+            new, when=iso(date), note=note or f"imported from {path.name}", user=register.user,
+            partial=True)
     rejected = (problems.groupby("row", sort=True)
                 .agg(parcel_id=("parcel_id", "first"),
                      reason=("problem", lambda s: "; ".join(dict.fromkeys(s))))
