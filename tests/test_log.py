@@ -273,3 +273,28 @@ def test_a_real_kernel_shows_the_widget_not_text(tmp_path):
     streams = [m["content"]["text"] for m in msgs if m["msg_type"] == "stream"]
     assert not any("noding" in t for t in streams)  # no text bar in the notebook's output
     assert not any(m["msg_type"] == "error" for m in msgs)
+
+
+def test_console_log_lines_print_above_a_bar_and_handlers_come_back(monkeypatch, capsys,
+                                                                     tmp_path):
+    """``zjgis -v``: a log line during a bar goes on a cleared line, not glued to the bar."""
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    console = logging.StreamHandler(sys.stderr)  # capsys's stderr here, as a terminal's
+    console.setFormatter(logging.Formatter("LOG %(message)s"))
+    to_file = logging.FileHandler(tmp_path / "run.log", encoding="utf-8")
+    lg = _log.logger
+    monkeypatch.setattr(lg, "handlers", [*lg.handlers, console, to_file])
+    monkeypatch.setattr(lg, "level", logging.INFO)
+    with _log.stages(["a", "b"], desc="noding", size=1, min_size=1) as st:
+        st.step()
+        _log.get_logger("zjgis.network").info("dropped 3 lines")
+        assert console not in lg.handlers and to_file in lg.handlers
+        st.step()
+    for _ in _log.progress(range(2000), desc="tiles"):
+        _log.get_logger("zjgis.network").info("in a loop")
+        break
+    assert lg.handlers[-2:] == [console, to_file]  # the application's handlers, back
+    to_file.close()
+    err = capsys.readouterr().err
+    assert "\rLOG dropped 3 lines\n" in err and "\rLOG in a loop\n" in err
+    assert (tmp_path / "run.log").read_text(encoding="utf-8") == "dropped 3 lines\nin a loop\n"

@@ -28,6 +28,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -115,6 +116,66 @@ def _wanted(size: int | None, min_size: int) -> bool:
     return (size is None or size >= min_size) and progress_enabled()
 
 
+class _AboveBars(logging.StreamHandler):
+    """A console handler's twin that prints each record above the text bars (``tqdm.write``)."""
+
+    def __init__(self, original: logging.StreamHandler) -> None:
+        super().__init__(original.stream)
+        self.setLevel(original.level)
+        self.setFormatter(original.formatter)
+        for f in original.filters:
+            self.addFilter(f)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=self.stream)
+            self.flush()
+        except RecursionError:  # pragma: no cover - as logging.StreamHandler does
+            raise
+        except Exception:  # pragma: no cover
+            self.handleError(record)
+
+
+def _on_console(handler: logging.Handler) -> bool:
+    return (type(handler) is logging.StreamHandler  # not a file, not a test's capture
+            and getattr(handler, "stream", None) in (sys.stdout, sys.stderr))
+
+
+@contextmanager
+def _logs_above_bars() -> Iterator[None]:
+    """While a text bar is drawn, console log lines (``zjgis -v``) print above it.
+
+    Without this a log line lands on the bar's line.  Only handlers already
+    writing to the console are swapped, for the duration of the bar, and put back
+    after: files, other streams and loggers without handlers are left alone
+    (nothing is added, the application's logging configuration is not changed).
+    """
+    swapped = []
+    for lg in {id(x): x for x in (logging.root, logger)}.values():
+        old = lg.handlers
+        if any(_on_console(h) for h in old):
+            swapped.append((lg, old))
+            lg.handlers = [_AboveBars(h) if isinstance(h, logging.StreamHandler) and _on_console(h)
+                           else h for h in old]
+    try:
+        yield
+    finally:
+        for lg, old in swapped:
+            lg.handlers = old
+
+
+def _iterate(bar: Any) -> Iterator[Any]:
+    with ExitStack() as logs:
+        if not _in_notebook():  # a widget is not on the console's line
+            logs.enter_context(_logs_above_bars())
+        try:
+            yield from bar
+        finally:
+            bar.close()
+
+
 def progress(
     iterable: Iterable[T],
     *,
@@ -153,7 +214,7 @@ def progress(
             total = None
     if not _wanted(total, min_items):
         return iter(iterable)
-    return iter(_new_bar(iterable, total=total, desc=desc))
+    return _iterate(_new_bar(iterable, total=total, desc=desc))
 
 
 #: Layout of a stage bar: no rate and no ETA (stages differ in length), the stage named.
@@ -181,6 +242,9 @@ class Stages:
         self._next = 0
         self._bar = _new_bar(None, total=len(self.names), desc=_printable(desc), unit="stage",
                              bar_format=_STAGE_FORMAT) if enabled and self.names else None
+        self._logs = ExitStack()
+        if self._bar is not None and not _in_notebook():  # widgets are not on the console
+            self._logs.enter_context(_logs_above_bars())
 
     @property
     def shown(self) -> bool:
@@ -220,6 +284,7 @@ class Stages:
                 self._bar.update(1)
             self._bar.close()
             self._bar = None
+            self._logs.close()
 
     def __enter__(self) -> Stages:
         return self
