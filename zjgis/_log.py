@@ -15,6 +15,10 @@ shown only when all of these hold:
 - stderr is a terminal, or the code runs in a Jupyter kernel: output redirected to
   a file or a log never receives bars.
 
+While a text bar is drawn, log lines that an application sends to the console
+(``zjgis -v``) are printed above it (``tqdm.write``) instead of on the bar's
+line; the application's handlers are swapped only for the bar's lifetime.
+
 Examples
 --------
 >>> from zjgis._log import progress
