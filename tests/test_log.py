@@ -67,11 +67,12 @@ def test_env_var_zero_switches_bars_off(monkeypatch, capsys):
     assert not _log.progress_enabled()
 
 
-def test_terminal_shows_a_bar():
+def _in_terminal(code: str) -> bytes:
+    """What ``python -c code`` writes to a terminal's stderr (a pty; nothing forced)."""
     leader, follower = pty.openpty()
     # a terminal of 100 x 30 (a new pty has size 0 x 0, where tqdm draws nothing)
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-c", LOOP], env=_env(), stderr=follower,
+    proc = subprocess.Popen([sys.executable, "-c", code], env=_env(), stderr=follower,
                             stdout=subprocess.DEVNULL)
     os.close(follower)  # the child holds it; reads end with EIO when the child is gone
     chunks = []
@@ -87,8 +88,35 @@ def test_terminal_shows_a_bar():
     finally:
         os.close(leader)
         proc.wait(120)
-    assert proc.returncode == 0
-    assert b"noding" in b"".join(chunks)
+    assert proc.returncode == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks)
+
+
+def test_terminal_shows_a_bar():
+    assert b"noding" in _in_terminal(LOOP)
+
+
+NODING = """
+import logging
+import geopandas as gpd, shapely
+from zjgis import network
+from zjgis.network import graph
+if QUIET:
+    logging.getLogger("zjgis").setLevel(logging.ERROR)  # what zjgis -q does
+graph._PROGRESS_MIN_LINES = 4  # the 100,000 of real work, lowered for a quick test
+lines = [shapely.LineString([(0, i), (9, i)]) for i in range(3)] + [
+    shapely.LineString([(i, -1), (i, 9)]) for i in range(3)]
+network.build_graph(gpd.GeoDataFrame(geometry=lines, crs="EPSG:32651"))
+"""
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_terminal_shows_the_noding_stages_and_none_under_quiet(quiet):
+    err = _in_terminal(f"QUIET = {quiet}\n" + NODING)
+    if quiet:
+        assert err == b""
+    else:
+        assert b"noding" in err and b"stages" in err and b", crossings]" in err
 
 
 @pytest.mark.parametrize("quiet", [False, True])
