@@ -147,3 +147,55 @@ def test_efficiency_over_awkward_enterprise_tables(case_id, table):
         assert len(result) == 0 and list(result.columns)[:2] == ["area_mu", "enterprises"]
     elif case_id == "duplicate_ids":  # several enterprises on one parcel is normal
         assert result["enterprises"].sum() == 3
+
+
+# ------------------------------------------------------------------ awkward values in add
+# land use as planners' files write it: (value, the 2023 code, or None = refused);
+# codes from 自然资发〔2023〕234号 附录A and GB 50137-2011 表3.3.2
+LAND_USE_VALUES = [
+    ("100101", "100101"), (100101, "100101"), (802, "0802"), (802.0, "0802"),
+    (" 科研用地 ", "0802"), ("m1", "100101"), ("Ｍ１", "100101"), ("A35", "0802"),
+    ("SH-CYZH", "SH-CYZH"), ("产业综合用地", "SH-CYZH"),
+    ("工业用地", None), ("M", None), ("", None), (None, None), (float("nan"), None),
+    ("1004", None), ("一类工业", None), (True, None),
+]
+
+
+@pytest.mark.parametrize(("value", "code"), LAND_USE_VALUES,
+                         ids=[repr(v) for v, _ in LAND_USE_VALUES])
+def test_register_add_over_awkward_land_use_values(tmp_path, value, code):
+    gdf = POLYGONS["multipart"].iloc[:1].copy()
+    gdf["land_use_code"] = pd.Series([value], index=gdf.index, dtype=object)
+    with Register.create(tmp_path / "r.gpkg", study_area=None) as reg:
+        if code is None:
+            with pytest.raises(ValidationError, match="land use") as err:
+                reg.add(gdf)
+            assert "F0" in str(err.value) and len(reg) == 0
+        else:
+            assert reg.add(gdf)["land_use_code"].iloc[0] == code
+
+
+DECLARED_VALUES = [  # (declared_area, unit, 亩 by hand, or None = refused)
+    (10.0, "亩", 10.0), ("1.5公顷", None, 22.5), ("3,000", "m²", 4.5), (None, None, "blank"),
+    (float("nan"), "亩", "blank"), ("", "亩", "blank"), ("十亩", "亩", None),
+    (-5.0, "亩", None), (float("inf"), "亩", None), (5.0, None, None), (5.0, "里", None),
+]
+
+
+@pytest.mark.parametrize(("value", "unit", "mu"), DECLARED_VALUES,
+                         ids=[repr(v) for v, _, _ in DECLARED_VALUES])
+def test_register_add_over_awkward_declared_areas(tmp_path, value, unit, mu):
+    gdf = POLYGONS["multipart"].iloc[:1].copy()
+    gdf["declared_area"] = pd.Series([value], index=gdf.index, dtype=object)
+    gdf["declared_area_unit"] = unit
+    with Register.create(tmp_path / "r.gpkg", study_area=None) as reg:
+        if mu is None:
+            with pytest.raises(ValidationError, match="F0: declared area"):
+                reg.add(gdf)
+            assert len(reg) == 0
+            return
+        stored = reg.add(gdf).iloc[0]
+        if mu == "blank":
+            assert pd.isna(stored["declared_area_mu"]) and stored["declared_area_unit"] is None
+        else:
+            assert stored["declared_area_mu"] == pytest.approx(mu)

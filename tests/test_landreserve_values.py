@@ -93,3 +93,43 @@ def test_parse_defaults():
     assert values.parse_defaults({"M": "二类工业用地"}) == {"M": "100102"}
     with pytest.raises(ValidationError):
         values.parse_defaults(["工业用地"])
+
+
+# ------------------------------------------------------------------ declared area (面积)
+# hand figures: 1 亩 = 10 000/15 m² (the 市亩), so 1 公顷 = 15 亩 and 1 km² = 1 500 亩
+@pytest.mark.parametrize(("value", "unit", "expected"), [
+    (12.5, "亩", (12.5, "mu", 12.5)),
+    ("12.5", "mu", (12.5, "mu", 12.5)),
+    (0.8, "公顷", (0.8, "ha", 12.0)),
+    ("0.8公顷", None, (0.8, "ha", 12.0)),
+    ("2000 平方米", None, (2000.0, "m2", 3.0)),
+    ("2,000", "㎡", (2000.0, "m2", 3.0)),
+    (0.01, "平方公里", (0.01, "km2", 15.0)),
+    ("１２．５", "亩", (12.5, "mu", 12.5)),       # full-width digits from a Chinese IME
+    (0, "亩", (0.0, "mu", 0.0)),
+])
+def test_declared_area_reads_the_figure_and_its_unit(value, unit, expected):
+    got = values.declared_area(value, unit)
+    assert got[1] == expected[1]
+    assert got[0] == pytest.approx(expected[0]) and got[2] == pytest.approx(expected[2])
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), "", "   ", pd.NA])
+def test_a_blank_declared_area_is_none(value):
+    assert values.declared_area(value, "亩") is None
+
+
+@pytest.mark.parametrize(("value", "unit", "words"), [
+    ("约12", "亩", "not a number"),
+    ("12,5", "亩", "not a number"),              # a decimal comma is not 125
+    (True, "亩", "not a number"),
+    (12.0, None, "names no unit"),
+    ("12", "", "names no unit"),
+    (-1.0, "亩", ">= 0"),
+    (float("inf"), "亩", ">= 0"),
+    (12.0, "acre", "unknown area unit"),
+    ("12亩", "公顷", "given as"),
+])
+def test_an_unreadable_declared_area_says_why(value, unit, words):
+    with pytest.raises(ValidationError, match=words):
+        values.declared_area(value, unit)

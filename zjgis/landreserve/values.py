@@ -226,7 +226,8 @@ def land_use_code(value: object, *, defaults: Mapping[str, str] | None = None) -
     >>> land_use_code(801), land_use_code("物流仓储用地"), land_use_code("w1")
     ('0801', '1101', '110101')
     """
-    text = _clean(value) if not isinstance(value, (int, float)) else normalize_code(value)
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)  # True ≠ 01
+    text = normalize_code(value) if numeric else _clean(value)
     if defaults and text in defaults:
         return land_use_code(defaults[text])
     code = normalize_code(text) if text.isdigit() else text
@@ -407,6 +408,7 @@ def industry_table() -> pd.DataFrame:
                          for k, (zh, en, more) in INDUSTRY_NAMES.items()])
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:\D.*)?$")
 _NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(.*)$",
                           re.IGNORECASE)
 
@@ -423,8 +425,8 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
     ----------
     value : number or str
         The figure as written: ``12.5``, ``"12,500"`` (thousands separators are
-        dropped), or a figure with its unit in one text (``"0.8公顷"``,
-        ``"533.3 m²"``).
+        dropped; ``"12,5"`` is refused, not read as 125), or a figure with its
+        unit in one text (``"0.8公顷"``, ``"533.3 m²"``).
     unit : str, optional
         The unit when ``value`` carries none: a key or spelling of
         :data:`zjgis.schema.AREA_UNITS` (``"亩"``, ``"公顷"``, ``"m²"``, ``"ha"``,
@@ -452,18 +454,20 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
     """
     if _blank(value):
         return None
-    given = None if _blank(unit) else _unit_key(unit)
+    given = None if _blank(unit) else _unit_key(unit, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number, written = float(value), None
     else:
-        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if _THOUSANDS.match(text):  # 12,500 — but never 12,5 (a decimal comma: refused)
+            text = text.replace(",", "")
         m = _NUMBER_UNIT.match(text)
-        if m is None:
+        if m is None or (m.group(2) != "" and m.group(2)[0] in ",.0123456789"):
             msg = (f"declared area {value!r} is not a number; write the figure (e.g. 12.5) "
                    "with its unit in the header (面积(亩)) or after it (12.5亩)")
             raise ValidationError(msg)
         number = float(m.group(1))
-        written = _unit_key(m.group(2)) if m.group(2).strip() else None
+        written = _unit_key(m.group(2), value) if m.group(2).strip() else None
     if written and given and written != given:
         msg = f"declared area {value!r} is in {written} but its unit is given as {unit!r}"
         raise ValidationError(msg)
@@ -479,8 +483,12 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
     return number, key, mu
 
 
-def _unit_key(unit: object) -> str:
+def _unit_key(unit: object, value: object) -> str:
     key = str(unit) if str(unit) in _schema.AREA_UNITS else _schema.normalize_unit(unit)
     if key is None:
-        _schema.area_to_m2(1.0, str(unit))  # raises, listing the units
+        try:
+            _schema.area_to_m2(1.0, str(unit))  # raises, listing the units
+        except ValidationError as exc:
+            msg = f"declared area {value!r}: {exc}"
+            raise ValidationError(msg) from exc
     return str(key)
