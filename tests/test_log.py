@@ -103,7 +103,7 @@ from zjgis import network
 from zjgis.network import graph
 if QUIET:
     logging.getLogger("zjgis").setLevel(logging.ERROR)  # what zjgis -q does
-graph._PROGRESS_MIN_LINES = 4  # the 100,000 of real work, lowered for a quick test
+graph._PROGRESS_MIN_SEGMENTS = 4  # the 100,000 of real work, lowered for a quick test
 lines = [shapely.LineString([(0, i), (9, i)]) for i in range(3)] + [
     shapely.LineString([(i, -1), (i, 9)]) for i in range(3)]
 network.build_graph(gpd.GeoDataFrame(geometry=lines, crs="EPSG:32651"))

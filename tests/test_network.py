@@ -454,7 +454,7 @@ def test_pair_distances_in_source_chunks_equal_one_search(monkeypatch):
 # ---------------------------------------------------------------- progress (issue 14.6)
 
 def _block_grid(n, step=50.0):
-    """n streets each way, one line per block piece (stubs beyond the outer streets).
+    """n streets each way, one line (one segment) per block piece, stubs beyond the ends.
 
     By hand: 2·n·(n+1) lines, as many edges, n² junctions of degree 4 and 4·n dead
     ends (the stubs' free ends).
@@ -495,11 +495,12 @@ def test_stage_bars_start_at_the_thresholds_and_never_change_results(monkeypatch
     plain_ends = network.dead_ends(plain)
     assert capsys.readouterr().err == ""  # under pytest, not forced: no bar
     monkeypatch.setenv(_log.ENV_VAR, "1")
-    monkeypatch.setattr(graph, "_PROGRESS_MIN_LINES", len(roads) + 1)
+    segments = len(roads)  # one segment per line
+    monkeypatch.setattr(graph, "_PROGRESS_MIN_SEGMENTS", segments + 1)
     monkeypatch.setattr(deadends, "_PROGRESS_MIN_EDGES", len(plain.edges) + 1)
     network.dead_ends(network.build_graph(roads))
     assert capsys.readouterr().err == ""  # one below each threshold
-    monkeypatch.setattr(graph, "_PROGRESS_MIN_LINES", len(roads))
+    monkeypatch.setattr(graph, "_PROGRESS_MIN_SEGMENTS", segments)
     monkeypatch.setattr(deadends, "_PROGRESS_MIN_EDGES", len(plain.edges))
     old = _log.logger.level
     _log.logger.setLevel("ERROR")  # zjgis -q
