@@ -249,6 +249,9 @@ def _declared(gdf: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:
     the value in 亩.  When both are given they must agree (to 1e-6).
     """
     n = len(gdf)
+    if not any(c in gdf for c in DECLARED_COLUMNS):  # nothing declared: no per-row work
+        return {"declared_area_mu": [np.nan] * n, "declared_area": [np.nan] * n,
+                "declared_area_unit": [None] * n}, [None] * n
 
     def col(c: str) -> list:
         return gdf[c].tolist() if c in gdf else [None] * n
