@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -138,7 +139,9 @@ def _make_older_register(path: Path) -> None:
     declared = {"P000": {"declared_area_mu": 12.0, "declared_area": 0.8,
                          "declared_area_unit": "ha"},
                 "P001": {"declared_area_mu": 7.5, "declared_area": 7.5,
-                         "declared_area_unit": "mu"}}
+                         "declared_area_unit": "mu"},
+                # a figure the older import could not read: it kept the text, no 亩
+                "P002": {"declared_area": "约12", "declared_area_unit": "mu"}}
     con = sqlite3.connect(path)
     for pid, keys in declared.items():
         (raw,) = con.execute("SELECT attributes FROM parcels WHERE parcel_id = ?",
@@ -171,6 +174,8 @@ def test_older_register_reads_and_gets_the_columns_at_its_first_write(tmp_path):
     assert p.loc["P000", "declared_area_mu"] == pytest.approx(12.0)
     assert p.loc["P001", "declared_area_unit"] == "mu"
     assert p["declared_area_mu"].isna().tolist() == [False, False, True]
+    assert p.loc["P002", "declared_area_unit"] is None  # nothing readable was declared
+    assert json.loads(p.loc["P002", "attributes"])["declared_area_text"] == "约12"
     assert "declared_area_mu" not in _sql_types(path)  # reading does not change the file
     r.transition("P002", "supplied", date="2024-06-01")
     r.close()
@@ -186,6 +191,9 @@ def test_older_register_reads_and_gets_the_columns_at_its_first_write(tmp_path):
         then = again.as_of("2024-01-01").set_index("parcel_id")
         assert then.loc["P000", "declared_area_mu"] == pytest.approx(12.0)
         assert again.update("P001", {"owner": "张江集团"})["declared_area_mu"] == 7.5
+        after = again.update("P002", {"owner": "张江集团"})  # the unread text is no obstacle
+        assert pd.isna(after["declared_area_mu"]) and "约12" in after["attributes"]
+        assert again.check().empty
 
 
 def test_plan_list_reads_the_column_and_falls_back_to_attributes(reg):

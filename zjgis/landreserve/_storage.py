@@ -110,8 +110,9 @@ def lift_declared(record: dict) -> dict:
     ``attributes`` JSON (``declared_area_mu``, ``declared_area``,
     ``declared_area_unit``).  When the record has no ``declared_area_mu`` of its
     own, those keys move out of ``attributes`` into the record; otherwise (and
-    for records without them) it is returned as it is.  A ``declared_area`` that
-    is not a number stays in ``attributes`` (the text as written).
+    for records without them) it is returned as it is.  A figure that older
+    import could not read (``declared_area`` "约12", no ``declared_area_mu``)
+    declares nothing: its text stays in ``attributes`` as ``declared_area_text``.
     """
     if not missing(record.get("declared_area_mu")):
         return record
@@ -122,16 +123,19 @@ def lift_declared(record: dict) -> dict:
         attrs = json.loads(raw)
     except ValueError:
         return record
-    if not isinstance(attrs, dict) or "declared_area_mu" not in attrs:
+    if not isinstance(attrs, dict) or not any(c in attrs for c in DECLARED_COLUMNS):
         return record
+    mu = _number(attrs.pop("declared_area_mu", None))
+    unit = attrs.pop("declared_area_unit", None)
+    written = attrs.pop("declared_area", None)
+    value = _number(written)
+    if value is None and not missing(written):
+        attrs["declared_area_text"] = written
     out = dict(record)
-    mu = attrs.pop("declared_area_mu")
-    out["declared_area_mu"] = _number(mu)
-    out["declared_area_unit"] = attrs.pop("declared_area_unit", None)
-    value = _number(attrs.get("declared_area"))
-    if value is not None or missing(attrs.get("declared_area")):
-        attrs.pop("declared_area", None)
-    out["declared_area"] = value
+    declared = mu is not None
+    out["declared_area_mu"] = mu
+    out["declared_area"] = value if declared else None
+    out["declared_area_unit"] = unit if declared else None
     out["attributes"] = json.dumps(attrs, ensure_ascii=False)
     return out
 
@@ -336,7 +340,7 @@ class Storage:
         for col in self.lacking:
             con.execute(f"ALTER TABLE parcels ADD COLUMN {col} {_ADDED_COLUMNS[col]}")
         rows = con.execute("SELECT fid, attributes FROM parcels "
-                           "WHERE attributes LIKE '%declared_area_mu%'").fetchall()
+                           "WHERE attributes LIKE '%declared_area%'").fetchall()
         for fid, raw in rows:
             rec = lift_declared({"attributes": raw})
             if rec.get("attributes") is raw:
@@ -485,7 +489,7 @@ def typed(df: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
     columns (:func:`lift_declared`).
     """
     old = df["declared_area_mu"].isna() & df["attributes"].astype(str).str.contains(
-        "declared_area_mu", regex=False)
+        "declared_area", regex=False)
     if old.any():
         moved = ("attributes",) + DECLARED_COLUMNS
         for c in moved:
