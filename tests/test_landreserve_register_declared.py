@@ -281,3 +281,19 @@ def test_export_and_import_keep_the_declared_area(reg, tmp_path, suffix):
     assert p.loc["P000", "declared_area_mu"] == pytest.approx(0.8 * 15)
     assert p.loc["P002", "declared_area_mu"] == pytest.approx(12.0)
     assert p.loc["P001", ["declared_area_mu", "declared_area"]].isna().all()
+
+
+def test_two_programs_on_an_older_register_migrate_it_once(tmp_path):
+    path = tmp_path / "old.gpkg"
+    _make_older_register(path)
+    a = Register(path, study_area=None)
+    b = Register(path, study_area=None)
+    try:
+        b.transition("P002", "supplied", date="2024-06-01")  # b adds the columns
+        assert a.get("P000")["declared_area_mu"] == pytest.approx(12.0)  # a reads them
+        a.update("P001", {"declared_area_mu": 8.0})  # and writes without adding them again
+        assert b.get("P001")["declared_area_mu"] == 8.0
+    finally:
+        a.close()
+        b.close()
+    assert _sql_types(path)["declared_area_mu"] == "REAL"

@@ -183,10 +183,16 @@ class Storage:
             msg = f"{path} cannot be opened as a GeoPackage/SQLite file ({exc})"
             raise ReadError(msg) from exc
         self.metadata = self._check_schema()
-        present = {r[1] for r in self.con.execute("PRAGMA table_info(parcels)")}
-        self.has_label = STATUS_LABEL_COLUMN in present
+        self.has_label = True
         #: Columns of COLUMNS the file lacks (an older register): read as NULL,
         #: added at the first write.
+        self.lacking: tuple[str, ...] = ()
+        self._look_at_columns()
+
+    def _look_at_columns(self) -> None:
+        """Which columns an older register lacks (another process may have added them)."""
+        present = {r[1] for r in self.fetch("PRAGMA table_info(parcels)")}
+        self.has_label = STATUS_LABEL_COLUMN in present
         self.lacking = tuple(c for c in _ADDED_COLUMNS if c not in present)
 
     # ------------------------------------------------------------------ plumbing
@@ -245,6 +251,8 @@ class Storage:
         added_label = False
         added = False
         try:
+            if not self.has_label or self.lacking:
+                self._look_at_columns()  # inside the lock: another writer may have added them
             if not self.has_label:
                 self._add_label_column(con)
                 added_label = True
@@ -285,6 +293,8 @@ class Storage:
     def read_rows(self, where: str = "", params: tuple = (), *,
                   with_fid: bool = False) -> gpd.GeoDataFrame:
         """Stored parcel rows (``fid`` order) as a frame of COLUMNS (+ ``fid`` if asked)."""
+        if self.lacking:
+            self._look_at_columns()
         cols = ", ".join("NULL" if c in self.lacking else c for c in COLUMNS)
         rows = self.fetch(f"SELECT geom, fid, {cols} FROM parcels {where} ORDER BY fid", params)
         return frame_from_rows(rows, with_fid=with_fid)
