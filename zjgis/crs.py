@@ -676,6 +676,31 @@ def _polygon_parts(geom) -> list:
     return []
 
 
+def _ring_area_sums(geoms: np.ndarray) -> np.ndarray:
+    """Signed geodesic area of every ring, summed per geometry (rings already oriented).
+
+    The same as ``Geod.geometry_area_perimeter`` over each polygon part, but the
+    coordinates of all rings are taken in one vectorised call: pyproj's own
+    walk reads them vertex by vertex in Python, which dominated the measure of a
+    service area with thousands of holes.
+    """
+    out = np.zeros(len(geoms))
+    polys, owner = [], []
+    for i, geom in enumerate(geoms):  # one item per feature: the parts of collections
+        found = _polygon_parts(geom)
+        polys.extend(found)
+        owner.extend([i] * len(found))
+    if not polys:
+        return out
+    rings, of_poly = shapely.get_rings(np.asarray(polys, dtype=object), return_index=True)
+    xy, of_ring = shapely.get_coordinates(rings, return_index=True)
+    cuts = np.searchsorted(of_ring, np.arange(1, len(rings)))
+    ring_area = np.array([_GEOD.polygon_area_perimeter(r[:, 0], r[:, 1])[0]
+                          for r in np.split(xy, cuts)])
+    np.add.at(out, np.asarray(owner)[of_poly], ring_area)
+    return out
+
+
 def _feature_names(index: pd.Index, positions: np.ndarray) -> str:
     return listing([f"feature {index[int(i)]!r}" for i in positions])
 
@@ -765,8 +790,7 @@ def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.D
         log.info("%s: measured %d invalid polygon(s) after make_valid", label, repaired)
     if idx.size:
         oriented = shapely.orient_polygons(parts, exterior_cw=False)
-        for pos, geom in zip(idx, oriented, strict=True):
-            area[pos] = sum(_GEOD.geometry_area_perimeter(p)[0] for p in _polygon_parts(geom))
+        area[idx] = _ring_area_sums(oriented)
     bad = np.flatnonzero(~np.isfinite(area))
     if bad.size:
         where = _feature_names(series.index, bad)
