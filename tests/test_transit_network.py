@@ -215,3 +215,72 @@ def test_polygons_equal_the_union_of_one_buffer_per_reached_piece():
         expected = shapely.union_all(shapely.buffer(np.array(parts, dtype=object), 50.0))
         got = new.to_crs(UTM).set_index("distance_m").geometry.loc[d]
         assert _iou(got, expected) >= 0.9999, d
+
+
+def _awkward_streets() -> gpd.GeoDataFrame:
+    """Streets that make strokes hard: a ring road, a figure of eight, a hairpin that
+    turns back in one direction sector, a curved many-vertex street, a duplicated
+    street, reversed drawing directions and a bridge over a street without a node."""
+    t = np.linspace(0, 2 * np.pi, 49)
+    ring = LineString(np.c_[600 + 250 * np.cos(t), 600 + 250 * np.sin(t)])
+    eight = LineString(np.c_[1500 + 300 * np.sin(t), 400 + 150 * np.sin(2 * t)])
+    hairpin = LineString([(0, 1200), (400, 1230), (0, 1260), (400, 1290)])
+    curve = LineString(np.c_[np.linspace(0, 1200, 60), 900 + 80 * np.sin(np.linspace(0, 9, 60))])
+    main = LineString([(0, 0), (2000, 0)])
+    back = LineString([(2000, 100), (0, 100)])  # drawn westwards
+    cross = [LineString([(x, -200), (x, 1400)]) for x in (0, 350, 1000)]
+    dup = LineString([(350, -200), (350, 1400)])
+    bridge = LineString([(200, -150), (800, 300)])
+    lines = [ring, eight, hairpin, curve, main, back, *cross, dup, bridge]
+    gdf = gpd.GeoDataFrame({"bridge": [False] * (len(lines) - 1) + [True]},
+                           geometry=lines, crs=UTM)
+    return gdf
+
+
+def test_stroke_runs_cover_exactly_the_reached_pieces_on_awkward_streets():
+    # the runs along merged strokes must cover what one buffer per reached piece covers,
+    # whatever the streets' shape: the reference cuts each piece with shapely.ops.substring
+    rg = network.build_graph(_awkward_streets())
+    x0, y0, x1, y1 = rg.edges.total_bounds
+    rng = np.random.default_rng(3)
+    xy = np.c_[rng.uniform(x0, x1, 9), rng.uniform(y0, y1, 9)]
+    dists = [150.0, 400.0, 900.0]
+    st = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=UTM)
+    new = transit.station_coverage(st, roads=rg, distances_m=dists, walk_m=900).areas
+    reach = transit._NetworkReach(rg, xy, max(dists))
+    strokes = transit._strokes(rg)
+    assert len(strokes.lines) < len(rg.edges)  # edges were merged into longer strokes
+    for d in dists:
+        e, a, b = reach._pieces(d)
+        parts = [shapely.ops.substring(rg.edge_geoms[i], lo, hi)
+                 for i, lo, hi in zip(e, a, b) if hi > lo]
+        expected = shapely.union_all(shapely.buffer(np.array(parts, dtype=object), 50.0))
+        runs = strokes.runs(e[b > a], a[b > a], b[b > a], reach.length)
+        # the runs are the reached street itself: every piece lies on a run and every run
+        # on the pieces (to a micrometre)
+        lines = np.array(parts, dtype=object)
+        on_runs = shapely.buffer(shapely.union_all(runs), 1e-6)
+        on_pieces = shapely.buffer(shapely.union_all(lines), 1e-6)
+        assert shapely.length(shapely.difference(lines, on_runs)).sum() < 1e-3, d
+        assert shapely.length(shapely.difference(runs, on_pieces)).sum() < 1e-3, d
+        got = new.to_crs(UTM).set_index("distance_m").geometry.loc[d]
+        assert _iou(got, expected) >= 0.9999, d
+
+
+def test_service_areas_of_many_stations_show_a_stage_bar_when_bars_are_on(monkeypatch, capsys):
+    # bars are forced on (as in a terminal): 100+ stations name each stage; fewer, none
+    from zjgis import _log
+
+    monkeypatch.setenv(_log.ENV_VAR, "1")
+    rg = network.build_graph(_grid_roads())
+    rng = np.random.default_rng(0)
+    x0, y0, x1, y1 = rg.edges.total_bounds
+    for k, shown in ((transit._AREAS_BAR_STATIONS, True), (5, False)):
+        xy = np.c_[rng.uniform(x0, x1, k), rng.uniform(y0, y1, k)]
+        st = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=UTM)
+        cov = transit.station_coverage(st, roads=rg, distances_m=[300.0], walk_m=300)
+        capsys.readouterr()
+        assert len(cov.areas) == 1
+        err = capsys.readouterr().err
+        for stage in ("service areas", "street strokes", "street bands", "geodesic areas"):
+            assert (stage in err) is shown, (k, stage)
