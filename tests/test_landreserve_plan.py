@@ -182,6 +182,20 @@ def test_briefing_layers_parcels_supply_and_matches(reg):
     assert set(p["status"]) <= set(STATUSES)  # input untouched: keys, not display labels
 
 
+def test_briefing_layers_show_the_declared_area_only_where_a_file_declared_one(reg):
+    p = reg.parcels()
+    assert "declared_area_mu" not in briefing_layers(p)[0][1]["tooltip"]  # none declared
+    p["declared_area_mu"] = np.nan
+    p.loc[p.index[0], "declared_area_mu"] = 12.345
+    base, style = briefing_layers(p)[0]
+    assert "declared_area_mu" in style["tooltip"]
+    assert style["aliases"]["declared_area_mu"] == "申报面积（亩）"
+    assert base["declared_area_mu"].iloc[0] == pytest.approx(12.3)
+    assert base["declared_area_mu"].iloc[1:].isna().all()
+    en = briefing_layers(p, language="en")[0][1]
+    assert en["aliases"]["declared_area_mu"] == "Declared area (mu)"
+
+
 def test_briefing_layers_english_and_optional_layers(reg):
     p = reg.parcels()
     layers = briefing_layers(p, language="en", year=1990,

@@ -56,7 +56,8 @@ def test_units_in_headers_full_width_and_spacing():
     assert list(out.columns) == ["parcel_id", "declared_area"]
     assert out.attrs["column_units"] == {"declared_area": "ha"}
     for header, unit in (("面积(亩)", "mu"), ("用地面积/m²", "m2"), ("面积 (㎡)", "m2"),
-                         ("declared_area_mu", "mu")):
+                         ("declared_area_mu", "mu"),
+                         ("申报面积(亩)", "mu"), ("申报面积(公顷)", "ha")):  # the plan's 地块清单
         got = schema.map_columns(pd.DataFrame({header: [1.0]}), "parcels")
         assert got.attrs["column_units"] == {"declared_area": unit}, header
     proj = schema.map_columns(pd.DataFrame({"用地需求(亩)": [30]}), "projects")

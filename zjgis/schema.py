@@ -125,7 +125,8 @@ TABLES: dict[str, tuple[Field, ...]] = {
               description="year the parcel is planned to be supplied"),
         Field("owner", "权利人", ("权利人", "权属单位", "权属人", "土地使用权人", "owner_name")),
         Field("declared_area", "面积", ("面积", "用地面积", "宗地面积", "地块面积", "出让面积",
-                                      "area", "declared_area_mu", "declared_area_ha"),
+                                      "申报面积", "area", "declared_area_mu",
+                                      "declared_area_ha"),
               unit="?", description=_AREA_DESC),
     ),
     "projects": (

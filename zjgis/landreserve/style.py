@@ -53,6 +53,7 @@ _FIELDS = {  # key -> (中文, English) display label; the keys never reach the 
     "community": ("所在社区", "Community"),
     "area_ha": ("面积（公顷）", "Area (ha)"),
     "area_mu": ("面积（亩）", "Area (mu)"),
+    "declared_area_mu": ("申报面积（亩）", "Declared area (mu)"),
     "supply_year": ("计划供应年度", "Planned supply year"),
     "project": ("匹配项目", "Matched project"),
     "project_id": ("项目编号", "Project ID"),
@@ -197,6 +198,9 @@ def briefing_layers(
     years = pd.to_numeric(col["supply_year"], errors="coerce").astype("Int64")
     area_ha = (p["area_ha"].astype(float) if "area_ha" in p
                else p["area_mu"].astype(float) / 15.0).round(2)
+    # what the planner's file declared (面积), beside the measured area; blank when none
+    declared = (pd.to_numeric(p["declared_area_mu"], errors="coerce").round(1)
+                if "declared_area_mu" in p else pd.Series(float("nan"), index=idx))
     project = blank.copy()
     matched = None
     if assignments is not None and len(assignments):
@@ -211,12 +215,14 @@ def briefing_layers(
     base = _display(p, {"parcel_id": ids, "status": status, "land_use": land_use,
                         "street_town": col["street_town"], "community": col["community"],
                         "area_ha": area_ha, "area_mu": p["area_mu"].astype(float).round(1),
-                        "supply_year": years, "project": project},
+                        "declared_area_mu": declared, "supply_year": years,
+                        "project": project},
                     heading=heading, layer="landreserve_parcels", title=_TITLES["parcels"],
                     **common)
     aliases = {k: _label(k, language) for k in _FIELDS}
     status_col = "status"
-    tip = ["parcel_id", "status", "land_use", "area_mu", "project", "accuracy"]
+    tip = ["parcel_id", "status", "land_use", "area_mu",
+           *(["declared_area_mu"] if declared.notna().any() else []), "project", "accuracy"]
 
     def _tip(frame: gpd.GeoDataFrame, skip: tuple[str, ...] = ()) -> list[str]:
         hidden = {"name", frame.geometry.name, *skip}
