@@ -23,6 +23,7 @@ RANK = {
     "zjgis._version": -1,
     "zjgis.errors": -1,
     "zjgis._log": 0,
+    "zjgis._bulk": 0,
     "zjgis._data": 0,
     "zjgis._fonts": 0,
     "zjgis.crs": 1,

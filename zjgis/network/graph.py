@@ -56,6 +56,7 @@ from scipy import sparse
 
 from zjgis import _validate
 from zjgis import crs as _crs
+from zjgis._bulk import collector_paused
 from zjgis._csgraph import adjacency
 from zjgis._log import get_logger, stages
 from zjgis.errors import GeometryError, ValidationError
@@ -219,10 +220,13 @@ def _truthy(values: pd.Series) -> np.ndarray:
     return np.where(codes >= 0, true[np.maximum(codes, 0)] if len(true) else False, False)
 
 
-def _levels(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _levels(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A level key per feature from ``layer``/``bridge``/``tunnel`` ("0" = ground).
 
-    Also returns whether each feature is a structure (a bridge or a tunnel).
+    Returns the keys (``"0"``, ``"1b"``, ``"-1t"`` …), whether each feature is a
+    structure (a bridge or a tunnel), and an integer code per feature (equal
+    codes, equal keys): the noding compares levels per segment pair as integers.
+    The few distinct keys are spelt once each, not once per feature.
     """
     n = len(roads)
     layer = np.zeros(n, dtype="int64")
@@ -231,10 +235,12 @@ def _levels(roads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         layer = num.fillna(0).round().astype("int64").to_numpy()
     bridge = _truthy(roads["bridge"]) if "bridge" in roads.columns else np.zeros(n, bool)
     tunnel = _truthy(roads["tunnel"]) if "tunnel" in roads.columns else np.zeros(n, bool)
-    key = layer.astype(str).astype(object)
-    key = np.where(bridge, key + "b", key)
-    key = np.where(tunnel, key + "t", key)
-    return key.astype(str), bridge | tunnel
+    low = int(layer.min()) if n else 0
+    combo = (layer - low) * 4 + bridge.astype(np.int64) + 2 * tunnel.astype(np.int64)
+    code, uniq = pd.factorize(combo)
+    names = np.array([f"{c // 4 + low}{'b' if c & 1 else ''}{'t' if c & 2 else ''}"
+                      for c in uniq.tolist()], dtype=object)
+    return names[code], bridge | tunnel, code.astype(np.int64)
 
 
 def _check_coords(gdf, name: str) -> None:
@@ -362,8 +368,10 @@ def build_graph(
         raise ValidationError(msg)
     segments = int(shapely.get_num_coordinates(np.asarray(roads.geometry.values)).sum())
     segments -= len(roads)  # a line of k vertices has k - 1 segments (2 ms per 100k lines)
-    with stages(_NODING_STAGES, desc="noding", size=segments,
-                min_size=_PROGRESS_MIN_SEGMENTS) as st:
+    # millions of geometries are made below: without the cyclic collector's passes over
+    # them (zjgis._bulk; they hold no cycles)
+    with collector_paused(), stages(_NODING_STAGES, desc="noding", size=segments,
+                                    min_size=_PROGRESS_MIN_SEGMENTS) as st:
         st.step("segments")
         in_crs = pyproj.CRS.from_user_input(roads.crs)
         metric = _metric_crs(in_crs)
@@ -371,9 +379,11 @@ def build_graph(
         name_col = _pick_column(frame, name_column, _NAME_COLUMNS)
         class_col = _pick_column(frame, class_column, _CLASS_COLUMNS)
         if respect_layers:
-            lvl_feature, struct_feature = _levels(frame)
+            lvl_feature, struct_feature, code_feature = _levels(frame)
         else:
-            lvl_feature, struct_feature = np.full(len(frame), "0"), np.zeros(len(frame), bool)
+            lvl_feature = np.full(len(frame), "0", dtype=object)
+            struct_feature = np.zeros(len(frame), bool)
+            code_feature = np.zeros(len(frame), dtype=np.int64)
 
         geoms = np.asarray(frame.geometry.to_crs(metric).values, dtype=object)
         if (shapely.get_type_id(geoms) == shapely.GeometryType.MULTILINESTRING).any():
@@ -398,7 +408,9 @@ def build_graph(
         if parts_kept == 0:
             msg = "roads: every line is shorter than snap_m; nothing left to build a graph from"
             raise GeometryError(msg)
-        lvl = lvl_feature[part_feat]
+        lvl = code_feature[part_feat]  # level per line, as an integer code
+        ground_code = np.flatnonzero(lvl_feature == "0")
+        ground_code = code_feature[ground_code[0]] if len(ground_code) else -1
         structure = struct_feature[part_feat]
 
         st.step("crossings")
@@ -421,8 +433,8 @@ def build_graph(
         a, b, qi, si = _segment_pairs(P, Q, E - snap_m, E + snap_m,
                                       pad=_END_TOL_M + (snap_m * 1e-3 if len(lone) else 0.0))
         if len(lone):
-            level_code = pd.factorize(lvl)[0]  # integers: cheap to compare per pair
-            ground = lvl == "0"
+            level_code = lvl
+            ground = lvl == ground_code
 
             def same_level(vert, si):
                 # an end snaps onto its own level; a bridge or tunnel end also onto the
