@@ -42,6 +42,28 @@ def test_cli_deadends_refuses_to_replace_a_map_without_overwrite(tmp_path, monke
 
 
 
+DEAD_END_ZH_TITLES = set(network.DEAD_END_KINDS.values())
+
+
+def test_cli_deadends_map_in_english_has_no_chinese_legend(tmp_path):
+    import html as _html
+
+    roads = str(network.sample_path("roads"))
+    out, page = tmp_path / "ends.gpkg", tmp_path / "map.html"
+    assert main(["deadends", roads, "--out", str(out), "--map", str(page),
+                 "--language", "en"]) == 0
+    text = _html.unescape(page.read_text(encoding="utf-8"))
+    title = network.map_title("en")
+    assert title != network.map_title("zh") and title in text
+    assert network.map_title("zh") not in text
+    # the legend titles of the dead-end layers are the English ones
+    layers = network.briefing_layers(network.dead_ends(network.build_graph(
+        gpd.read_file(roads))), language="en")
+    for _, style in layers:
+        assert style["title"] in text
+        assert DEAD_END_ZH_TITLES.isdisjoint({style["title"]})
+
+
 def test_cli_searches_candidates_once_and_writes_what_the_library_returns(
         tmp_path, monkeypatch, capsys):
     from zjgis.network import _candidates, deadends, links

@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="dead ends this close to the data's edge are 'boundary' (m)")
     p.add_argument("--out", required=True, help="output GeoPackage (.gpkg)")
     p.add_argument("--map", help="also write a briefing map (HTML)")
+    p.add_argument("--language", choices=("zh", "en"), default="zh",
+                   help="language of the map's title, legend and tooltips (default zh)")
     add_map_options(p)
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     add_input_options(p)
@@ -66,9 +68,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.map:
         from zjgis import maps
 
-        m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads),
-                              title=network.map_title("zh"),
-                              **map_options(args))
+        m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads,
+                                                            language=args.language),
+                              title=network.map_title(args.language),
+                              language=args.language, **map_options(args))
         maps.save(m, Path(args.map), overwrite=args.overwrite)  # refuses a map made meanwhile
         print(f"map -> {args.map}")
     return 0
