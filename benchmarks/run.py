@@ -3,6 +3,10 @@
 Each case runs in its own subprocess so that peak memory (ru_maxrss) belongs
 to that case alone.  Results are appended as JSON lines to
 ``benchmarks/results/results.jsonl`` and summarised as a table.
+
+A case's target is checked against its best time, or — for cases that also
+time a floor and peers in the same run — against the zjgis figure it returns
+as ``zjgis_s`` (and ``zjgis_peak_mb`` against its ``memory_target_mb``).
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ def run_one(name: str) -> dict[str, object]:
             extra = result
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     best = min(times)
+    # a case that times the floor and the peers too reports zjgis alone as zjgis_s
+    timed = float(extra["zjgis_s"]) if isinstance(extra.get("zjgis_s"), int | float) else best
     return {
         "name": name,
         "module": c.module,
@@ -91,7 +97,8 @@ def run_one(name: str) -> dict[str, object]:
         "peak_rss_mb": round(peak, 1),
         "rss_growth_mb": round(max(0.0, peak - rss_before), 1),
         "target_s": c.target_s,
-        "met": None if c.target_s is None else best <= c.target_s,
+        "met": None if c.target_s is None else timed <= c.target_s and bool(
+            extra.get("memory_met", True)),
         "extra": extra,
         "note": c.note,
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
