@@ -409,8 +409,8 @@ def build_graph(
             msg = "roads: every line is shorter than snap_m; nothing left to build a graph from"
             raise GeometryError(msg)
         lvl = code_feature[part_feat]  # level per line, as an integer code
-        ground_code = np.flatnonzero(lvl_feature == "0")
-        ground_code = code_feature[ground_code[0]] if len(ground_code) else -1
+        on_ground = np.flatnonzero(lvl_feature == "0")
+        ground_code = int(code_feature[on_ground[0]]) if len(on_ground) else -1
         structure = struct_feature[part_feat]
 
         st.step("crossings")
