@@ -1,3 +1,3 @@
 """Version of zjgis (single source, read by pyproject.toml)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
