@@ -187,8 +187,9 @@ def figure(
         if len(p.entries) > st.FOLD_ABOVE:  # many members (rail lines): one swatch row
             row = tuple(Line2D([], [], marker="o" if e.symbol == "circle" else "s", ls="",
                                color=e.color, markersize=4) for e in p.entries)
-            count = (f"  {len(p.entries)} 条/项" if language == "zh"
-                     else f"  {len(p.entries)} members")
+            # a figure cannot unfold the row (the HTML legend can): say what it is
+            count = (f"  共 {len(p.entries)} 类，各一色" if language == "zh"
+                     else f"  {len(p.entries)} classes, one colour each")
             handles.append((row, count))
         else:
             for e in p.entries:
