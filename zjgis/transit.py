@@ -396,18 +396,6 @@ class _BufferReach:
         return [shapely.union_all(shapely.buffer(pts, d, quad_segs=16)) for d in dists]
 
 
-def _snap(rg, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest edge, distance along it from ``u`` and straight distance, for each point."""
-    pts = shapely.points(xy)
-    src, edge = rg.edge_tree.query_nearest(pts, all_matches=False)
-    e = np.empty(len(xy), dtype=np.int64)
-    e[src] = edge
-    lines = rg.edge_geoms[e]
-    offset = shapely.line_locate_point(lines, pts)
-    dist = shapely.distance(lines, pts)
-    return e, offset, dist
-
-
 class _NetworkReach:
     """One bounded multi-source Dijkstra from all stations, joined at edge points."""
 
@@ -418,7 +406,7 @@ class _NetworkReach:
         self.v = e["v"].to_numpy()
         self.length = e["length_m"].to_numpy(dtype=float)
         n = len(rg.nodes)
-        self.st_edge, self.st_off, self.st_access = _snap(rg, st_xy)
+        self.st_edge, self.st_off, self.st_access = rg.edge_points(st_xy)
         su, sv = self.u[self.st_edge], self.v[self.st_edge]
         to_u = self.st_access + self.st_off
         to_v = self.st_access + (self.length[self.st_edge] - self.st_off)
@@ -489,7 +477,7 @@ class _NetworkReach:
         """Network distance from the nearest station to each point (its street point + access)."""
         if len(xy) == 0:
             return np.zeros(0)
-        e, off, acc = _snap(self.rg, xy)
+        e, off, acc = self.rg.edge_points(xy)
         L = self.length[e]
         t = np.minimum(self.t[self.u[e]] + off, self.t[self.v[e]] + (L - off))
         # stations on the same edge reach the point directly along it
@@ -541,7 +529,7 @@ class _Strokes:
         vxy, voff, vkey, vbase = _line_vertices(lines, shapely.length(lines))
         v_line = np.repeat(np.arange(len(lines)), np.diff(voff))
         along = vkey - vbase[v_line] if len(lines) else np.zeros(0)
-        exy, eoff, _, _ = _line_vertices(geoms, length)
+        exy, eoff, _ = rg._edge_vertices  # the graph's own, cached (links use it too)
         nv = np.diff(eoff)
         p0, p1, pk = exy[eoff[:-1]], exy[eoff[:-1] + 1], exy[eoff[1:] - 1]
         j = np.flatnonzero(v_line[:-1] == v_line[1:]) if len(lines) else np.zeros(0, np.int64)
@@ -579,7 +567,9 @@ class _Strokes:
         self.stroke = stroke
         self.forward = end >= start
         self.offset = np.minimum(start, end)  # where the edge begins along its stroke
-        self.vertices = _line_vertices(self.lines, shapely.length(self.lines))
+        # the merged strokes' vertices are already known; only lone edges add some
+        self.vertices = (vxy, voff, vkey, vbase) if len(alone) == 0 else \
+            _line_vertices(self.lines, shapely.length(self.lines))
 
     def runs(self, edge: np.ndarray, a: np.ndarray, b: np.ndarray,
              length: np.ndarray) -> np.ndarray:

@@ -183,16 +183,9 @@ def _edge_point_costs(graph: RoadGraph, csr: Any, cxy: np.ndarray) -> np.ndarray
     along it to either end (or directly along it to another point on the same
     edge); the cost of a pair is the shortest of those combinations.
     """
-    import shapely
     from scipy.sparse.csgraph import dijkstra
 
-    pts = shapely.points(cxy)
-    src, edge = graph.edge_tree.query_nearest(pts, all_matches=False)
-    e = np.empty(len(cxy), dtype=np.int64)
-    e[src] = edge
-    lines = graph.edge_geoms[e]
-    off = shapely.line_locate_point(lines, pts)
-    access = shapely.distance(lines, pts)
+    e, off, access = graph.edge_points(cxy)
     length = graph.edges["length_m"].to_numpy(dtype="float64")[e]
     ends = np.stack([graph.edges["u"].to_numpy()[e], graph.edges["v"].to_numpy()[e]])
     legs = np.stack([off, length - off])  # (2, k): to u, to v

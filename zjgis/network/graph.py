@@ -166,6 +166,38 @@ class RoadGraph:
         """Edge geometries as a numpy object array (fast for shapely functions)."""
         return np.asarray(self.edges.geometry.values, dtype=object)
 
+    def edge_points(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where points join the network: the nearest point of the nearest edge.
+
+        Parameters
+        ----------
+        xy : numpy.ndarray
+            (n, 2) coordinates in the graph's metric CRS (:attr:`crs`, metres).
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+            For each point: the edge row, the distance along that edge from its
+            ``u`` end (metres) and the straight distance from the point to it
+            (metres).  Transit catchments and job–housing costs join stations,
+            zones and people this way.
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> g = build_graph(gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (100, 0)])],
+        ...                                  crs="EPSG:32651"))
+        >>> edge, along, access = g.edge_points(np.array([[30.0, 5.0]]))
+        >>> int(edge[0]), float(along[0]), float(access[0])
+        (0, 30.0, 5.0)
+        """
+        pts = shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2))
+        src, edge = self.edge_tree.query_nearest(pts, all_matches=False)
+        e = np.empty(len(pts), dtype=np.int64)
+        e[src] = edge
+        lines = self.edge_geoms[e]
+        return e, shapely.line_locate_point(lines, pts), shapely.distance(lines, pts)
+
     @cached_property
     def _edge_vertices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Edge vertices: (xy (m, 2), offsets (n_edges + 1), distance along the edge at each)."""
