@@ -518,3 +518,22 @@ def test_stage_bars_start_at_the_thresholds_and_never_change_results(monkeypatch
     assert g.edges.geometry.geom_equals_exact(plain.edges.geometry, 0).all()
     pd.testing.assert_frame_equal(pd.DataFrame(ends.drop(columns="geometry")),
                                   pd.DataFrame(plain_ends.drop(columns="geometry")))
+
+
+def test_edge_points_join_at_the_nearest_street_point_and_refuse_bad_xy():
+    import shapely as _sh
+
+    from zjgis.errors import ValidationError as _VE
+
+    g = network.build_graph(gpd.GeoDataFrame(
+        geometry=[_sh.LineString([(0, 0), (100, 0)]), _sh.LineString([(100, 0), (100, 80)])],
+        crs="EPSG:32651"))
+    e, along, access = g.edge_points(np.array([[30.0, -4.0], [103.0, 50.0]]))
+    # by hand: 4 m off the first street at 30 m; 3 m off the second, 50 m up from (100, 0)
+    first = int(np.flatnonzero(g.edges["length_m"].round() == 100)[0])
+    assert e[0] == first and access[0] == pytest.approx(4.0) and access[1] == pytest.approx(3.0)
+    u0 = g.nodes.loc[g.edges["u"].iloc[first], ["x", "y"]].to_numpy()
+    assert along[0] == pytest.approx(30.0 if u0[0] == 0 else 70.0)
+    for bad in (np.array([1.0, 2.0, 3.0]), np.array([[np.nan, 0.0]]), np.zeros((2, 3))):
+        with pytest.raises(_VE, match=r"\(n, 2\)"):
+            g.edge_points(bad)

@@ -174,6 +174,11 @@ class RoadGraph:
         xy : numpy.ndarray
             (n, 2) coordinates in the graph's metric CRS (:attr:`crs`, metres).
 
+        Raises
+        ------
+        ValidationError
+            ``xy`` is not an (n, 2) array of finite numbers.
+
         Returns
         -------
         (numpy.ndarray, numpy.ndarray, numpy.ndarray)
@@ -191,7 +196,13 @@ class RoadGraph:
         >>> int(edge[0]), float(along[0]), float(access[0])
         (0, 30.0, 5.0)
         """
-        pts = shapely.points(np.asarray(xy, dtype=float).reshape(-1, 2))
+        arr = np.asarray(xy, dtype=float)
+        if arr.ndim != 2 or arr.shape[1] != 2 or not np.isfinite(arr).all():
+            msg = (f"edge_points: xy must be an (n, 2) array of finite x, y in metres "
+                   f"({self.crs.to_string()}), got shape {arr.shape}"
+                   + ("" if np.isfinite(arr).all() else " with NaN/infinite values"))
+            raise ValidationError(msg)
+        pts = shapely.points(arr)
         src, edge = self.edge_tree.query_nearest(pts, all_matches=False)
         e = np.empty(len(pts), dtype=np.int64)
         e[src] = edge
