@@ -263,6 +263,38 @@ def test_bowtie_is_refused_or_measured_after_repair():
     assert fixed.attrs["repaired_geometries"] == 1
 
 
+def test_assume_valid_skips_only_the_check():
+    # the same areas on valid polygons; a bow-tie is not refused but gets pyproj's signed sum
+    x, y, d = 121.6, 31.2, 0.002
+    bow = Polygon([(x, y), (x + d, y + d), (x + d, y), (x, y + d)])
+    holed = Polygon(_km_box(121.62, 31.2, ccw=True).exterior,
+                    [box(121.621, 31.201, 121.622, 31.202).exterior.coords])
+    ok = gpd.GeoSeries([_km_box(121.62, 31.2, ccw=False), holed], crs="EPSG:4326")
+    assert crs.geodesic_area(ok, assume_valid=True)["area_m2"].tolist() == \
+        crs.geodesic_area(ok)["area_m2"].tolist()
+    bad = gpd.GeoSeries([bow], crs="EPSG:4326")
+    got = crs.geodesic_area(bad, assume_valid=True)["area_m2"].iloc[0]
+    assert got == pytest.approx(_G.geometry_area_perimeter(shapely.orient_polygons(bow))[0],
+                                abs=1e-6)
+
+
+@pytest.mark.parametrize(("where", "grid"), [("EPSG:4326", 1e-7), ("EPSG:32651", 0.01),
+                                             ("EPSG:2263", 0.01 / 0.3048006096)])
+def test_snap_centimetre_uses_a_1cm_grid_of_the_crs_and_keeps_polygons_valid(where, grid):
+    # two squares 3 nm apart: on the grid they touch exactly and the result stays valid
+    x0, y0 = (121.6, 31.2) if where == "EPSG:4326" else (1000.0, 2000.0)
+    s = 1e-4 if where == "EPSG:4326" else 10.0
+    a = box(x0, y0, x0 + s, y0 + s)
+    b = box(x0 + s + 3e-9 * s, y0, x0 + 2 * s, y0 + s)
+    out = crs.snap_centimetre([MultiPolygon([a, b]), Point(x0 + s / 3, y0 + s / 7)], where)
+    xy = shapely.get_coordinates(out)
+    np.testing.assert_allclose(xy / grid, np.round(xy / grid), atol=1e-6)
+    assert shapely.is_valid(out).all()
+    assert shapely.get_num_geometries(out[0]) == 1  # the 3 nm gap closed: one part
+    # each vertex moved by at most half a grid cell
+    assert out[0].area == pytest.approx(2 * s * s, abs=6 * s * grid)
+
+
 def test_lines_points_and_missing_have_no_area():
     closed = LineString([(121.6, 31.2), (121.61, 31.2), (121.61, 31.21), (121.6, 31.2)])
     g = gpd.GeoSeries([closed, LineString([(121.6, 31.2), (121.61, 31.21)]), Point(121.6, 31.2),

@@ -217,6 +217,76 @@ def test_polygons_equal_the_union_of_one_buffer_per_reached_piece():
         assert _iou(got, expected) >= 0.9999, d
 
 
+def test_service_areas_are_valid_in_lonlat_and_measured_as_geodesic_area_would():
+    # a 100 m grid in Zhangjiang with 50 m bands: neighbouring bands meet exactly along every
+    # block's midline, the union leaves rings nanometres apart, and the stations come in
+    # lon/lat, so the polygons are reprojected: they must still be valid there, and their
+    # area the one crs.geodesic_area measures with its own validity check
+    from zjgis import crs
+
+    x0, y0, n = 357_000.0, 3_452_000.0, 30
+    xs = x0 + np.arange(n) * 100.0
+    ys = y0 + np.arange(n) * 100.0
+    lines = [LineString([(x, ys[0]), (x, ys[-1])]) for x in xs]
+    lines += [LineString([(xs[0], y), (xs[-1], y)]) for y in ys]
+    roads = gpd.GeoDataFrame(geometry=lines, crs=UTM).to_crs("EPSG:4326")
+    rng = np.random.default_rng(5)
+    xy = np.c_[rng.uniform(xs[0], xs[-1], 25), rng.uniform(ys[0], ys[-1], 25)]
+    st = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=UTM).to_crs("EPSG:4326")
+    areas = transit.station_coverage(st, roads=roads, distances_m=[200.0, 350.0],
+                                     walk_m=350).areas
+    assert areas.crs == "EPSG:4326"
+    assert areas.is_valid.all()
+    assert (shapely.get_num_interior_rings(shapely.get_parts(areas.geometry.values)) > 0).any()
+    checked = crs.geodesic_area(areas)["area_km2"].to_numpy()  # refuses invalid polygons
+    np.testing.assert_allclose(areas["area_km2"].to_numpy(), checked, rtol=1e-12)
+    # and the same set as the bands unioned in metres, before the 1 cm grid
+    metric = areas.attrs["metric_crs"]
+    rg = network.build_graph(roads.to_crs(metric))
+    reach = transit._NetworkReach(rg, st.to_crs(metric).get_coordinates().to_numpy(), 350.0)
+    for d, got in zip(areas["distance_m"], areas.to_crs(metric).geometry, strict=True):
+        e, a, b = reach._pieces(d)
+        parts = [shapely.ops.substring(rg.edge_geoms[i], lo, hi)
+                 for i, lo, hi in zip(e, a, b) if hi > lo]
+        expected = shapely.union_all(shapely.buffer(np.array(parts, dtype=object), 50.0))
+        assert _iou(got, expected) >= 0.9999, d
+
+
+def test_a_service_area_the_reprojection_breaks_is_repaired_and_measured():
+    # valid in metres: 200 small holes whose tips lie 1 nm-10 µm inside a 2.5 km edge 25 km
+    # from the projection's centre; in lon/lat the edge's image bends by more than that, so
+    # the reprojected polygon crosses itself (and GEOS's 1 cm snapping would refuse it)
+    import pyproj
+    from shapely import Polygon
+
+    from zjgis import crs
+
+    metric = pyproj.CRS.from_proj4("+proj=tmerc +lat_0=31.2 +lon_0=121.6 +k=1 +x_0=0 +y_0=0 "
+                                   "+ellps=WGS84 +units=m")
+    a, b, c = np.array([20e3, 15e3]), np.array([22e3, 16.5e3]), np.array([22e3, 15e3])
+    u = (b - a) / np.linalg.norm(b - a)
+    inward = np.array([u[1], -u[0]])
+    rng = np.random.default_rng(0)
+    holes = []
+    for t in 50 + 11.0 * np.arange(200):
+        tip = a + u * t + inward * 10 ** rng.uniform(-9, -5)
+        holes.append([tip, a + u * (t + 4) + inward * 3, a + u * (t - 4) + inward * 3])
+    poly = Polygon([a, c, b], holes)
+    assert poly.is_valid
+    assert not gpd.GeoSeries([poly], crs=metric).to_crs("EPSG:4326").is_valid.iloc[0]
+    got, m2 = transit._finish(poly, metric, "EPSG:4326")
+    assert got.is_valid
+    measured = crs.geodesic_area(gpd.GeoSeries([got], crs="EPSG:4326"))["area_m2"].iloc[0]
+    assert m2 == pytest.approx(measured, rel=1e-12)
+    # the triangle less its holes (1.5 km² - 200 × 12 m²) on the ellipsoid; the repair puts
+    # vertices on the lon/lat chord of the 2.5 km edge, a few cm from its geodesic (the
+    # truth: each ring measured alone, which its crossing does not disturb)
+    rings = gpd.GeoSeries([poly], crs=metric)
+    truth = crs.geodesic_area(rings, assume_valid=True)["area_m2"].iloc[0]
+    assert truth == pytest.approx(1.5e6 - 2400, rel=2e-5)
+    assert m2 == pytest.approx(truth, rel=2e-4)
+
+
 def _awkward_streets() -> gpd.GeoDataFrame:
     """Streets that make strokes hard: a ring road, a figure of eight, a hairpin that
     turns back in one direction sector, a curved many-vertex street, a duplicated
@@ -282,5 +352,5 @@ def test_service_areas_of_many_stations_show_a_stage_bar_when_bars_are_on(monkey
         capsys.readouterr()
         assert len(cov.areas) == 1
         err = capsys.readouterr().err
-        for stage in ("service areas", "street strokes", "street bands", "geodesic areas"):
+        for stage in ("service areas", "street strokes", "street bands and geodesic areas"):
             assert (stage in err) is shown, (k, stage)

@@ -701,11 +701,49 @@ def _ring_area_sums(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def snap_centimetre(geoms, crs) -> np.ndarray:
+    """Geometries on a 1 cm grid of their own CRS, valid there (GEOS snap-rounding).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries
+        Geometries in ``crs``.
+    crs : pyproj.CRS or str
+        Their CRS: lon/lat (the grid is 1e-7°, about 1.1 cm) or projected (1 cm
+        in the CRS's own unit of length).
+
+    Returns
+    -------
+    numpy.ndarray
+        The snapped geometries (:func:`shapely.set_precision`, mode
+        ``valid_output``): vertices a few nanometres apart are merged, so rings
+        that nearly touch after a reprojection touch exactly instead of crossing.
+
+    Examples
+    --------
+    A vertex 0.04 mm off the metre grid line moves onto it:
+
+    >>> import shapely
+    >>> from shapely import Polygon
+    >>> g = snap_centimetre([Polygon([(0, 0), (1.00004, 0), (1, 1)])], "EPSG:32651")
+    >>> shapely.get_coordinates(g[0])[:, 0].max(), bool(g[0].is_valid)
+    (np.float64(1.0), True)
+    """
+    crs = pyproj.CRS.from_user_input(crs)
+    if crs.is_geographic:
+        grid = 1e-7
+    else:
+        unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+        grid = 0.01 / (unit or 1.0)
+    return shapely.set_precision(np.asarray(geoms, dtype=object), grid)
+
+
 def _feature_names(index: pd.Index, positions: np.ndarray) -> str:
     return listing([f"feature {index[int(i)]!r}" for i in positions])
 
 
-def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.DataFrame:
+def geodesic_area(gdf, *, name: str | None = None, repair: bool = False,
+                  assume_valid: bool = False) -> pd.DataFrame:
     """Geodesic areas on the WGS-84 ellipsoid in m², km², ha and 亩.
 
     Parameters
@@ -718,6 +756,11 @@ def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.D
         Measure invalid polygons (a bow-tie, a ring that crosses itself) after
         :func:`shapely.make_valid` instead of refusing them; the number
         repaired is in ``result.attrs["repaired_geometries"]`` and logged.
+    assume_valid : bool
+        Skip the validity check, for polygons the caller has just made valid
+        (:func:`snap_centimetre` output): on a service area with a thousand
+        holes the check costs more than the measure.  An invalid polygon is
+        then measured as pyproj's signed sum of its rings.
 
     Returns
     -------
@@ -770,7 +813,10 @@ def geodesic_area(gdf, *, name: str | None = None, repair: bool = False) -> pd.D
     polygonal = present & np.isin(kinds, [*_POLYGONAL, "GeometryCollection"])
     idx = np.flatnonzero(polygonal)
     parts = geoms[idx]
-    valid = shapely.is_valid(parts) if idx.size else np.zeros(0, dtype=bool)
+    if assume_valid:
+        valid = np.ones(idx.size, dtype=bool)
+    else:
+        valid = shapely.is_valid(parts) if idx.size else np.zeros(0, dtype=bool)
     repaired = 0
     if idx.size and not valid.all():
         bad = idx[~valid]

@@ -308,21 +308,19 @@ def station_coverage(
     metric_name = pyproj.CRS.from_user_input(metric).to_string()
 
     def build_areas() -> gpd.GeoDataFrame:
-        # a few seconds from ~100 stations on a city network: a stage bar (zjgis._log)
-        with stages(("street strokes", "street bands", "geodesic areas"),
+        # a few seconds from ~100 stations on a city network: a stage bar (zjgis._log).
+        # Each distance's area is finished where it is built: in the stations' CRS, on
+        # its 1 cm grid (valid there, so measured without a second validity check)
+        with stages(("street strokes", "street bands and geodesic areas"),
                     desc="service areas", size=len(stations) if method == "network" else 0,
                     min_size=_AREAS_BAR_STATIONS) as bar:
-            geoms = reach.areas(dists, service_buffer_m, bar=bar)
-            bar.step("geodesic areas")
-            return _area_frame(geoms)
-
-    def _area_frame(geoms: list) -> gpd.GeoDataFrame:
-        areas = gpd.GeoDataFrame({"distance_m": dists, "method": method},
-                                 geometry=gpd.array.from_shapely(
-                                     np.array(geoms, dtype=object), crs=metric))
-        out_areas = areas.to_crs(stations.crs)
-        # measured on the output (lon/lat as a rule, so reprojected once, not twice)
-        out_areas.insert(2, "area_km2", _crs.geodesic_area(out_areas)["area_km2"].to_numpy())
+            done = reach.areas(dists, service_buffer_m, bar=bar,
+                               finish=lambda g: _finish(g, metric, stations.crs))
+        out_areas = gpd.GeoDataFrame(
+            {"distance_m": dists, "method": method,
+             "area_km2": np.array([a for _, a in done]) / 1e6},
+            geometry=gpd.array.from_shapely(np.array([g for g, _ in done], dtype=object),
+                                            crs=stations.crs))
         out_areas.attrs["metric_crs"] = metric_name
         return out_areas
 
@@ -391,9 +389,9 @@ class _BufferReach:
         return self.tree.query(xy)[0] if len(xy) else np.zeros(0)
 
     def areas(self, dists: Sequence[float], service_buffer_m: float, *,
-              bar: Stages | None = None) -> list:
+              finish: Callable, bar: Stages | None = None) -> list:
         pts = shapely.points(self.st_xy)
-        return [shapely.union_all(shapely.buffer(pts, d, quad_segs=16)) for d in dists]
+        return [finish(shapely.union_all(shapely.buffer(pts, d, quad_segs=16))) for d in dists]
 
 
 class _NetworkReach:
@@ -451,23 +449,24 @@ class _NetworkReach:
         return np.concatenate(edges), np.concatenate(lo), np.concatenate(hi)
 
     def areas(self, dists: Sequence[float], service_buffer_m: float, *,
-              bar: Stages | None = None) -> list:
+              finish: Callable, bar: Stages | None = None) -> list:
+        """``finish(area)`` of each distance's service area (metres), in ``dists`` order."""
         if bar is not None:
             bar.step("street strokes")
         strokes = _strokes(self.rg)
         if bar is not None:
-            bar.step("street bands")
+            bar.step("street bands and geodesic areas")
 
         def band(d: float):
             e, a, b = self._pieces(d)
             keep = b > a
             runs = strokes.runs(e[keep], a[keep], b[keep], self.length)
             if len(runs) == 0:
-                return shapely.Polygon()
-            return _clean(_union(shapely.buffer(runs, service_buffer_m)))
+                return finish(shapely.Polygon())
+            return finish(_clean(_union(shapely.buffer(runs, service_buffer_m))))
 
         # a handful of distances, each vectorised; GEOS releases the GIL, so two bands
-        # are built at once on two cores (the widest first: it takes longest)
+        # are built (and finished) at once on two cores (the widest first: it takes longest)
         order = sorted(range(len(dists)), key=lambda i: -dists[i])
         with ThreadPoolExecutor(max_workers=2) as pool:
             built = dict(zip(order, pool.map(band, [dists[i] for i in order])))
@@ -510,18 +509,20 @@ class _Strokes:
         geoms = rg.edge_geoms
         n = len(geoms)
         length = rg.edges["length_m"].to_numpy(dtype=float)
-        s = shapely.get_coordinates(shapely.get_point(geoms, 0))
-        e = shapely.get_coordinates(shapely.get_point(geoms, -1))
+        exy, eoff, _ = rg._edge_vertices  # the graph's own, cached (links use it too)
+        s, e = exy[eoff[:-1]], exy[eoff[1:] - 1]
         bearing = np.mod(np.arctan2(e[:, 1] - s[:, 1], e[:, 0] - s[:, 0]), np.pi)
         sector = np.minimum((bearing / (np.pi / 4)).astype(np.int64), 3)
-        merged, merged_sector = [], []
-        for i in range(4):
-            if (sector == i).any():
-                parts = shapely.get_parts(shapely.line_merge(
-                    shapely.multilinestrings(geoms[sector == i])))
-                parts = parts[~shapely.is_closed(parts)]  # rings: each edge is its own stroke
-                merged.append(parts)
-                merged_sector.append(np.full(len(parts), i))
+
+        def merge(i: int) -> np.ndarray:
+            parts = shapely.get_parts(shapely.line_merge(
+                shapely.multilinestrings(geoms[sector == i])))
+            return parts[~shapely.is_closed(parts)]  # rings: each edge is its own stroke
+
+        present = [i for i in range(4) if (sector == i).any()]
+        with ThreadPoolExecutor(max_workers=2) as pool:  # GEOS releases the GIL
+            merged = list(pool.map(merge, present))
+        merged_sector = [np.full(len(p), i) for i, p in zip(present, merged, strict=True)]
         lines = np.concatenate(merged) if merged else np.empty(0, dtype=object)
         line_sector = np.concatenate(merged_sector) if merged else np.empty(0, np.int64)
         # each edge's stroke: the one of its own sector holding its first segment (merged
@@ -529,7 +530,6 @@ class _Strokes:
         vxy, voff, vkey, vbase = _line_vertices(lines, shapely.length(lines))
         v_line = np.repeat(np.arange(len(lines)), np.diff(voff))
         along = vkey - vbase[v_line] if len(lines) else np.zeros(0)
-        exy, eoff, _ = rg._edge_vertices  # the graph's own, cached (links use it too)
         nv = np.diff(eoff)
         p0, p1, pk = exy[eoff[:-1]], exy[eoff[:-1] + 1], exy[eoff[1:] - 1]
         j = np.flatnonzero(v_line[:-1] == v_line[1:]) if len(lines) else np.zeros(0, np.int64)
@@ -627,11 +627,12 @@ def _union(bands: np.ndarray):
 
 
 def _clean(area, min_hole_m2: float = 1.0):
-    """Drop sliver holes (< ``min_hole_m2``) the union of many bands leaves; keep it valid.
+    """Drop sliver holes (< ``min_hole_m2``) the union of many bands leaves.
 
     Where street bands meet across a block (two 50 m bands on a 100 m block),
-    the union can leave holes of no area, some with too few points to be valid,
-    and rings a few nanometres apart that cross once reprojected.
+    the union can leave holes of no area, some with too few points to be valid.
+    Rings a few nanometres apart, which would cross once reprojected, are merged
+    later on the output's own grid (:func:`_finish`).
     """
     parts = shapely.get_parts(area)
     parts = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]  # polygons
@@ -641,15 +642,32 @@ def _clean(area, min_hole_m2: float = 1.0):
     shell = np.r_[True, of_part[1:] != of_part[:-1]]  # the first ring of a polygon
     keep = shell | (shapely.area(shapely.polygons(rings)) >= min_hole_m2)
     kept = shapely.polygons(rings[keep], indices=of_part[keep])
-    out = shapely.multipolygons(kept) if len(kept) > 1 else kept[0]
-    # 1 cm grid: rings that nearly touch now touch exactly, so they stay valid when the
-    # area is reprojected to lon/lat for its geodesic area
-    out = shapely.set_precision(out, 0.01)
-    if not out.is_valid:
-        out = shapely.make_valid(out)
-        polys = [g for g in shapely.get_parts(out) if g.geom_type == "Polygon"]
-        out = shapely.union_all(polys) if polys else shapely.Polygon()
-    return out
+    return shapely.multipolygons(kept) if len(kept) > 1 else kept[0]
+
+
+def _finish(area, metric, out_crs) -> tuple:
+    """A service area (metres) in ``out_crs``, valid there, and its geodesic m².
+
+    The union is valid in metres, and is kept as it is when the stations are in
+    the metric CRS.  Reprojected, a straight edge's image bends by up to
+    ~10 µm per km, so a ring a few µm from a long edge can cross it: such a
+    polygon is repaired (:func:`shapely.make_valid`), and every reprojected
+    area is put on the 1 cm grid of its CRS, which keeps a valid polygon valid
+    and merges rings nanometres apart.
+    """
+    series = gpd.GeoSeries([area], crs=metric)
+    if not pyproj.CRS.from_user_input(out_crs).equals(metric):
+        series = series.to_crs(out_crs)
+        if not series.is_valid.iloc[0]:
+            fixed = shapely.make_valid(series.iloc[0], method="structure")
+            parts = shapely.get_parts(shapely.get_parts(fixed))
+            parts = parts[shapely.get_type_id(parts) == 3]  # its polygons (they do not overlap)
+            series = gpd.GeoSeries([shapely.multipolygons(parts) if len(parts) else
+                                    shapely.Polygon()], crs=out_crs)
+            log.debug("service area repaired after reprojection to %s", out_crs)
+        series = gpd.GeoSeries(_crs.snap_centimetre(series.values, out_crs), crs=out_crs)
+    m2 = float(_crs.geodesic_area(series, assume_valid=True)["area_m2"].iloc[0])
+    return series.iloc[0], m2
 
 
 def _line_vertices(lines: np.ndarray, lengths: np.ndarray
