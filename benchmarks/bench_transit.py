@@ -94,6 +94,39 @@ widening the bands by 1 mm so they overlap instead of touching (no gain), flat
 caps (only 2× on the union even if every cap could go, and here the run ends are
 the catchment frontier, which needs round caps).
 
+Fifth round (2026-12-02, 04:35 UTC, quiet machine, one run each; only the polygon
+cases were run, the coverage figures above are unchanged code).  What the 7.3 s held
+that was not geometry: every area was checked for validity twice (after its 1 cm
+snapping in metres and again inside ``geodesic_area``, ~0.3-0.5 s each for an area
+with a thousand holes), snapped although it stayed in the metric CRS, and measured in
+the main thread after all bands; the strokes built their end points as shapely
+objects.  Now the union (valid in metres) is measured without a second check, put on
+the 1 cm grid of its CRS only when reprojected (after one check there, and a repair if
+a µm-near ring crossed a bent km-long edge), finished on the band's own thread; the
+strokes read the graph's cached end vertices and merge their sectors on two threads.
+Areas: the same to 2e-6 (the 1 cm snapping in metres is gone), IoU ≥ 0.99998 against
+the fourth round at every distance:
+
+=========  =================  ==========  =================================
+stations   polygons s (was)   zjgis s     lon/lat stations and streets
+=========  =================  ==========  =================================
+10         0.68 (1.2)         0.70
+100        1.38 (2.1)         1.41
+1,000      4.42 (7.3)         4.50        5.5 polygons, all valid in lon/lat
+=========  =================  ==========  =================================
+
+Still over the 3 s target.  Of the 4.4 s, the GEOS unions are ~5 s of CPU over two
+threads and the strokes 0.45 s; with the unions perfectly shared the floor of this
+construction is ~3.3 s.  Tried this round and rejected (each measured on the 1,000-
+station bands): GEOS ``disjoint_subset_union_all`` and unions per direction sector
+(within noise of the present union); Clipper 6 (pyclipper 1.4) for the union (no faster,
+with the conversion); flat-capped bands plus end discs (1.4× slower: crossings, not
+vertices, cost); dropping the bands of streets whose neighbouring blocks are all
+covered and adding those blocks by ``coverage_union`` (exact, but the kept bands, cut
+into shorter runs, union slower); each distance as the last one plus the pieces reached
+since (2× slower); noding all band outlines and polygonizing (3× slower); runs cut to
+at most 0.8-3 km (no gain).
+
 pandana (the issue's second peer: ``aggregate`` 1.75 s after a 56 s build) installs
 from PyPI here (0.8, a manylinux wheel), but ``Network(...)`` + ``precompute(800)`` on
 this grid ran 26 CPU-minutes without finishing (2026-12-02 02:00-02:15) and was

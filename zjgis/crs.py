@@ -74,6 +74,7 @@ __all__ = [
     "to_metric",
     "geodesic_area",
     "geodesic_length",
+    "snap_centimetre",
 ]
 
 log = get_logger(__name__)
