@@ -223,14 +223,19 @@ for _k in (10, 100, 1000):
               "inside the case")(_run)
 
 
-def _areas(data):
-    rg, st, pop = data
+def _timed_areas(st, roads):
+    """Seconds of the coverage call, of building its polygons, and the polygons."""
     t = time.perf_counter()
-    cov = transit.station_coverage(st, roads=rg, distances_m=DISTANCES, walk_m=800)
+    cov = transit.station_coverage(st, roads=roads, distances_m=DISTANCES, walk_m=800)
     t_cov = time.perf_counter() - t
     t = time.perf_counter()
     areas = cov.areas
-    t_poly = time.perf_counter() - t
+    return t_cov, time.perf_counter() - t, areas
+
+
+def _areas(data):
+    rg, st, pop = data
+    t_cov, t_poly, areas = _timed_areas(st, rg)
     return {"stations": len(st), "coverage_s": round(t_cov, 3), "polygons_s": round(t_poly, 2),
             "zjgis_s": round(t_cov + t_poly, 2),
             "area_800m_km2": round(float(areas["area_km2"].iloc[-1]), 2)}
@@ -255,12 +260,7 @@ def _areas_lonlat(data):
     # transverse Mercator at their centre and every area goes back to lon/lat (checked,
     # repaired if the reprojection broke it, put on the 1e-7° grid)
     roads, st = data
-    t = time.perf_counter()
-    cov = transit.station_coverage(st, roads=roads, distances_m=DISTANCES, walk_m=800)
-    t_cov = time.perf_counter() - t
-    t = time.perf_counter()
-    areas = cov.areas
-    t_poly = time.perf_counter() - t
+    t_cov, t_poly, areas = _timed_areas(st, roads)
     return {"stations": len(st), "graph_and_coverage_s": round(t_cov, 2),
             "polygons_s": round(t_poly, 2), "valid": bool(areas.is_valid.all()),
             "area_800m_km2": round(float(areas["area_km2"].iloc[-1]), 2)}
