@@ -104,7 +104,7 @@ class StationCoverage:
 
     def __init__(self, zones: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, *,
                  distances_m: Sequence[float], method: str, metric_crs: str,
-                 build_areas: Callable[[], gpd.GeoDataFrame]) -> None:
+                 build_areas: Callable[[], tuple[gpd.GeoDataFrame, list]]) -> None:
         self.zones = zones
         self.stations = stations
         self.distances_m = tuple(float(d) for d in distances_m)
@@ -113,9 +113,18 @@ class StationCoverage:
         self._build_areas = build_areas
 
     @cached_property
+    def _built(self) -> tuple[gpd.GeoDataFrame, list]:
+        return self._build_areas()
+
+    @property
     def areas(self) -> gpd.GeoDataFrame:
         """The service-area polygons, one row per distance (see the class)."""
-        return self._build_areas()
+        return self._built[0]
+
+    @property
+    def _metric_areas(self) -> list:
+        """The same polygons in the metric CRS, as built (before any reprojection)."""
+        return self._built[1]
 
     def __repr__(self) -> str:
         d = ", ".join(f"{int(x)}" for x in self.distances_m)
@@ -307,7 +316,7 @@ def station_coverage(
         method = "network"
     metric_name = pyproj.CRS.from_user_input(metric).to_string()
 
-    def build_areas() -> gpd.GeoDataFrame:
+    def build_areas() -> tuple[gpd.GeoDataFrame, list]:
         # a few seconds from ~100 stations on a city network: a stage bar (zjgis._log).
         # Each distance's area is finished where it is built: in the stations' CRS, on
         # its 1 cm grid (valid there, so measured without a second validity check)
@@ -315,14 +324,14 @@ def station_coverage(
                     desc="service areas", size=len(stations) if method == "network" else 0,
                     min_size=_AREAS_BAR_STATIONS) as bar:
             done = reach.areas(dists, service_buffer_m, bar=bar,
-                               finish=lambda g: _finish(g, metric, stations.crs))
+                               finish=lambda g: (g, *_finish(g, metric, stations.crs)))
         out_areas = gpd.GeoDataFrame(
             {"distance_m": dists, "method": method,
-             "area_km2": np.array([a for _, a in done]) / 1e6},
-            geometry=gpd.array.from_shapely(np.array([g for g, _ in done], dtype=object),
+             "area_km2": np.array([a for _, _, a in done]) / 1e6},
+            geometry=gpd.array.from_shapely(np.array([g for _, g, _ in done], dtype=object),
                                             crs=stations.crs))
         out_areas.attrs["metric_crs"] = metric_name
-        return out_areas
+        return out_areas, [m for m, _, _ in done]
 
     result = StationCoverage(gpd.GeoDataFrame(), st_out, distances_m=dists, method=method,
                              metric_crs=metric_name, build_areas=build_areas)
@@ -765,7 +774,7 @@ def _zone_shares(result, zones, population, jobs, pop_col, jobs_col, metric, rea
                 msg = f"{var}={layer!r} names a zones column, but no zones were given"
                 raise ValidationError(msg)
             total = _validate.require_counts(zones, layer, "zones")
-            area_geoms = np.asarray(result.areas.to_crs(metric).geometry.values, dtype=object)
+            area_geoms = result._metric_areas  # as built: not through lon/lat and back
             zarea = shapely.area(zgeom)
             inside = {d: total * np.divide(shapely.area(shapely.intersection(zgeom, g)), zarea,
                                            out=np.zeros(len(zarea)), where=zarea > 0)
