@@ -58,3 +58,31 @@ def test_bad_distances_are_one_line(tmp_path, capsys):
     assert main(["coverage", str(p["stations"]), "--distances-m", "300,abc",
                  "--out", str(tmp_path / "c.gpkg")]) == 1
     assert "--distances-m" in capsys.readouterr().err
+
+
+def test_an_amap_station_sheet_beside_wgs84_streets_with_one_source_crs_each(tmp_path, capsys):
+    # the planner's files: stations from Amap in an Excel sheet (站名/经度/纬度, GCJ-02),
+    # streets and zones in WGS-84; --source-crs FILE=CRS converts the sheet alone
+    from zjgis import crs
+
+    p = _write(tmp_path, crs="EPSG:4326")
+    st = gpd.read_file(p["stations"])
+    glon, glat = crs.wgs84_to_gcj02(st.geometry.x.to_numpy(), st.geometry.y.to_numpy())
+    sheet = tmp_path / "车站_高德.xlsx"
+    pd.DataFrame({"站名": ["{{ 7*7 }}<b>S</b>"], "经度": glon, "纬度": glat}).to_excel(
+        sheet, index=False)
+    out = tmp_path / "cov.gpkg"
+    args = ["coverage", str(sheet), "--roads", str(p["roads"]), "--zones", str(p["zones"]),
+            "--population", str(p["population"]), "--distances-m", "300,500",
+            "--walk-m", "500", "--out", str(out), "--source-crs", "车站_高德.xlsx=GCJ-02"]
+    assert main(args) == 0
+    capsys.readouterr()
+    table = pd.read_csv(out.with_suffix(".zones.csv"), encoding="utf-8-sig")
+    # the same hand figures as in metres: the station is back 40 m from the street
+    assert table["300米内人口"].iloc[0] == 10
+    assert table["500米内人口"].iloc[0] == 10
+    # a FILE that is none of the inputs is refused by name, and a second plain CRS too
+    assert main([*args[:-1], "stations.xlsx=GCJ-02", "--overwrite"]) == 1
+    assert "'stations.xlsx', which is not one of this command's files" in capsys.readouterr().err
+    assert main([*args, "--source-crs", "GCJ-02", "--source-crs", "BD-09", "--overwrite"]) == 1
+    assert "--source-crs given twice for every file" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from zjgis.errors import (
     GeometryError,
     InvalidGeometryWarning,
     ReadError,
+    ValidationError,
     WriteError,
 )
 
@@ -135,6 +136,30 @@ def test_csv_bad_rows_and_swapped_columns(tmp_path):
     nocols.write_text("name,x,y\na,1,2\n", encoding="utf-8")
     with pytest.raises(ReadError, match="no coordinate columns 'lon'/'lat'"):
         io.read(nocols, source_crs="WGS-84")
+
+
+def test_tables_with_the_coordinate_names_planners_use(tmp_path):
+    # an Amap export and a bureau sheet: 经度/纬度 (with a note in the header), lng/lat,
+    # Longitude/Latitude are found without lonlat=; two candidates are refused by name
+    import pandas as pd
+
+    for cols in (("经度", "纬度"), ("经度（GCJ-02）", "纬度（GCJ-02）"), ("lng", "lat"),
+                 ("Longitude", "LATITUDE")):
+        path = tmp_path / f"t{len(list(tmp_path.iterdir()))}.xlsx"
+        pd.DataFrame({"站名": ["张江高科"], cols[0]: [121.5873], cols[1]: [31.2036]}).to_excel(
+            path, index=False)
+        g = io.read(path, source_crs="WGS-84")
+        assert (g.geometry.x.iloc[0], g.geometry.y.iloc[0]) == (121.5873, 31.2036), cols
+        assert "站名" in g.columns
+    two = tmp_path / "two.csv"
+    two.write_text("name,经度,lng,纬度\na,121.5,121.5,31.2\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"two.csv: 经度, lng could each be the longitude"):
+        io.read(two, source_crs="WGS-84")
+    # lonlat= given names the columns: no guessing
+    given = tmp_path / "given.csv"
+    given.write_text("name,经度,纬度,e,n\na,121.5,31.2,121.6,31.3\n", encoding="utf-8")
+    g = io.read(given, source_crs="WGS-84", lonlat=("e", "n"))
+    assert (g.geometry.x.iloc[0], g.geometry.y.iloc[0]) == (121.6, 31.3)
 
 
 def test_gcj02_geojson_claiming_4326_is_converted(tmp_path):

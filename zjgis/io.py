@@ -50,6 +50,7 @@ import pyproj
 import shapely
 
 from zjgis import crs as _crs
+from zjgis import schema as _schema
 from zjgis._log import get_logger
 from zjgis._validate import (
     geometry_problems,
@@ -343,12 +344,24 @@ def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoD
 
 
 _WKT_COLUMNS = ("geometry", "wkt", "WKT", "geom", "Geometry", "WKT_GEOM")
+_DEFAULT_LONLAT = ("lon", "lat")
 
 
 def _table_geometry(df: pd.DataFrame, *, lonlat: Sequence[str], wkt_column: str | None,
                     label: str, bad_wkt: str) -> gpd.GeoDataFrame:
-    """Points from lon/lat columns, or geometries from a WKT column; no CRS yet."""
+    """Points from lon/lat columns, or geometries from a WKT column; no CRS yet.
+
+    With the default ``lonlat`` and no ``lon``/``lat`` columns, the columns are
+    found by the names planners give them (经度/纬度, lng, longitude …:
+    :func:`zjgis.schema.lonlat_columns`).
+    """
     lon_col, lat_col = lonlat
+    if (wkt_column is None and tuple(lonlat) == _DEFAULT_LONLAT
+            and not (lon_col in df.columns and lat_col in df.columns)):
+        found = _schema.lonlat_columns(list(df.columns), name=label)
+        if found is not None:
+            lon_col, lat_col = found
+            log.info("%s: coordinates from columns %s/%s", label, lon_col, lat_col)
     if wkt_column is None and lon_col in df.columns and lat_col in df.columns:
         lon = pd.to_numeric(df[lon_col], errors="coerce")
         lat = pd.to_numeric(df[lat_col], errors="coerce")
@@ -368,8 +381,13 @@ def _table_geometry(df: pd.DataFrame, *, lonlat: Sequence[str], wkt_column: str 
                                 crs=None)
     wkt_col = wkt_column or next((c for c in _WKT_COLUMNS if c in df.columns), None)
     if wkt_col is None or wkt_col not in df.columns:
-        what = (f"no WKT column {wkt_column!r}" if wkt_column else
-                f"no coordinate columns {lon_col!r}/{lat_col!r} and no WKT column")
+        if wkt_column:
+            what = f"no WKT column {wkt_column!r}"
+        elif tuple(lonlat) == _DEFAULT_LONLAT:
+            what = ("no coordinate columns 'lon'/'lat' (nor lng, longitude/latitude, "
+                    "经度/纬度) and no WKT column")
+        else:
+            what = f"no coordinate columns {lon_col!r}/{lat_col!r} and no WKT column"
         msg = (f"{label}: {what}; columns are {', '.join(map(str, df.columns))}. "
                "Pass lonlat=(x_column, y_column) or wkt_column=")
         raise ReadError(msg)

@@ -63,6 +63,7 @@ __all__ = [
     "area_to_m2",
     "canonical",
     "field_names",
+    "lonlat_columns",
     "map_columns",
     "normalize_unit",
     "parse_mapping",
@@ -226,6 +227,66 @@ def _norm(text: object) -> str:
     t = unicodedata.normalize("NFKC", str(text)).strip().lower()
     t = re.sub(r"\s+", "", t).replace("-", "_")
     return t.replace("²", "2")
+
+
+#: Names planners' tables give their longitude and latitude columns (Amap and Baidu
+#: exports, bureau spreadsheets), compared as :func:`map_columns` compares headers.
+LONLAT_ALIASES: tuple[tuple[str, ...], tuple[str, ...]] = (
+    ("lon", "lng", "long", "longitude", "经度", "东经"),
+    ("lat", "latitude", "纬度", "北纬"),
+)
+
+
+def lonlat_columns(columns: Sequence[object], *, name: str = "table") -> tuple[str, str] | None:
+    """The longitude and latitude columns of a table, found by their usual names.
+
+    Parameters
+    ----------
+    columns : sequence
+        The table's column names.
+    name : str
+        The file or table name used in messages.
+
+    Returns
+    -------
+    (str, str) or None
+        ``(longitude column, latitude column)`` as spelt in the table, or None
+        when the table has no such pair (``x``/``y`` are never guessed: they are
+        as often metres).
+
+    Raises
+    ------
+    ValidationError
+        Two columns could be the longitude (or the latitude), e.g. ``经度`` and
+        ``lng``: the message names them; pass ``lonlat=`` to choose.
+
+    Examples
+    --------
+    >>> lonlat_columns(["站名", "经度", "纬度"])
+    ('经度', '纬度')
+    >>> lonlat_columns(["name", "Longitude", "LATITUDE"])
+    ('Longitude', 'LATITUDE')
+    >>> lonlat_columns(["经度（GCJ-02）", "纬度（GCJ-02）"])
+    ('经度（GCJ-02）', '纬度（GCJ-02）')
+    >>> lonlat_columns(["x", "y"]) is None
+    True
+    """
+    def base(header: object) -> str:  # "经度（GCJ-02）", "lng (°)": the name before a note
+        text = unicodedata.normalize("NFKC", str(header)).strip()
+        m = _UNIT_RE.match(text)
+        return _norm(m.group(1) if m else text)
+
+    found = []
+    for what, words in zip(("longitude", "latitude"), LONLAT_ALIASES, strict=True):
+        wanted = {_norm(w) for w in words}
+        hits = [str(c) for c in columns if base(c) in wanted]
+        if len(hits) > 1:
+            msg = (f"{name}: {listing(hits)} could each be the {what} column; pass "
+                   f"lonlat=(longitude_column, latitude_column) to choose")
+            raise ValidationError(msg)
+        found.append(hits[0] if hits else None)
+    lon, lat = found
+    return (lon, lat) if lon is not None and lat is not None else None
 
 
 def normalize_unit(text: object) -> str | None:

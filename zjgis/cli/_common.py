@@ -3,11 +3,13 @@
 Every command that reads geodata takes the same two input options
 (:func:`add_input_options`) and reads through :func:`read_input`:
 
-``--source-crs CRS``
+``--source-crs CRS`` or ``--source-crs FILE=CRS`` (repeatable)
     the coordinate system the file is really in — same meaning as
     ``zjgis.read(..., source_crs=)``: ``GCJ-02`` (Amap/高德, Tencent), ``BD-09``
     (Baidu) are converted to WGS-84; ``EPSG:4528`` etc. are set when the file
-    declares none.
+    declares none.  A plain CRS applies to every input file; ``FILE=CRS`` (the
+    file's name or path as given) to that file alone, so an Amap station table
+    and OSM streets can be read in one command (:func:`source_crs_for`).
 ``--columns SOURCE=FIELD ...``
     explicit column mapping (``--columns 宗地号=parcel_id 用途=land_use_code``),
     which wins over the guesses of :func:`zjgis.schema.map_columns`.
@@ -30,7 +32,7 @@ import pandas as pd
 
 from zjgis import io as _io
 from zjgis import schema as _schema
-from zjgis.errors import ReadError, WriteError
+from zjgis.errors import ReadError, ValidationError, WriteError
 
 __all__ = [
     "EXIT_ERROR",
@@ -38,6 +40,7 @@ __all__ = [
     "EXIT_PARTIAL",
     "EXIT_USAGE",
     "add_input_options",
+    "source_crs_for",
     "read_input",
     "read_table",
     "refuse_existing",
@@ -52,7 +55,9 @@ EXIT_PARTIAL = 3
 
 _CRS_HELP = ("coordinate system the file is really in (as zjgis.read(source_crs=)): "
              "GCJ-02 (Amap/高德, Tencent), BD-09 (Baidu) are converted to WGS-84; "
-             "EPSG:4528 (CGCS2000 Gauss-Krüger zone 40) etc. when the file names none")
+             "EPSG:4528 (CGCS2000 Gauss-Krüger zone 40) etc. when the file names none. "
+             "CRS applies to every input file, FILE=CRS to that file only "
+             "(repeat the option: --source-crs 车站.xlsx=GCJ-02 --source-crs EPSG:4528)")
 _COLUMNS_HELP = ("map column names to zjgis fields, e.g. --columns 宗地号=parcel_id "
                  "用途=land_use_code; wins over the automatic mapping of Chinese and "
                  "shapefile-truncated names (see zjgis.schema)")
@@ -60,10 +65,68 @@ _COLUMNS_HELP = ("map column names to zjgis fields, e.g. --columns 宗地号=par
 
 def add_input_options(parser: argparse.ArgumentParser, *, columns: bool = True) -> None:
     """Add ``--source-crs`` and (optionally) ``--columns`` to a subcommand's parser."""
-    parser.add_argument("--source-crs", default=None, metavar="CRS", help=_CRS_HELP)
+    parser.add_argument("--source-crs", action="append", default=None, metavar="CRS",
+                        help=_CRS_HELP)
     if columns:
         parser.add_argument("--columns", nargs="+", default=None, metavar="SOURCE=FIELD",
                             help=_COLUMNS_HELP)
+
+
+def _crs_items(args: argparse.Namespace | None) -> tuple[str | None, dict[str, str]]:
+    """The ``--source-crs`` items: the CRS for every file, and the CRS per named file."""
+    items = getattr(args, "source_crs", None)
+    if items is None:
+        return None, {}
+    default, named = None, {}
+    for item in [items] if isinstance(items, str) else items:
+        key, sep, value = str(item).partition("=")
+        # "+proj=utm +zone=51 …" is a CRS, not FILE=CRS
+        if sep and key.strip() and not key.lstrip().startswith("+"):
+            named[key.strip()] = value.strip()
+        elif default is not None and default != item:
+            msg = (f"--source-crs given twice for every file ({default!r}, {item!r}); name "
+                   f"the file of one of them: --source-crs FILE={item}")
+            raise ValidationError(msg)
+        else:
+            default = str(item)
+    return default, named
+
+
+def source_crs_for(path: str | os.PathLike, args: argparse.Namespace | None) -> str | None:
+    """The ``--source-crs`` that applies to ``path``: its own ``FILE=CRS``, else the plain one.
+
+    ``FILE`` matches the path as given, its file name or its name without suffix.
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(source_crs=["车站.xlsx=GCJ-02", "EPSG:4528"])
+    >>> source_crs_for("data/车站.xlsx", ns), source_crs_for("roads.shp", ns)
+    ('GCJ-02', 'EPSG:4528')
+    """
+    default, named = _crs_items(args)
+    p = Path(path)
+    for key in (str(path), p.name, p.stem):
+        if key in named:
+            return named[key]
+    return default
+
+
+def check_source_crs_files(args: argparse.Namespace) -> None:
+    """Refuse a ``--source-crs FILE=CRS`` whose FILE is none of the command's inputs."""
+    _, named = _crs_items(args)
+    if not named:
+        return
+    given = set()
+    for value in vars(args).values():
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(v, str | os.PathLike) and not callable(v):
+                p = Path(v)
+                given.update({str(v), p.name, p.stem})
+    unknown = [k for k in named if k not in given]
+    if unknown:
+        msg = (f"--source-crs names {', '.join(map(repr, unknown))}, which is not one of this "
+               f"command's files")
+        raise ValidationError(msg)
 
 
 def _mapping_for(df: pd.DataFrame, args: argparse.Namespace | None, strict: bool
@@ -105,7 +168,7 @@ def read_input(
     geopandas.GeoDataFrame
         With ``attrs["column_mapping"]`` when columns were mapped.
     """
-    gdf = _io.read(path, layer=layer, source_crs=getattr(args, "source_crs", None))
+    gdf = _io.read(path, layer=layer, source_crs=source_crs_for(path, args))
     if table is None:
         return gdf
     return _schema.map_columns(gdf, table, columns=_mapping_for(gdf, args, strict),

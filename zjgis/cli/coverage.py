@@ -1,9 +1,9 @@
 """``zjgis coverage`` — rail-station catchments and the people and jobs beyond them.
 
 Parses the arguments, reads every input through :func:`zjgis.cli._common.read_input`
-(``--source-crs`` as in ``zjgis.read(..., source_crs=)``, for every input file: they
-must share one CRS), calls :func:`zjgis.transit.station_coverage`, writes the areas
-and zones (GeoPackage, CSV with BOM) and reports.
+(``--source-crs`` as in ``zjgis.read(..., source_crs=)``, for every input file or,
+as ``FILE=CRS``, for one: an Amap station table beside OSM streets), calls
+:func:`zjgis.transit.station_coverage`, writes the areas and zones (GeoPackage, CSV with BOM) and reports.
 """
 
 from __future__ import annotations

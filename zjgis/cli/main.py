@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Sequence
 
 import zjgis
+from zjgis.cli._common import check_source_crs_files
 from zjgis.errors import ZjgisError
 
 __all__ = ["build_parser", "main"]
@@ -70,6 +71,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.print_help()
         return 2
     try:
+        check_source_crs_files(args)
         return int(args.func(args) or 0)
     except ZjgisError as exc:
         # the library's advice "source_crs='EPSG:4528'" is the option --source-crs here

@@ -34,6 +34,7 @@ from zjgis.cli._common import (
     read_input,
     read_table,
     refuse_existing,
+    source_crs_for,
     write_csv,
 )
 from zjgis.cli.briefing import add_map_options, map_options
@@ -373,7 +374,7 @@ def _import(args: argparse.Namespace) -> int:
     with reg:
         report = reg.import_parcels(
             args.source, layer=args.layer, wkt_column=args.wkt_column,
-            source_crs=args.source_crs, date=args.date, note=args.note,
+            source_crs=source_crs_for(args.source, args), date=args.date, note=args.note,
             columns=_schema.parse_mapping(args.columns),
             land_use_defaults=_values.parse_defaults(args.land_use_default),
             area_unit=args.area_unit, area_tolerance=args.area_tolerance)
