@@ -3,7 +3,8 @@
 Parses the arguments, reads every input through :func:`zjgis.cli._common.read_input`
 (``--source-crs`` as in ``zjgis.read(..., source_crs=)``, for every input file or,
 as ``FILE=CRS``, for one: an Amap station table beside OSM streets), calls
-:func:`zjgis.transit.station_coverage`, writes the areas and zones (GeoPackage, CSV with BOM) and reports.
+:func:`zjgis.transit.station_coverage`, writes the areas and zones (GeoPackage, CSV
+with BOM) and reports.
 """
 
 from __future__ import annotations
