@@ -297,3 +297,56 @@ def test_two_programs_on_an_older_register_migrate_it_once(tmp_path):
         a.close()
         b.close()
     assert _sql_types(path)["declared_area_mu"] == "REAL"
+
+
+def test_an_older_register_keeps_every_declared_figure_it_held(tmp_path):
+    # older Register.add kept the figure and its unit without 亩, or 亩 as text; an older
+    # import kept text it could not read with its unit: none of it may be lost at migration
+    path = tmp_path / "older.gpkg"
+    _make_older_register(path)
+    held = {"P000": {"declared_area": 12.5, "declared_area_unit": "亩"},
+            "P001": {"declared_area": 0.8, "declared_area_unit": "公顷"},
+            "P002": {"declared_area": "约1.2", "declared_area_unit": "ha",
+                     "declared_area_mu": "about 18"}}
+    con = sqlite3.connect(path)
+    for pid, keys in held.items():
+        (raw,) = con.execute("SELECT attributes FROM parcels WHERE parcel_id = ?",
+                             (pid,)).fetchone()
+        attrs = {k: v for k, v in json.loads(raw).items() if not k.startswith("declared")}
+        new = json.dumps(attrs | keys, ensure_ascii=False)
+        con.execute("UPDATE parcels SET attributes = ? WHERE parcel_id = ?", (new, pid))
+        for fid, snap in con.execute("SELECT fid, snapshot FROM history WHERE parcel_id = ?",
+                                     (pid,)).fetchall():  # as that zjgis recorded it
+            con.execute("UPDATE history SET snapshot = ? WHERE fid = ?",
+                        (json.dumps(json.loads(snap) | {"attributes": new},
+                                    ensure_ascii=False), fid))
+    con.commit()
+    con.close()
+    with Register(path, study_area=None) as r:
+        assert r.problems.empty
+        r.update("P002", {"owner": "张江集团"})  # the first write adds the columns
+        p = r.parcels().set_index("parcel_id")
+        assert "declared_area_mu" in _sql_types(path)
+    assert p.loc["P000", "declared_area_mu"] == pytest.approx(12.5)
+    assert p.loc["P000", "declared_area_unit"] == "mu"
+    assert p.loc["P001", "declared_area_mu"] == pytest.approx(12.0)  # 0.8 公顷 = 12 亩
+    assert (p.loc["P001", "declared_area"], p.loc["P001", "declared_area_unit"]) == (0.8, "ha")
+    assert pd.isna(p.loc["P002", "declared_area_mu"])
+    kept = json.loads(p.loc["P002", "attributes"])
+    assert kept["declared_area_text"] == "约1.2"
+    assert kept["declared_area_unit_text"] == "ha"
+    assert kept["declared_area_mu_text"] == "about 18"
+
+
+def test_a_refused_write_on_an_older_register_leaves_it_readable_and_writable(tmp_path):
+    # the write that would add the columns is refused and rolled back: the register must
+    # still know they are not there
+    path = tmp_path / "older.gpkg"
+    _make_older_register(path)
+    with Register(path, study_area=None) as r:
+        with pytest.raises(ValidationError):
+            r.update("P002", {"land_use_code": "nonsense"})
+        assert "declared_area_mu" not in _sql_types(path)
+        assert r.parcels().set_index("parcel_id").loc["P000", "declared_area_mu"] == 12.0
+        assert r.update("P001", {"owner": "张江集团"})["declared_area_mu"] == 7.5
+        assert r.check().empty

@@ -107,6 +107,8 @@ def test_parse_defaults():
     (0.01, "平方公里", (0.01, "km2", 15.0)),
     ("１２．５", "亩", (12.5, "mu", 12.5)),       # full-width digits from a Chinese IME
     (0, "亩", (0.0, "mu", 0.0)),
+    ("12,500.5亩", None, (12500.5, "mu", 12500.5)),
+    ("1,500 亩", None, (1500.0, "mu", 1500.0)),
 ])
 def test_declared_area_reads_the_figure_and_its_unit(value, unit, expected):
     got = values.declared_area(value, unit)
@@ -122,6 +124,8 @@ def test_a_blank_declared_area_is_none(value):
 @pytest.mark.parametrize(("value", "unit", "words"), [
     ("约12", "亩", "not a number"),
     ("12,5", "亩", "not a number"),              # a decimal comma is not 125
+    ("1,234,5", "亩", "not a number"),           # nor a broken group 12345
+    ("1,000,00", "亩", "not a number"),
     (True, "亩", "not a number"),
     (12.0, None, "names no unit"),
     ("12", "", "names no unit"),
@@ -133,3 +137,18 @@ def test_a_blank_declared_area_is_none(value):
 def test_an_unreadable_declared_area_says_why(value, unit, words):
     with pytest.raises(ValidationError, match=words):
         values.declared_area(value, unit)
+
+
+def test_minus_zero_is_zero():
+    assert str(values.declared_area("-0", "亩")) == "(0.0, 'mu', 0.0)"
+
+
+@pytest.mark.parametrize("order", [[1, True], [True, 1], [True, 1.0, 1]])
+def test_a_boolean_beside_the_number_1_is_still_refused(order):
+    # True == 1 == 1.0 as dict keys: the same answer for each must not be reused
+    codes, problems = values.land_use_codes(pd.Series(order, dtype=object))
+    for v, code, problem in zip(order, codes, problems, strict=True):
+        if isinstance(v, bool):
+            assert code is None and problem is not None
+        else:
+            assert code == "01" and problem is None

@@ -110,10 +110,18 @@ def lift_declared(record: dict) -> dict:
     ``attributes`` JSON (``declared_area_mu``, ``declared_area``,
     ``declared_area_unit``).  When the record has no ``declared_area_mu`` of its
     own, those keys move out of ``attributes`` into the record; otherwise (and
-    for records without them) it is returned as it is.  A figure that older
-    import could not read (``declared_area`` "约12", no ``declared_area_mu``)
-    declares nothing: its text stays in ``attributes`` as ``declared_area_text``.
+    for records without them) it is returned as it is.  The 亩 are read from
+    ``declared_area_mu``, else from the figure and its unit as
+    :func:`zjgis.landreserve.values.declared_area` reads them (older
+    ``Register.add`` kept only those); the unit is stored as its key (``mu``,
+    ``ha`` …).  What cannot be read declares nothing and is kept, never dropped:
+    in ``attributes`` as ``declared_area_text``, ``declared_area_unit_text`` and
+    ``declared_area_mu_text``.
     """
+    from zjgis import schema as _schema
+    from zjgis.errors import ValidationError
+    from zjgis.landreserve.values import declared_area
+
     if not missing(record.get("declared_area_mu")):
         return record
     raw = record.get("attributes")
@@ -125,17 +133,29 @@ def lift_declared(record: dict) -> dict:
         return record
     if not isinstance(attrs, dict) or not any(c in attrs for c in DECLARED_COLUMNS):
         return record
-    mu = _number(attrs.pop("declared_area_mu", None))
+    raw_mu = attrs.pop("declared_area_mu", None)
     unit = attrs.pop("declared_area_unit", None)
     written = attrs.pop("declared_area", None)
-    value = _number(written)
-    if value is None and not missing(written):
-        attrs["declared_area_text"] = written
+    mu, value, key = _number(raw_mu), _number(written), _schema.normalize_unit(unit)
+    if mu is None:
+        for figure, its_unit in ((written, unit), (raw_mu, "mu")):
+            try:
+                got = declared_area(figure, its_unit)
+            except ValidationError:
+                got = None
+            if got is not None:
+                value, key, mu = got if figure is written else (value, key, got[2])
+                break
     out = dict(record)
-    declared = mu is not None
+    if mu is None:  # nothing readable: every figure kept as it was written
+        for name, v in (("declared_area_text", written), ("declared_area_unit_text", unit),
+                        ("declared_area_mu_text", raw_mu)):
+            if not missing(v):
+                attrs[name] = v
+        value, key = None, None
     out["declared_area_mu"] = mu
-    out["declared_area"] = value if declared else None
-    out["declared_area_unit"] = unit if declared else None
+    out["declared_area"] = value
+    out["declared_area_unit"] = key if key is not None else (None if mu is None else unit)
     out["attributes"] = json.dumps(attrs, ensure_ascii=False)
     return out
 
@@ -268,12 +288,14 @@ class Storage:
         except sqlite3.OperationalError as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
+            self._look_at_columns()  # the columns this write added are gone again
             if _busy(exc):
                 raise self.busy_error(exc, "(a reader held it at commit)") from exc
             raise
         except BaseException:
             if con.in_transaction:
                 con.execute("ROLLBACK")
+            self._look_at_columns()  # the columns this write added are gone again
             raise
 
     # ------------------------------------------------------------------ reading

@@ -286,9 +286,10 @@ def land_use_codes(values: pd.Series, *, defaults: Mapping[str, str] | None = No
     [False, True, False]
     """
     codes, problems = [], []
-    cache: dict[object, tuple[str | None, str | None]] = {}
+    cache: dict[tuple[type, object], tuple[str | None, str | None]] = {}
     for v in values:
-        key = v if isinstance(v, (str, int, float)) else str(v)
+        # the type too: True == 1 == 1.0 as dict keys, but True is refused and 1 is 01
+        key = (type(v), v if isinstance(v, (str, int, float)) else str(v))
         if key not in cache:
             try:
                 cache[key] = (land_use_code(v, defaults=defaults), None)
@@ -408,7 +409,9 @@ def industry_table() -> pd.DataFrame:
                          for k, (zh, en, more) in INDUSTRY_NAMES.items()])
 
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:\D.*)?$")
+# 12,500 / 1,500 亩 / 12,500.5亩, but not 1,234,5 or 1,000,00 (no digit, comma or point
+# may follow the last group)
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,.])")
 _NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(.*)$",
                           re.IGNORECASE)
 
@@ -479,6 +482,7 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
         msg = (f"declared area {value!r} names no unit; give it (亩, 公顷, m²): "
                "declared_area_unit='亩', a header such as 面积(亩), or declared_area_mu=")
         raise ValidationError(msg)
+    number += 0.0  # "-0" is 0, not -0.0
     mu = number if key == "mu" else float(_schema.area_to_m2(number, key)) / MU_M2
     return number, key, mu
 
