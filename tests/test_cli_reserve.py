@@ -106,6 +106,18 @@ def test_update_refuses_with_one_line(reg_path, assignment, match):
     assert code == 1 and match in said and "Traceback" not in said
 
 
+def test_update_takes_the_land_use_default_its_refusal_advises(reg_path):
+    # the refusal of 工业用地 names --land-use-default: update must accept it too
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set",
+                     "用地性质=工业用地")
+    assert code == 1 and "--land-use-default 工业用地=100101" in said
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set",
+                     "用地性质=工业用地", "--land-use-default", "工业用地=100102")
+    assert code == 0, said
+    with Register(reg_path, study_area=None) as reg:
+        assert reg.get("P001")["land_use_code"] == "100102"
+
+
 def test_history_all_and_one_and_csv_with_bom(reg_path, tmp_path):
     run("reserve", "transition", "--register", reg_path, "P001", "储备", "--date", "2024-03-01")
     code, said = run("reserve", "history", "--register", reg_path, "P001",

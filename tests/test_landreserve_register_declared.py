@@ -350,3 +350,12 @@ def test_a_refused_write_on_an_older_register_leaves_it_readable_and_writable(tm
         assert r.parcels().set_index("parcel_id").loc["P000", "declared_area_mu"] == 12.0
         assert r.update("P001", {"owner": "张江集团"})["declared_area_mu"] == 7.5
         assert r.check().empty
+
+
+def test_update_takes_a_land_use_default_as_add_does(reg):
+    reg.add(parcels(1), date="2024-01-01")
+    with pytest.raises(ValidationError, match="land_use_defaults"):
+        reg.update("P000", {"land_use": "工业用地"})
+    after = reg.update("P000", {"land_use": "工业用地"},
+                       land_use_defaults={"工业用地": "100103"})
+    assert (after["land_use_code"], after["land_use"]) == ("100103", "三类工业用地")

@@ -165,9 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--wkt-column", default="wkt", metavar="COLUMN",
                      help="column with the WKT geometry in Excel/CSV input (default: wkt)")
     add_input_options(imp)
-    imp.add_argument("--land-use-default", nargs="+", default=None, metavar="NAME=CODE",
-                     help="class to use for a land-use name or old code that stands for "
-                          "several, e.g. 工业用地=100101 M=100102")
+    _add_land_use_default(imp)
     imp.add_argument("--area-unit", default=None, metavar="UNIT",
                      help="unit of a declared area column whose header names none "
                           "(亩, 公顷, m²)")
@@ -296,6 +294,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up.add_argument("parcel_id", metavar="PARCEL_ID", help="the parcel (地块编号)")
     up.add_argument("--set", dest="assignments", nargs="+", required=True,
                     metavar="FIELD=VALUE", help="new values, e.g. 计划供应年份=2026")
+    _add_land_use_default(up)
     _add_change_options(up)
     up.set_defaults(func=_update)
 
@@ -456,7 +455,8 @@ def _transition(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _parse_set(items: Sequence[str]) -> dict[str, Any]:
+def _parse_set(items: Sequence[str], *, land_use_defaults: dict[str, str] | None = None
+               ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -479,17 +479,24 @@ def _parse_set(items: Sequence[str]) -> dict[str, Any]:
                 raise ValidationError(msg)
             out[field] = int(text)
         elif field == "land_use_code":
-            out[field] = _values.land_use_code(text)
+            out[field] = _values.land_use_code(text, defaults=land_use_defaults)
         else:
             out[field] = text
     return out
 
 
+def _add_land_use_default(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--land-use-default", nargs="+", default=None, metavar="NAME=CODE",
+                   help="class to use for a land-use name or old code that stands for "
+                        "several, e.g. 工业用地=100101 M=100102")
+
+
 def _update(args: argparse.Namespace) -> int:
-    values = _parse_set(args.assignments)
+    defaults = _values.parse_defaults(args.land_use_default)
+    values = _parse_set(args.assignments, land_use_defaults=defaults)
     with _open(args.register, study_area=None) as reg:
         after = reg.update(args.parcel_id, values, date=args.date, note=args.note,
-                           user=args.user)
+                           user=args.user, land_use_defaults=defaults)
     keys = list(values) + (["declared_area_mu"] if "declared_area" in values else [])
     shown = ", ".join(f"{k} = {after.get(k, values.get(k))!r}" for k in keys)
     print(f"{args.parcel_id}: {shown} ({after['updated_at']})")

@@ -532,6 +532,7 @@ class Register:
         date: _dt.date | _dt.datetime | str | None = None,
         note: str = "",
         user: str | None = None,
+        land_use_defaults: Mapping[str, str] | None = None,
     ) -> pd.Series:
         """Change attributes or the geometry of one parcel (not its status).
 
@@ -553,6 +554,9 @@ class Register:
             geodesic areas follow the code and geometry.
         date, note, user
             As in :meth:`add`; ``date`` may not be earlier than the parcel's last change.
+        land_use_defaults : mapping, optional
+            As in :meth:`add`: the class for a land-use name or old code that
+            stands for several (``{"工业用地": "100101"}``).
 
         Returns
         -------
@@ -599,7 +603,7 @@ class Register:
                 record.update(dict.fromkeys(DECLARED_COLUMNS))
             record.update(values)
             new = prepare(gpd.GeoDataFrame([record], geometry="geometry", crs=_crs.WGS84),
-                          "update")
+                          "update", land_use_defaults=land_use_defaults)
             problems = self._rule_problems(
                 new, self._read_rows("WHERE parcel_id != ?", (parcel_id,)))
             if len(problems):
