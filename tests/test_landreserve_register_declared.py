@@ -359,3 +359,31 @@ def test_update_takes_a_land_use_default_as_add_does(reg):
     after = reg.update("P000", {"land_use": "工业用地"},
                        land_use_defaults={"工业用地": "100103"})
     assert (after["land_use_code"], after["land_use"]) == ("100103", "三类工业用地")
+
+
+def test_import_reads_units_written_in_the_cells_and_refuses_a_contradicting_unit(reg, tmp_path):
+    # a bureau sheet whose 面积 cells say their unit (0.8公顷, 12亩): no --area-unit needed;
+    # a header 面积(亩) beside a declared_area_unit column saying 公顷 is refused, named
+    gdf = parcels(2)
+    table = pd.DataFrame({"地块编号": gdf["parcel_id"], "用地性质": gdf["land_use_code"],
+                          "状态": gdf["status"], "面积": ["0.8公顷", "12亩"],
+                          "wkt": gdf.geometry.to_wkt()})
+    path = tmp_path / "地块.csv"
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.warns(DataQualityWarning, match="declared area"):
+        report = reg.import_parcels(path, source_crs="WGS-84", street_towns=None)
+    assert report.rejected.empty
+    p = reg.parcels().set_index("parcel_id")
+    assert p.loc["P000", ["declared_area", "declared_area_unit"]].tolist() == [0.8, "ha"]
+    assert p.loc["P000", "declared_area_mu"] == pytest.approx(12.0)
+    assert p.loc["P001", "declared_area_mu"] == pytest.approx(12.0)
+    bare = table.assign(面积=["0.8公顷", "12"])  # a bare figure: its unit is unknown
+    bare.to_csv(path, index=False, encoding="utf-8-sig")
+    with Register.create(tmp_path / "b.gpkg", study_area=None) as other:
+        with pytest.raises(ValidationError, match="names no unit"):
+            other.import_parcels(path, source_crs="WGS-84", street_towns=None)
+        both = table.drop(columns="面积").assign(**{"面积(亩)": [12.0, 12.0],
+                                                   "declared_area_unit": ["亩", "公顷"]})
+        both.to_csv(path, index=False, encoding="utf-8-sig")
+        with pytest.raises(ValidationError, match=r"in mu .* P001: '公顷'; drop one"):
+            other.import_parcels(path, source_crs="WGS-84", street_towns=None)

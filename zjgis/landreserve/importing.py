@@ -256,10 +256,12 @@ def import_parcels(
         if "declared_area" in gdf:
             declared_unit = _declared_unit(gdf, str(path), area_unit)
             if declared_unit is not None:
-                gdf["declared_area_unit"] = (
-                    gdf["declared_area_unit"].where(gdf["declared_area_unit"].notna(),
-                                                    declared_unit)
-                    if "declared_area_unit" in gdf else declared_unit)
+                if "declared_area_unit" in gdf:
+                    _refuse_other_row_units(gdf, declared_unit, str(path))
+                    gdf["declared_area_unit"] = gdf["declared_area_unit"].where(
+                        gdf["declared_area_unit"].notna(), declared_unit)
+                else:
+                    gdf["declared_area_unit"] = declared_unit
         steps.step()
         new = prepare(gdf, str(path), strict=False, land_use_defaults=land_use_defaults)
         if "land_use_code" in gdf:
@@ -329,6 +331,8 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
     unit = header or given
     if unit is None and "declared_area_unit" in gdf:
         return None
+    if unit is None and _units_in_cells(gdf["declared_area"]):
+        return None  # 0.8公顷, 12亩: each figure says its own unit
     if unit is None:
         source = next((k for k, v in gdf.attrs.get("column_mapping", {}).items()
                        if v == "declared_area"), "declared_area")
@@ -337,6 +341,40 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
                "the header, e.g. 面积(亩)")
         raise ValidationError(msg)
     return unit
+
+
+def _units_in_cells(column: pd.Series) -> bool:
+    """Whether every figure of the column carries its own unit (``0.8公顷``, ``12亩``)."""
+    from zjgis.landreserve.values import declared_area
+
+    present = [v for v in column.to_numpy(dtype=object) if not _blank_cell(v)]
+    if not present or not all(isinstance(v, str) for v in present):
+        return False  # a bare number: its unit is unknown
+    try:
+        for v in set(present):
+            declared_area(v)
+    except ValidationError:
+        return False
+    return True
+
+
+def _blank_cell(v: object) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (
+        isinstance(v, str) and not v.strip())
+
+
+def _refuse_other_row_units(gdf: pd.DataFrame, unit: str, name: str) -> None:
+    """A header or area_unit saying one unit and a row's declared_area_unit another: refused."""
+    rows = gdf["declared_area_unit"]
+    keys = rows.map(lambda v: None if _blank_cell(v) else (
+        str(v) if str(v) in _schema.AREA_UNITS else _schema.normalize_unit(v)))
+    other = np.flatnonzero((rows.map(lambda v: not _blank_cell(v)) & (keys != unit)).to_numpy())
+    if len(other):
+        ids = gdf["parcel_id"] if "parcel_id" in gdf else pd.Series(range(1, len(gdf) + 1))
+        shown = listing([f"{ids.iloc[i]}: {rows.iloc[i]!r}" for i in other])
+        msg = (f"{name}: the declared area is in {unit} (header or area_unit) but the "
+               f"declared_area_unit column says otherwise — {shown}; drop one")
+        raise ValidationError(msg)
 
 
 def _fill_street_town(new: gpd.GeoDataFrame, street_towns: object) -> str:
