@@ -125,8 +125,8 @@ def lift_declared(record: dict) -> dict:
     if not missing(record.get("declared_area_mu")):
         return record
     raw = record.get("attributes")
-    if not isinstance(raw, str) or "declared_area" not in raw:
-        return record
+    if not isinstance(raw, str) or not any(f'"{c}"' in raw for c in DECLARED_COLUMNS):
+        return record  # (declared_area_text left by a migration is not a key of these)
     try:
         attrs = json.loads(raw)
     except ValueError:
@@ -520,8 +520,9 @@ def typed(df: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
     A declared area an older register kept in ``attributes`` is read into its
     columns (:func:`lift_declared`).
     """
-    old = df["declared_area_mu"].isna() & df["attributes"].astype(str).str.contains(
-        "declared_area", regex=False)
+    text = df["attributes"].astype(str)
+    old = df["declared_area_mu"].isna() & np.logical_or.reduce(
+        [text.str.contains(f'"{c}"', regex=False) for c in DECLARED_COLUMNS])
     if old.any():
         moved = ("attributes",) + DECLARED_COLUMNS
         for c in moved:

@@ -23,7 +23,6 @@ prints on A3 landscape, fitted to the page width, header rows repeated.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from zjgis._log import get_logger
 from zjgis._validate import require_columns
 from zjgis.errors import ValidationError
 from zjgis.landreserve import _excel
+from zjgis.landreserve._storage import lift_declared
 from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL
 from zjgis.landreserve.lifecycle import NOT_SUPPLIED, STATUS_ZH, STATUSES
 from zjgis.layers import accuracy_zh
@@ -258,18 +258,15 @@ def parcel_list(parcels: pd.DataFrame, *, by: str = "street_town") -> pd.DataFra
     require_columns(parcels, ["parcel_id", "status", "land_use_code", "area_ha", "area_mu"],
                     "parcels")
     df = pd.DataFrame(parcels.drop(columns=[c for c in ("geometry",) if c in parcels]))
-    declared = (pd.to_numeric(df["declared_area_mu"], errors="coerce").to_numpy(dtype=float)
+    declared = (pd.to_numeric(df["declared_area_mu"], errors="coerce").to_numpy(dtype=float,
+                                                                               copy=True)
                 if "declared_area_mu" in df else np.full(len(df), np.nan))
     for i, raw in enumerate(df.get("attributes", pd.Series([None] * len(df), index=df.index))):
-        if not np.isnan(declared[i]) or not isinstance(raw, str) or "declared" not in raw:
-            continue
-        try:  # a frame of a register made before the column: the import kept it here
-            attrs = json.loads(raw)
-        except ValueError:
-            continue
-        value = attrs.get("declared_area_mu") if isinstance(attrs, dict) else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            declared[i] = float(value)
+        if np.isnan(declared[i]) and isinstance(raw, str):
+            # a frame of a register made before the column: read as the migration reads it
+            mu = lift_declared({"declared_area_mu": None, "attributes": raw})["declared_area_mu"]
+            if mu is not None:
+                declared[i] = float(mu)
     out = pd.DataFrame({
         "parcel_id": df["parcel_id"].astype(str),
         "name": df.get("name"),
