@@ -291,6 +291,8 @@ def test_snap_centimetre_uses_a_1cm_grid_of_the_crs_and_keeps_polygons_valid(whe
     np.testing.assert_allclose(xy / grid, np.round(xy / grid), atol=1e-6)
     assert shapely.is_valid(out).all()
     assert shapely.get_num_geometries(out[0]) == 1  # the 3 nm gap closed: one part
+    with pytest.raises(CRSError, match="needs the geometries' CRS"):
+        crs.snap_centimetre([a], None)
     # each vertex moved by at most half a grid cell
     assert out[0].area == pytest.approx(2 * s * s, abs=6 * s * grid)
 

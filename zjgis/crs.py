@@ -719,6 +719,13 @@ def snap_centimetre(geoms, crs) -> np.ndarray:
         The snapped geometries (:func:`shapely.set_precision`, mode
         ``valid_output``): vertices a few nanometres apart are merged, so rings
         that nearly touch after a reprojection touch exactly instead of crossing.
+        A valid geometry stays valid; an invalid one may be refused by GEOS
+        (repair it first with :func:`shapely.make_valid`).
+
+    Raises
+    ------
+    CRSError
+        No CRS given.
 
     Examples
     --------
@@ -730,6 +737,9 @@ def snap_centimetre(geoms, crs) -> np.ndarray:
     >>> shapely.get_coordinates(g[0])[:, 0].max(), bool(g[0].is_valid)
     (np.float64(1.0), True)
     """
+    if crs is None:
+        msg = "snap_centimetre needs the geometries' CRS (the grid is 1 cm in its units)"
+        raise CRSError(msg)
     crs = pyproj.CRS.from_user_input(crs)
     if crs.is_geographic:
         grid = 1e-7

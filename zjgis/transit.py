@@ -658,8 +658,9 @@ def _finish(area, metric, out_crs) -> tuple:
     """A service area (metres) in ``out_crs``, valid there, and its geodesic m².
 
     The union is valid in metres, and is kept as it is when the stations are in
-    the metric CRS.  Reprojected, a straight edge's image bends by up to
-    ~10 µm per km, so a ring a few µm from a long edge can cross it: such a
+    the metric CRS.  Reprojected, a straight edge's image bends away from the
+    straight lon/lat chord (tens of µm over a km 10 km from the projection's
+    centre), so a ring a few µm from a long edge can cross it: such a
     polygon is repaired (:func:`shapely.make_valid`), and every reprojected
     area is put on the 1 cm grid of its CRS, which keeps a valid polygon valid
     and merges rings nanometres apart.
