@@ -453,6 +453,14 @@ class Register:
                  land_use_defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Check parcels against the rules of :meth:`add` without writing anything.
 
+        Parameters
+        ----------
+        parcels : geopandas.GeoDataFrame
+            Parcels as :meth:`add` takes them (EPSG:4326 polygons).
+        land_use_defaults : mapping, optional
+            As in :meth:`add`: the class for a land-use name or old code that
+            stands for several (``{"工业用地": "100101"}``).
+
         Returns
         -------
         pandas.DataFrame
