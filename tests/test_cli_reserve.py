@@ -106,6 +106,16 @@ def test_update_refuses_with_one_line(reg_path, assignment, match):
     assert code == 1 and match in said and "Traceback" not in said
 
 
+def test_update_says_the_command_line_way_to_give_a_unit(reg_path):
+    # the library's advice (declared_area_unit='亩') is no use on the command line
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set", "面积=12")
+    assert code == 1
+    assert "--set 面积(亩)=12" in said and "--set 面积=12亩" in said
+    assert "declared_area_unit=" not in said and "Traceback" not in said
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set", "面积=12英亩")
+    assert code == 1 and "unknown area unit" in said and "公顷" in said
+
+
 def test_update_takes_the_land_use_default_its_refusal_advises(reg_path):
     # the refusal of 工业用地 names --land-use-default: update must accept it too
     code, said = run("reserve", "update", "--register", reg_path, "P001", "--set",

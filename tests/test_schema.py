@@ -133,6 +133,28 @@ def test_area_units_against_definitions():
         schema.area_to_m2(1.0, "acre")
 
 
+@pytest.mark.parametrize("spelling", ["mu", "亩", " 亩 ", "ha", "公顷", "hm²", "m2", "㎡", "平方米",
+                                      "km2", "平方公里"])
+def test_unit_key_reads_keys_and_spellings_as_the_header_reader_does(spelling):
+    key = schema.unit_key(spelling)
+    assert key in schema.AREA_UNITS
+    assert schema.header_unit(f"面积({spelling.strip()})") == key  # one reading of a unit
+    df = schema.map_columns(pd.DataFrame(columns=[f"面积（{spelling.strip()}）"]), "parcels")
+    assert df.attrs["column_units"] == {"declared_area": key}
+
+
+@pytest.mark.parametrize("bad", ["acre", "", "英亩", None])
+def test_unit_key_refuses_an_unknown_unit_listing_the_known(bad):
+    with pytest.raises(ValidationError, match="unknown area unit") as err:
+        schema.unit_key(bad)
+    assert "公顷" in str(err.value) and "m2" in str(err.value)
+
+
+def test_header_unit_is_none_without_a_unit():
+    assert schema.header_unit("面积") is None
+    assert schema.header_unit("备注(说明)") is None  # brackets that hold no unit
+
+
 def test_markdown_lists_every_field():
     md = schema.schema_markdown()
     for table, field in _fields():

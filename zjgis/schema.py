@@ -63,12 +63,14 @@ __all__ = [
     "area_to_m2",
     "canonical",
     "field_names",
+    "header_unit",
     "lonlat_columns",
     "map_columns",
     "normalize_unit",
     "parse_mapping",
     "schema_markdown",
     "schema_table",
+    "unit_key",
 ]
 
 log = get_logger(__name__)
@@ -311,12 +313,38 @@ def area_to_m2(values: pd.Series | float, unit: str) -> pd.Series | float:
     ValidationError
         An unknown unit.
     """
-    key = unit if unit in AREA_UNITS else normalize_unit(unit)
+    return values * AREA_UNITS[unit_key(unit)][0]
+
+
+def unit_key(unit: object) -> str:
+    """The key (``"mu"``, ``"ha"``, ``"m2"``, ``"km2"``) of an area unit, or a clear error.
+
+    The one reading of a unit the user names (an option, a header, a cell):
+    :func:`normalize_unit` says None for an unknown spelling, this refuses it.
+
+    >>> unit_key("平方米"), unit_key("ha")
+    ('m2', 'ha')
+
+    Raises
+    ------
+    ValidationError
+        An unknown unit, with the known spellings listed.
+    """
+    key = normalize_unit(unit)
     if key is None:
         msg = (f"unknown area unit {unit!r}; use one of "
                f"{listing([w for _, ws in AREA_UNITS.values() for w in ws[:2]], most=20)}")
         raise ValidationError(msg)
-    return values * AREA_UNITS[key][0]
+    return key
+
+
+def header_unit(header: object) -> str | None:
+    """The area unit a column header names, as :func:`map_columns` reads it, or None.
+
+    >>> header_unit("面积（亩）"), header_unit("用地面积/公顷"), header_unit("面积")
+    ('mu', 'ha', None)
+    """
+    return _split_unit(str(header))[1]
 
 
 def _split_unit(header: str, *, suffix: bool = True) -> tuple[str, str | None]:

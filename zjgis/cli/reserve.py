@@ -466,9 +466,13 @@ def _parse_set(items: Sequence[str], *, land_use_defaults: dict[str, str] | None
         field = _schema.canonical("parcels", key) or key.strip()
         text = value.strip()
         if field == "declared_area":  # 面积(亩)=12.5, 面积=0.8公顷, declared_area_mu=3
-            unit = _schema.map_columns(pd.DataFrame(columns=[key.strip()]), "parcels").attrs[
-                "column_units"].get("declared_area")
-            read = _values.declared_area(text, unit)
+            try:
+                read = _values.declared_area(text, _schema.header_unit(key.strip()))
+            except ValidationError as exc:
+                msg = (f"--set {item!r}: {exc}" if "names no unit" not in str(exc) else
+                       f"--set {item!r}: the area names no unit; write it in the field or "
+                       f"after the figure, e.g. --set 面积(亩)={text} or --set 面积={text}亩")
+                raise ValidationError(msg) from exc
             out["declared_area"] = None if read is None else read[0]
             out["declared_area_unit"] = None if read is None else read[1]
         elif text == "":

@@ -232,13 +232,15 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True,
 def _land_use_given(gdf: pd.DataFrame) -> pd.Series:
     """Each row's land use as given: ``land_use_code``, else ``land_use`` ("" when none)."""
     n = len(gdf)
-    code = gdf["land_use_code"].tolist() if "land_use_code" in gdf else [None] * n
-    name = gdf["land_use"].tolist() if "land_use" in gdf else [None] * n
-    out = []
-    for c, nm in zip(code, name, strict=True):
-        v = c if not (missing(c) or (isinstance(c, str) and not c.strip())) else nm
-        out.append("" if missing(v) else v)
-    return pd.Series(out, dtype=object)
+
+    def column(c: str) -> pd.Series:
+        return pd.Series(gdf[c].to_numpy(dtype=object) if c in gdf else [None] * n, dtype=object)
+
+    code, name = column("land_use_code"), column("land_use")
+    blank = code.isna().to_numpy() | code.map(
+        lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
+    out = code.where(~blank, name)
+    return out.where(out.notna(), "")
 
 
 def _declared(gdf: pd.DataFrame) -> tuple[dict[str, list], list[str | None]]:

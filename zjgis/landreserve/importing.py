@@ -321,9 +321,7 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
     header = gdf.attrs.get("column_units", {}).get("declared_area")
     given = None
     if area_unit is not None:
-        given = _schema.normalize_unit(area_unit)
-        if given is None:
-            _schema.area_to_m2(1.0, area_unit)  # raises, listing the units
+        given = _schema.unit_key(area_unit)
     if header and given and header != given:
         msg = (f"{name}: the declared-area header says {header} but area_unit says "
                f"{area_unit!r}; drop one")
@@ -366,8 +364,7 @@ def _blank_cell(v: object) -> bool:
 def _refuse_other_row_units(gdf: pd.DataFrame, unit: str, name: str) -> None:
     """A header or area_unit saying one unit and a row's declared_area_unit another: refused."""
     rows = gdf["declared_area_unit"]
-    keys = rows.map(lambda v: None if _blank_cell(v) else (
-        str(v) if str(v) in _schema.AREA_UNITS else _schema.normalize_unit(v)))
+    keys = rows.map(lambda v: None if _blank_cell(v) else _schema.normalize_unit(v))
     other = np.flatnonzero((rows.map(lambda v: not _blank_cell(v)) & (keys != unit)).to_numpy())
     if len(other):
         ids = gdf["parcel_id"] if "parcel_id" in gdf else pd.Series(range(1, len(gdf) + 1))

@@ -488,11 +488,8 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
 
 
 def _unit_key(unit: object, value: object) -> str:
-    key = str(unit) if str(unit) in _schema.AREA_UNITS else _schema.normalize_unit(unit)
-    if key is None:
-        try:
-            _schema.area_to_m2(1.0, str(unit))  # raises, listing the units
-        except ValidationError as exc:
-            msg = f"declared area {value!r}: {exc}"
-            raise ValidationError(msg) from exc
-    return str(key)
+    try:
+        return _schema.unit_key(unit)
+    except ValidationError as exc:
+        msg = f"declared area {value!r}: {exc}"
+        raise ValidationError(msg) from exc
