@@ -127,6 +127,44 @@ into shorter runs, union slower); each distance as the last one plus the pieces 
 since (2× slower); noding all band outlines and polygonizing (3× slower); runs cut to
 at most 0.8-3 km (no gain).
 
+Sixth round (2026-12-02, 05:50-06:40 UTC, quiet machine).  The 1,000-station polygons,
+three runs back to back: 4.27, 4.25, 4.50 s (code unchanged since the fifth round).  Per
+distance, one thread, in seconds of the band union against the alternatives tried (the
+same runs and bands; "IoU" against the present union):
+
+=======================================================  =====  =====  =====  =====
+construction                                             300 m  500 m  600 m  800 m
+=======================================================  =====  =====  =====  =====
+present: cascaded union per overlap group                1.2    2.0    1.7    0.8
+Clipper 6 offset (open round ends, offset + union)       1.3    2.7    2.0    0.8
+tiles of 2/4 km: clip, union per tile, coverage union    2.0    1.8    1.8    1.0
+bands only beside a face not fully reached, round caps   1.5    2.5    1.9    0.6
+the same with flat caps (a lower bound, not the area)    0.7    1.2    0.8    0.4
+=======================================================  =====  =====  =====  =====
+
+* The tiles' own unions take 1.2-1.5 s at 500/600 m: tiling removes the top levels of the
+  cascade, which were not the cost.  Tiles of 1 km made input that ``coverage_union_all``
+  refused ("incorrectly noded").
+* The face construction (faces of the street graph by ``polygonize``, 1.0 s per graph): a
+  face whose edges are all reached is filled, a band is needed only beside a face that is
+  not, and the holes of the kept bands that lie in filled faces are dropped by a point
+  test, with no overlay.  Exact, but cutting the runs where they enter filled faces adds
+  round caps that cost more than the bands they replace.  Flat caps at those cuts halve
+  the union, but they are right only where no corner of an unfilled face at the cut is
+  reflex; with that proof still owed and the faces' 1 s, the best case is about 3 s.  It
+  was not taken: a wrong area is worse than a slow one.
+* Arcs are not the cost: ``quad_segs`` 8 → 6 → 4 → 2 → 1 makes the 500 m union 1.99 →
+  1.86 → 1.70 → 1.37 → 1.21 s, and already at 6 the IoU is 0.9995 (< 0.9999).
+* One buffer of each overlap group's MultiLineString is faster for small groups (300 m:
+  0.84 against 1.19 s) and 3.5-11× slower for large ones: ~0.15 s over the four bands.
+* The figure depends on the output.  Bands of 49 m (or 47.3 m) on this 100 m grid leave a
+  2 m square of each block uncovered (45,000 holes at 800 m), and the same union takes
+  28-30 s instead of 4.4 s.  The 50 m bands here meet exactly along every block's
+  midline, the easy case for GEOS.
+
+So the exact construction stays at about 4.3 s on two cores, and the 3 s target is not met
+here: the unions are ~5.9 s of CPU, and each distance is one task.
+
 pandana (the issue's second peer: ``aggregate`` 1.75 s after a 56 s build) installs
 from PyPI here (0.8, a manylinux wheel), but ``Network(...)`` + ``precompute(800)`` on
 this grid ran 26 CPU-minutes without finishing (2026-12-02 02:00-02:15) and was
