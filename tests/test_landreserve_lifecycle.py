@@ -63,3 +63,13 @@ def test_unknown_target_and_unknown_stored_status_are_named():
         lc.require_transition("P1", "reserved", "sold")
     with pytest.raises(LifecycleError, match="stored status 'xx'.*edited outside zjgis"):
         lc.require_transition("P1", "xx", "reserved")
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    (None, "no status (状态 is empty)"), (float("nan"), "no status (状态 is empty)"),
+    ("  ", "no status (状态 is empty)"), ("卖掉了", "unknown status '卖掉了'"),
+])
+def test_a_refused_status_is_named_and_the_chinese_labels_come_first(value, said):
+    text = lc.unknown_status_text(value)
+    assert text.startswith(said + "; expected one of 预收储 (pre_acquisition)、收储")
+    assert "nan" not in text and "None" not in text

@@ -380,10 +380,52 @@ def test_import_reads_units_written_in_the_cells_and_refuses_a_contradicting_uni
     bare = table.assign(面积=["0.8公顷", "12"])  # a bare figure: its unit is unknown
     bare.to_csv(path, index=False, encoding="utf-8-sig")
     with Register.create(tmp_path / "b.gpkg", study_area=None) as other:
-        with pytest.raises(ValidationError, match="names no unit"):
+        with pytest.raises(ValidationError, match=r"unit in some cells but not in 1: P001: '12'"):
+            other.import_parcels(path, source_crs="WGS-84", street_towns=None)
+        table.assign(面积=["0.8", "12"]).to_csv(path, index=False, encoding="utf-8-sig")
+        with pytest.raises(ValidationError, match="names no unit"):  # no cell says one
             other.import_parcels(path, source_crs="WGS-84", street_towns=None)
         both = table.drop(columns="面积").assign(**{"面积(亩)": [12.0, 12.0],
                                                    "declared_area_unit": ["亩", "公顷"]})
         both.to_csv(path, index=False, encoding="utf-8-sig")
         with pytest.raises(ValidationError, match=r"in mu .* P001: '公顷'; drop one"):
             other.import_parcels(path, source_crs="WGS-84", street_towns=None)
+
+
+def test_import_fills_a_blank_street_town_cell_of_a_gbk_shapefile(reg, tmp_path):
+    # an empty 街镇 text in a DBF reads as NaN: it is blank, and filled by location
+    import geopandas as gpd
+    import shapely
+
+    gdf = parcels(2)
+    shp = gpd.GeoDataFrame({"地块编号": gdf["parcel_id"], "用地性质": gdf["land_use_code"],
+                            "状态": gdf["status"], "街镇": ["唐镇", None]},
+                           geometry=gdf.geometry.values, crs=gdf.crs)
+    path = tmp_path / "地块.shp"
+    shp.to_file(path, encoding="gbk")
+    towns = gpd.GeoDataFrame({"name": ["张江镇"]}, crs="EPSG:4326",
+                             geometry=[shapely.box(*gdf.total_bounds).buffer(0.01)])
+    report = reg.import_parcels(path, street_towns=towns)
+    assert report.rejected.empty
+    p = reg.parcels().set_index("parcel_id")
+    assert p.loc["P000", "street_town"] == "唐镇"      # given: kept
+    assert p.loc["P001", "street_town"] == "张江镇"    # blank: taken from the polygons
+    assert any("1 parcel(s)" in n and "street" in n for n in report.notes), report.notes
+
+
+def test_the_area_warning_names_only_the_parcels_stored(reg, tmp_path):
+    # two parcels declare 0.01 亩 (far from their outline); one of them is rejected
+    # (no status): the warning and report.area_check name only the stored one
+    gdf = parcels(3)
+    table = pd.DataFrame({"地块编号": gdf["parcel_id"], "用地性质": gdf["land_use_code"],
+                          "状态": [gdf["status"].iloc[0], gdf["status"].iloc[1], ""],
+                          "面积(亩)": [0.01, None, 0.01], "wkt": gdf.geometry.to_wkt()})
+    path = tmp_path / "地块.csv"
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    with pytest.warns(DataQualityWarning, match="for 1 parcel") as said:
+        report = reg.import_parcels(path, source_crs="WGS-84", street_towns=None)
+    assert report.rejected["parcel_id"].tolist() == ["P002"]
+    assert "状态 is empty" in report.rejected["reason"].iloc[0]
+    assert report.area_check["parcel_id"].tolist() == ["P000"]
+    text = str(said[0].message)
+    assert "P000" in text and "P002" not in text

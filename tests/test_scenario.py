@@ -131,6 +131,29 @@ def test_workbook_has_chinese_sheets(base, tmp_path):
     assert headers == ["统计范围", "单元", "指标", "单位", "方案前", "方案后", "变化"]
 
 
+def test_inputs_that_name_no_accuracy_are_not_stated_never_official(base, tmp_path):
+    from openpyxl import load_workbook
+
+    from zjgis.scenario.briefing import badges
+
+    sc = _scenario(base, '[[changes]]\ntype = "zone"\nzone = "A"\njobs = 500\n')
+    r = zs.evaluate(sc)
+    # the planner's own zones, stations and roads say nothing about their accuracy
+    assert r.accuracy["zones"] is None and r.accuracy["stations"] is None
+    assert "未注明：zones" in badges(r) and not any("官方" in b for b in badges(r))
+    wb = load_workbook(zs.write_excel(r, tmp_path / "s.xlsx"))
+    about = {row[0]: row[1] for row in wb["方案说明"].iter_rows(values_only=True) if row[0]}
+    assert about["数据精度：zones"] == "未注明"
+    # one official row beside rows without an accuracy does not make the input official
+    zones = gpd.read_file(base / "zones.geojson")
+    zones["accuracy"] = ["official", None]
+    zones.to_file(base / "zones.geojson", driver="GeoJSON")
+    assert zs.evaluate(sc).accuracy["zones"] is None
+    zones["accuracy"] = ["official", "derived"]
+    zones.to_file(base / "zones.geojson", driver="GeoJSON")
+    assert zs.evaluate(sc).accuracy["zones"] == "derived"
+
+
 def test_outline_comparison_on_the_sample():
     sc = zs.parse_scenario('name = "扩区"\n[base]\nzones = "sample"\n'
                            'units = ["science_city_2017", "science_city_2022"]\n')

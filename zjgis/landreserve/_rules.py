@@ -39,7 +39,11 @@ from zjgis.landreserve._storage import (
     missing,
 )
 from zjgis.landreserve.landuse import LAND_USE, normalize_code
-from zjgis.landreserve.lifecycle import STATUS_ZH, STATUSES, normalize_status
+from zjgis.landreserve.lifecycle import (
+    STATUS_ZH,
+    normalize_status,
+    unknown_status_text,
+)
 from zjgis.landreserve.values import declared_area, land_use_codes
 
 log = get_logger(__name__)
@@ -303,8 +307,7 @@ def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
             probs.append((i, ids.iloc[i], "parcel_id already in the register"))
     for i in np.nonzero(new["status"].isna().to_numpy())[0]:
         shown = new["status_input"].iloc[i] if "status_input" in new else None
-        probs.append((i, ids.iloc[i], f"unknown status {shown!r} (expected one of "
-                      f"{', '.join(STATUSES)} or their Chinese labels)"))
+        probs.append((i, ids.iloc[i], unknown_status_text(shown)))
     for i in np.nonzero(new["land_use"].isna().to_numpy())[0]:
         why = new["land_use_problem"].iloc[i] if "land_use_problem" in new else None
         probs.append((i, ids.iloc[i], why or f"unknown land-use code "

@@ -289,6 +289,10 @@ def import_parcels(
     report = ImportReport(stored, rejected, str(path), problems.attrs.get("hint", ""),
                           column_mapping=mapping, notes=notes)
     if area_check is not None:
+        # only the parcels stored: a rejected row (a copy with the same id, say) is reported
+        # once, as rejected
+        area_check = area_check[~area_check["row"].isin(set(rejected["row"]))].reset_index(
+            drop=True)
         report.area_check = area_check
         if len(area_check):
             shown = {"mu": ", 亩", "ha": ", 公顷", "m2": ", m²", "km2": ", km²"}.get(
@@ -334,6 +338,14 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
     if unit is None:
         source = next((k for k, v in gdf.attrs.get("column_mapping", {}).items()
                        if v == "declared_area"), "declared_area")
+        bare = _cells_without_unit(gdf["declared_area"])
+        if 0 < len(bare) < int(gdf["declared_area"].map(lambda v: not _blank_cell(v)).sum()):
+            ids = gdf["parcel_id"] if "parcel_id" in gdf else pd.Series(range(1, len(gdf) + 1))
+            shown = listing([f"{ids.iloc[i]}: {gdf['declared_area'].iloc[i]!r}" for i in bare])
+            msg = (f"{name}: the declared area column {source!r} says its unit in some cells "
+                   f"but not in {len(bare)}: {shown}; write the unit in those cells "
+                   "(12亩, 0.8公顷)")
+            raise ValidationError(msg)
         msg = (f"{name}: the declared area column {source!r} names no unit; say which with "
                "area_unit='亩' (or '公顷', 'm²'; command line --area-unit 亩), or write it in "
                "the header, e.g. 面积(亩)")
@@ -354,6 +366,25 @@ def _units_in_cells(column: pd.Series) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def _cells_without_unit(column: pd.Series) -> list[int]:
+    """Positions of the figures that carry no unit of their own (``20`` beside ``12亩``)."""
+    from zjgis.landreserve.values import declared_area
+
+    out = []
+    for i, v in enumerate(column.to_numpy(dtype=object)):
+        if _blank_cell(v):
+            continue
+        try:
+            declared_area(v)
+        except ValidationError:
+            try:
+                declared_area(v, "mu")  # readable once a unit is given: a bare figure
+            except ValidationError:
+                continue
+            out.append(i)
+    return out
 
 
 def _blank_cell(v: object) -> bool:
@@ -378,7 +409,8 @@ def _fill_street_town(new: gpd.GeoDataFrame, street_towns: object) -> str:
     """Fill missing street_town from polygons by location; return the note (or "")."""
     if street_towns is None:
         return ""
-    blank = np.array([v is None or str(v).strip() == "" for v in new["street_town"]])
+    # None, "", NaN (an empty DBF text as pyogrio reads it) or pandas NA
+    blank = np.array([_blank_cell(v) for v in new["street_town"]], dtype=bool)
     geoms = np.asarray(new.geometry.values, dtype=object)
     usable = blank & ~shapely.is_missing(geoms)
     usable[usable] = ~shapely.is_empty(geoms[usable]) & shapely.is_valid(geoms[usable])

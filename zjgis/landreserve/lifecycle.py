@@ -32,6 +32,8 @@ True
 
 from __future__ import annotations
 
+import pandas as pd
+
 from zjgis.errors import LifecycleError
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     "normalize_status",
     "next_statuses",
     "require_transition",
+    "status_choices",
+    "unknown_status_text",
 ]
 
 #: Lifecycle statuses, in order.
@@ -74,6 +78,25 @@ STATUS_EN: dict[str, str] = {
     "under_construction": "under construction",
     "in_production": "in production",
 }
+def status_choices() -> str:
+    """The statuses as a refusal lists them: Chinese label first, then the key.
+
+    >>> status_choices().split("、")[:2]
+    ['预收储 (pre_acquisition)', '收储 (acquired)']
+    """
+    return "、".join(f"{STATUS_ZH[s]} ({s})" for s in STATUSES)
+
+
+def unknown_status_text(value: object) -> str:
+    """Why ``value`` is no status: empty, or not a known label, with the choices."""
+    if isinstance(value, str):
+        blank = not value.strip()
+    else:
+        blank = value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    said = "no status (状态 is empty)" if blank else f"unknown status {value!r}"
+    return f"{said}; expected one of {status_choices()}"
+
+
 #: Other spellings planners use for a status (Chinese or English) → status key.
 STATUS_SYNONYMS: dict[str, str] = {
     "供应": "supplied",
@@ -195,8 +218,7 @@ def require_transition(parcel_id: object, status: object, to: object) -> str:
     """
     target = normalize_status(to)
     if target is None:
-        msg = (f"{parcel_id}: unknown status {to!r}; expected one of {', '.join(STATUSES)} "
-               "or their Chinese labels")
+        msg = f"{parcel_id}: {unknown_status_text(to)}"
         raise LifecycleError(msg)
     current = normalize_status(status)
     if current is None:

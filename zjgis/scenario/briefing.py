@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zjgis.layers import ACCURACY_ZH
+from zjgis.layers import ACCURACY_ZH, accuracy_zh
 from zjgis.scenario.evaluate import ScenarioResult
 
 __all__ = ["briefing_layers", "change_table", "area_table", "ACCURACY_ZH", "badges",
@@ -26,7 +26,7 @@ RATIO_STYLE = {"column": "ratio", "bins": (0.8, 1.2, float("inf")),
 
 def badges(result: ScenarioResult) -> list[str]:
     """Accuracy badges of every input that is not official (``样例：zones`` …)."""
-    return [f"{ACCURACY_ZH.get(a, a)}：{name}" for name, a in sorted(result.accuracy.items())
+    return [f"{accuracy_zh(a)}：{name}" for name, a in sorted(result.accuracy.items())
             if a != "official"]
 
 

@@ -88,7 +88,8 @@ class ScenarioResult:
         (with ``ratio``), ``stations``, ``catchment_800m``, ``dead_ends``,
         ``links``, ``parcels`` — whichever the base has.
     accuracy : dict
-        Input name → accuracy class (sample, schematic, derived, official).
+        Input name → accuracy class (sample, schematic, derived, official), None
+        where the input does not say (shown as 未注明, never as official).
     timings : dict
         Seconds spent in each analysis.
     notes : list of str
@@ -99,7 +100,7 @@ class ScenarioResult:
     indicators: pd.DataFrame
     land_supply: pd.DataFrame
     layers: dict[str, dict[str, gpd.GeoDataFrame]]
-    accuracy: dict[str, str]
+    accuracy: dict[str, str | None]
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -125,12 +126,24 @@ class _Clock:
         return _Ctx()
 
 
-def _accuracy_of(gdf: pd.DataFrame | None, default: str = "official") -> str:
+def _accuracy_of(gdf: pd.DataFrame | None) -> str | None:
+    """The worst accuracy class of an input, or None (未注明) when it does not say.
+
+    A planner's own file or register that names no accuracy is *not stated*, never
+    official; rows without one make the whole input not stated unless another row
+    is already ``sample`` (nothing ranks below it).
+    """
     if gdf is None:
-        return default
+        return None
     if "accuracy" in gdf.columns and len(gdf):
-        return layers.worst_accuracy(gdf["accuracy"].dropna().astype(str)) or default
-    return str(gdf.attrs.get("accuracy", default))
+        col = gdf["accuracy"]
+        given = col[col.notna() & (col.astype(str).str.strip() != "")].astype(str)
+        worst = layers.worst_accuracy(given)
+        if len(given) < len(col) and worst != "sample":
+            return None
+        return worst
+    value = gdf.attrs.get("accuracy")
+    return None if value is None or not str(value).strip() else str(value)
 
 
 def _zone_id_column(zones: pd.DataFrame) -> str:
