@@ -1,6 +1,7 @@
 """``zjgis deadends``: outputs, refusals, one candidate search, bad input in one line."""
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import pyproj
@@ -254,3 +255,36 @@ def test_cli_deadends_bar_is_silenced_by_q_even_when_forced(tmp_path):
     assert runs[("-q",)].stderr == ""
     assert f"{4 * n} dead ends" in runs[()].stdout  # the bar is on stderr, not in the output
     assert "%|" not in runs[()].stdout
+
+
+@pytest.mark.parametrize(("extra", "said"), [
+    (["--basemap", "高德"], "basemap"),
+    (["--extent", "不存在"], "--extent"),
+])
+def test_a_bad_map_option_leaves_the_earlier_result_as_it_was(tmp_path, capsys, extra, said):
+    roads = Path(__file__).parents[1] / "data" / "sample_roads" / "roads.geojson"
+    out, page = tmp_path / "断头路.gpkg", tmp_path / "断头路.html"
+    out.write_bytes(b"the planner's earlier result")
+    code = main(["deadends", str(roads), "--out", str(out), "--map", str(page),
+                 "--overwrite", *extra])
+    err = capsys.readouterr().err
+    assert code == 1 and said in err and "Traceback" not in err
+    assert out.read_bytes() == b"the planner's earlier result" and not page.exists()
+
+
+@pytest.mark.parametrize(("flag", "name", "said"), [
+    ("--out", "断头路.shp", ".gpkg or .geojson or .json or .fgb"),
+    ("--map", "断头路.png", ".html or .htm"),
+])
+def test_an_output_of_the_wrong_kind_is_refused_by_its_own_name(tmp_path, capsys, flag, name,
+                                                                said):
+    roads = Path(__file__).parents[1] / "data" / "sample_roads" / "roads.geojson"
+    argv = {"--out": str(tmp_path / "a.gpkg"), "--map": None}
+    argv[flag] = str(tmp_path / name)
+    args = ["deadends", str(roads), "--out", argv["--out"]]
+    if argv["--map"]:
+        args += ["--map", argv["--map"]]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 1 and f"{tmp_path / name}: this output is" in err and said in err
+    assert ".tmp" not in err and list(tmp_path.iterdir()) == []

@@ -71,3 +71,36 @@ def test_broken_od_file_is_one_line(tmp_path, capsys, content):
                  str(tmp_path / "r.xlsx")]) == 1
     err = capsys.readouterr().err.strip()
     assert "od.csv" in err and "Traceback" not in err
+
+
+def test_chinese_headers_the_readme_documents_need_no_options(tmp_path):
+    # a bureau's zones (分区编号/分区名称/就业岗位/就业人口) and an Excel OD (起点/终点/人数)
+    # give the same figures as the English columns, ids kept as text (007 stays 007)
+    zpath, opath = _inputs(tmp_path)
+    zones = gpd.read_file(zpath).rename(columns={"code": "分区编号", "name": "分区名称",
+                                                 "jobs": "就业岗位", "workers": "就业人口"})
+    zones["分区编号"] = ["007", "B", "C"]
+    zones.to_file(tmp_path / "分区.gpkg")
+    od = pd.read_csv(opath).replace({"A": "007"}).rename(
+        columns={"home": "起点", "work": "终点", "count": "人数"})
+    od.to_excel(tmp_path / "OD.xlsx", index=False)
+    out = tmp_path / "职住.xlsx"
+    assert main(["jobs-housing", str(tmp_path / "分区.gpkg"), str(tmp_path / "OD.xlsx"),
+                 "--out", str(out)]) == 0
+    bal = pd.read_excel(out, sheet_name="职住平衡", dtype=object)
+    assert bal["职住比"].tolist() == [3.33, 0.33, 0.95]
+    assert "007" in bal.astype(str).to_numpy().ravel().tolist()
+    # an option naming the planner's own header still works after the mapping
+    out2 = tmp_path / "职住2.xlsx"
+    assert main(["jobs-housing", str(tmp_path / "分区.gpkg"), str(tmp_path / "OD.xlsx"),
+                 "--out", str(out2), "--jobs", "就业岗位", "--zone-id", "分区编号"]) == 0
+    assert pd.read_excel(out2, sheet_name="职住平衡")["职住比"].tolist() == [3.33, 0.33, 0.95]
+
+
+def test_a_bad_map_option_writes_no_report(tmp_path, capsys):
+    zpath, opath = _inputs(tmp_path)
+    out = tmp_path / "r.xlsx"
+    code = main(["jobs-housing", str(zpath), str(opath), "--out", str(out),
+                 "--map", str(tmp_path / "m.html"), "--basemap", "高德"])
+    assert code == 1 and "Traceback" not in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "m.html").exists()

@@ -207,3 +207,59 @@ def test_plan_year_out_of_range_is_one_line_and_writes_nothing(reg_path, tmp_pat
     code, said = run("reserve", "plan", "--register", reg_path, "--year", year, "--out", out)
     assert code == 1 and said.startswith("zjgis: error:") and "Traceback" not in said
     assert "--year" in said and year in said and not out.exists()
+
+
+@pytest.mark.parametrize(("bad", "status"), [(["--date", "2025-13-01"], None),
+                                             (["--land-use-default", "工业用地=一类"], None),
+                                             ([], "卖掉了")])  # every row rejected
+def test_a_failed_import_with_create_leaves_no_empty_register(tmp_path, bad, status):
+    # a bad date, a bad default or every row rejected: no register file stays behind
+    src = tmp_path / "地块.gpkg"
+    gdf = parcels(2)
+    if status:
+        gdf["status"] = status
+    gdf.to_file(src)
+    reg = tmp_path / "新台账.gpkg"
+    code, said = run("reserve", "import", src, "--register", reg, "--create",
+                     "--no-study-area", *bad)
+    assert code == 1 and "Traceback" not in said
+    assert not reg.exists() and not list(tmp_path.glob("新台账*"))
+    if status:
+        assert "no register was created" in said and "卖掉了" in said
+
+
+def test_outputs_of_the_wrong_kind_are_refused_before_any_work(reg_path, tmp_path):
+    code, said = run("reserve", "plan", "--register", reg_path, "--year", "2025",
+                     "--out", tmp_path / "x.csv")
+    assert code == 1 and "x.csv: this output is an Excel workbook" in said
+    code, said = run("reserve", "map", "--register", reg_path, "--out", tmp_path / "m.html",
+                     "--png", tmp_path / "m.jpg")
+    assert code == 1 and "m.jpg: this output is a figure" in said
+    assert list(tmp_path.glob("x.csv")) == [] and list(tmp_path.glob("m.*")) == []
+
+
+def test_messages_speak_the_command_line(tmp_path, reg_path):
+    code, said = run("reserve", "plan", "--register", tmp_path / "无.gpkg", "--year", "2025",
+                     "--out", tmp_path / "p.xlsx")
+    assert code == 1 and "Register.create" not in said
+    code, said = run("reserve", "update", "--register", reg_path, "P001", "--set",
+                     "计划供应年份=2027")
+    assert code == 0 and "supply_year = 2027" in said and "np." not in said
+
+
+def test_cli_words_translates_the_library_advice():
+    from zjgis.cli._common import cli_words
+
+    assert cli_words("pass overwrite=True (CLI: --overwrite) to replace it") == \
+        "pass --overwrite to replace it"
+    assert cli_words("give source_crs='GCJ-02'") == "give --source-crs GCJ-02"
+    said = cli_words("a default: land_use_defaults={'工业用地': '100101'} "
+                     "(command line: --land-use-default 工业用地=100101)")
+    assert said == "a default: --land-use-default 工业用地=100101"
+    hint = ("To relax the check, open the register with a tolerance in metres: "
+            "Register(path, study_area_buffer_m=650) accepts these 2 parcel(s) (they reach "
+            "up to 600 m beyond it; tolerance now 0 m); pass the official boundary as "
+            "study_area=<GeoDataFrame>; or switch the check off with study_area=None (CLI: "
+            "zjgis reserve import --study-area-buffer-m 650, or --no-study-area)")
+    assert cli_words(hint) == ("To relax the check: zjgis reserve import "
+                               "--study-area-buffer-m 650, or --no-study-area")

@@ -329,3 +329,44 @@ def test_plan_year_outside_1990_2100_is_refused_naming_the_option(reg, year):
 @pytest.mark.parametrize("year", [1990, 2100, 2025.0, "2025"])
 def test_plan_year_edges_and_whole_numbers_are_accepted(reg, year):
     assert reg.plan_table(year).attrs["year"] == int(float(year))
+
+
+def test_both_sheets_and_the_status_columns_give_one_total(tmp_path):
+    # areas whose street/town sums round differently from their parcels (0.004 ha each):
+    # every 合计 of the workbook must be one figure, as a planner adds them up
+    import warnings
+
+    from zjgis.landreserve import load_sample
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the sample register says it is sample data
+        sample, _, _ = load_sample()
+        p = sample.parcels()
+    p["area_ha"] = 1.004
+    p["area_mu"] = 15.06
+    from zjgis.landreserve.plan import plan_table
+
+    table = plan_table(p, 2025)
+    out = write_plan_excel(table, tmp_path / "plan.xlsx", parcels=p)
+    wb = load_workbook(out)
+    plan = wb["计划表"]
+    head = [c.value for c in plan[4]]
+    groups = [c.value for c in plan[3]]
+    total = [c.value for c in plan[plan.max_row]]
+    listing = wb["地块清单"]
+    lhead = [c.value for c in listing[3]]
+    ltotal = [c.value for c in listing[listing.max_row]]
+    ha = head.index("面积（公顷）")
+    assert total[ha] == ltotal[lhead.index("测量面积(公顷)")] == pytest.approx(1.0 * len(p))
+    # the status columns (each status group's 面积（公顷）) add up to the total
+    group, of = None, []
+    for g in groups:  # row 3: merged group headers, carried over their span
+        group = g or group
+        of.append(group)
+    status_cols = [j for j, h in enumerate(head) if h == "面积（公顷）"
+                   and of[j] in STATUS_ZH.values()]
+    assert len(status_cols) == len(STATUS_ZH)
+    assert sum(total[j] for j in status_cols) == pytest.approx(total[ha], abs=1e-9)
+    # a table from other parcels is refused, not silently replaced
+    with pytest.raises(ValidationError, match="not the parcels"):
+        write_plan_excel(table, tmp_path / "other.xlsx", parcels=p.iloc[:10])

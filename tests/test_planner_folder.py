@@ -364,5 +364,10 @@ def test_partial_import_exit_code_3(folder, tmp_path):
     assert code == 3  # the 工业用地 row is rejected with its choices, the others imported
     err = said[0]
     assert "一类工业用地" in err and "--land-use-default" in err
+    assert "land_use_defaults=" not in err  # the library's keyword is not the CLI's
     rejected = pd.read_csv(tmp_path / "未导入.csv", encoding="utf-8-sig")
-    assert rejected["parcel_id"].tolist() == ["PD-2025-006"]
+    assert list(rejected.columns) == ["位置", "地块编号", "原因"]
+    assert rejected["地块编号"].tolist() == ["PD-2025-006"]
+    # the place as the planner finds it: the shapefile's feature, counted from 1
+    assert rejected["位置"].iloc[0].startswith("feature ")
+    assert rejected["位置"].iloc[0] in err

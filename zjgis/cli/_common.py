@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -61,6 +62,58 @@ _CRS_HELP = ("coordinate system the file is really in (as zjgis.read(source_crs=
 _COLUMNS_HELP = ("map column names to zjgis fields, e.g. --columns 宗地号=parcel_id "
                  "用途=land_use_code; wins over the automatic mapping of Chinese and "
                  "shapefile-truncated names (see zjgis.schema)")
+
+
+#: The library's advice in its own words (keywords, methods) → the command line's.
+_CLI_WORDS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(a, re.S), b) for a, b in (
+    (r"\bsource_crs=(['\"])([^'\"]+)\1", r"--source-crs \2"),
+    (r"\bsource_crs= when importing", "--source-crs"),
+    (r"land_use_defaults=\{[^}]*\} \(command line: ([^)]*)\)", r"\1"),
+    (r"area_unit='亩' \(or '公顷', 'm²'; command line --area-unit 亩\)",
+     "--area-unit 亩 (or 公顷, m²)"),
+    (r"declared_area_unit='亩', a header such as 面积\(亩\), or declared_area_mu=",
+     "a header such as 面积(亩), or --area-unit 亩"),
+    (r"create one with Register\.create\(path\)",
+     "create one with zjgis reserve import FILE --register PATH --create"),
+    (r"change the status with Register\.transition, not update",
+     "change the status with zjgis reserve transition, not --set"),
+    (r"with Register\.import_parcels", "with zjgis reserve import"),
+    (r"with Register\.add\b", "with zjgis reserve import"),
+    (r"To relax the check, open the register with a tolerance in metres:.*?\(CLI: (.*?)\)$",
+     r"To relax the check: \1"),
+    (r"Pass lonlat=\(x_column, y_column\) or wkt_column=",
+     "Name the coordinate columns 经度/纬度 (or lon/lat), or give the geometry as WKT "
+     "(--wkt-column where the command has it)"),
+    (r"pass lonlat=\(longitude_column, latitude_column\) to choose",
+     "rename the one not to use"),
+    (r"pass lonlat=\('([^']*)', '([^']*)'\)", r"swap the columns \1 and \2"),
+    (r" ?\(QGIS: Fix geometries; zjgis\.io\.read\(\.\.\., repair=True\)\) or pass repair=True",
+     " (QGIS: Fix geometries)"),
+    (r"\(repair it, e\.g\. zjgis\.io\.read\(\.\.\., repair=True\)\)",
+     "(repair it, e.g. QGIS: Fix geometries)"),
+    (r"Pass repair=True to fix them with shapely\.make_valid, or see "
+     r"zjgis\.io\.geometry_report\(gdf\)", "Repair them (QGIS: Fix geometries)"),
+    (r", or zjgis\.read\(path, repair=True\)\)", ")"),
+    (r"even with overwrite=True", "even with --overwrite"),
+    (r"pass overwrite=True \(CLI: --overwrite\)", "pass --overwrite"),
+    (r", or open the register with a longer timeout_s", ""),
+    (r"fit_to \(--extent\)", "--extent"),
+))
+
+
+def cli_words(text: object) -> str:
+    """A library message as the command line says it (``--source-crs``, not ``source_crs=``).
+
+    The one translation of advice for :mod:`zjgis.cli`: errors, warnings and printed
+    notes go through it, so a planner is never told a keyword the command lacks.
+
+    >>> cli_words("create one with Register.create(path)")
+    'create one with zjgis reserve import FILE --register PATH --create'
+    """
+    out = str(text)
+    for pattern, replacement in _CLI_WORDS:
+        out = pattern.sub(replacement, out)
+    return out
 
 
 def add_input_options(parser: argparse.ArgumentParser, *, columns: bool = True) -> None:
@@ -235,6 +288,45 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike, *, overwrite: bool,
     """Write a table as CSV, UTF-8 with BOM (Excel on Chinese Windows opens it right)."""
     text = df.to_csv(index=index)
     return _io.write_bytes(("\ufeff" + text).encode("utf-8"), path, overwrite=overwrite)
+
+
+def _output_kinds() -> dict[str, tuple[tuple[str, ...], str]]:
+    """What each kind of output is written as (the suffixes its writer takes)."""
+    from zjgis.maps.figure import FIGURE_SUFFIXES  # here: the maps load folium
+    from zjgis.maps.offline import PAGE_SUFFIXES
+
+    return {
+        "vector": (tuple(_io._WRITE_DRIVERS), "a GeoPackage (.gpkg), GeoJSON (.geojson) or "
+                   "FlatGeobuf (.fgb)"),
+        "html": (PAGE_SUFFIXES, "an HTML page"),
+        "figure": (FIGURE_SUFFIXES, "a figure"),
+        "xlsx": ((".xlsx",), "an Excel workbook"),
+        "csv": ((".csv",), "a CSV table"),
+    }
+
+
+def check_output_kinds(outputs: dict) -> None:
+    """Stop before any work when an output's suffix is not what the command writes.
+
+    ``outputs`` maps each output path (None: not asked for) to its kind: ``vector``,
+    ``html``, ``figure``, ``xlsx`` or ``csv``.  So ``--out x.csv`` is never an Excel
+    file named .csv, a map never goes into a .png, and the error names the user's
+    file, not a temporary one.
+
+    Raises
+    ------
+    WriteError
+        Naming the output and the suffixes it may have.
+    """
+    kinds = _output_kinds() if any(p is not None for p in outputs) else {}
+    for path, kind in outputs.items():
+        if path is None:
+            continue
+        suffixes, what = kinds[kind]
+        if Path(path).suffix.lower() not in suffixes:
+            msg = (f"{path}: this output is {what}; give it the suffix "
+                   f"{' or '.join(suffixes)}")
+            raise WriteError(msg)
 
 
 def refuse_existing(paths: Iterable[str | os.PathLike | None], *, overwrite: bool) -> None:

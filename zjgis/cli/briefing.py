@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zjgis.cli._common import refuse_existing
+from zjgis.cli._common import check_output_kinds, refuse_existing
 
 
 def add_map_options(p: argparse.ArgumentParser) -> None:
@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from zjgis import maps
 
+    check_output_kinds({args.out: "html", args.png: "figure"})
     refuse_existing([args.out, args.png], overwrite=args.overwrite)
     options = {"language": args.language, "subtitle": args.subtitle}
     if args.title:

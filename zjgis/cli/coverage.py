@@ -16,7 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 from zjgis import io, transit
-from zjgis.cli._common import add_input_options, read_input, refuse_existing, write_csv
+from zjgis.cli._common import (
+    add_input_options,
+    check_output_kinds,
+    read_input,
+    refuse_existing,
+    write_csv,
+)
 from zjgis.errors import ValidationError
 from zjgis.layers import accuracy_zh
 
@@ -82,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     csv = out.with_suffix(".zones.csv")
+    check_output_kinds({out: "vector"})
     refuse_existing([out, csv], overwrite=args.overwrite)
     distances = _distances(args.distances_m)
 

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from zjgis import io, network
-from zjgis.cli._common import add_input_options, read_input, refuse_existing
+from zjgis.cli._common import add_input_options, check_output_kinds, read_input, refuse_existing
 from zjgis.cli.briefing import add_map_options, map_options
 
 
@@ -49,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    check_output_kinds({out: "vector", args.map: "html"})
     refuse_existing([out, args.map], overwrite=args.overwrite)
     roads = read_input(args.roads, args, "roads", layer=args.layer)
     area = read_input(args.study_area, args, None) if args.study_area else None
@@ -57,6 +58,14 @@ def _run(args: argparse.Namespace) -> int:
     ends, links = network.dead_ends_and_links(
         graph, study_area=area, max_gap_m=args.max_gap_m, edge_buffer_m=args.edge_buffer_m,
         barriers=barriers)
+    m = None
+    if args.map:  # made before anything is written: a bad --basemap or --extent writes nothing
+        from zjgis import maps
+
+        m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads,
+                                                            language=args.language),
+                              title=network.map_title(args.language),
+                              language=args.language, **map_options(args))
     with io.atomic_write(out, overwrite=args.overwrite) as tmp:  # both layers or nothing
         tmp.unlink()
         io.write(ends.reset_index(), tmp, layer="dead_ends")
@@ -65,13 +74,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{len(ends)} dead ends ("
           + ", ".join(f"{k} {counts.get(k, 0)}" for k in network.DEAD_END_KINDS)
           + f"), {len(links)} missing-link candidates -> {out}")
-    if args.map:
+    if m is not None:
         from zjgis import maps
 
-        m = maps.briefing_map(extra=network.briefing_layers(ends, links, roads=roads,
-                                                            language=args.language),
-                              title=network.map_title(args.language),
-                              language=args.language, **map_options(args))
         maps.save(m, Path(args.map), overwrite=args.overwrite)  # refuses a map made meanwhile
         print(f"map -> {args.map}")
     return 0

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from zjgis import io, jobshousing, maps
-from zjgis.cli._common import add_input_options, read_input, refuse_existing
+from zjgis import schema as _schema
+from zjgis.cli._common import add_input_options, check_output_kinds, read_input, refuse_existing
 from zjgis.cli.briefing import add_map_options, map_options
 from zjgis.errors import ReadError
 
@@ -48,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "--map, an offline HTML map.",
     )
     p.add_argument("zones", type=Path, help="zone layer (GeoJSON, GeoPackage, Shapefile …)")
-    p.add_argument("od", type=Path, help="OD table, CSV or Parquet (home, work, count)")
+    p.add_argument("od", type=Path,
+                   help="OD table, CSV, Excel or Parquet (home, work, count; 起点, 终点, 人数)")
     p.add_argument("--out", required=True, type=Path, help="output .xlsx report")
     p.add_argument("--map", type=Path, default=None, help="also write an HTML map")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -88,11 +90,14 @@ def _read_od(path: Path, columns: list[str]) -> pd.DataFrame:
             msg = f"{path}: cannot read the Parquet file ({type(exc).__name__}: {exc})"
             raise ReadError(msg) from None
     else:
-        od = io.read_table(path, dtype=dict.fromkeys(columns, str))
+        # zone ids as text (007 stays 007), under the option's name or the schema's
+        ids = [*columns, *(a for f in _schema.TABLES["od"] if f.name in ("home", "work")
+                           for a in (f.name, *f.aliases))]
+        od = io.read_table(path, dtype=dict.fromkeys(ids, str))
     for c in columns:
         if c in od.columns:
             od[c] = od[c].astype(str)
-    return od
+    return _schema.map_columns(od, "od", name=str(path))
 
 
 def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
@@ -106,21 +111,53 @@ def _read_cost(path: Path, unit: str | None) -> pd.DataFrame:
     return cost
 
 
+def _column(df: pd.DataFrame, given: str, default: str, field: str) -> str:
+    """The column an option names, after the planner's headers were mapped.
+
+    ``given`` as it is when present; a header the mapping renamed (``--jobs 就业岗位``)
+    its field; the default option (``code``) the mapped field (``zone_id``) when the
+    file has no column of the default name.
+    """
+    if given in df.columns:
+        return given
+    renamed = df.attrs.get("column_mapping", {})
+    if given in renamed:
+        return renamed[given]
+    if given == default and field in df.columns:
+        return field
+    return given
+
+
 def _run(args: argparse.Namespace) -> int:
+    check_output_kinds({args.out: "xlsx", args.map: "html"})
     refuse_existing([args.out, args.map], overwrite=args.overwrite)
-    zones = read_input(args.zones, args, None)
-    if args.zone_id in zones.columns:
-        zones[args.zone_id] = zones[args.zone_id].astype(str)
-    name = args.name if args.name in zones.columns else None
-    count = None if args.count.lower() == "none" else args.count
+    # 分区编号/就业岗位/就业人口 and 起点/终点/人数 are read as the schema names them
+    zones = read_input(args.zones, args, "zones")
+    zone_id = _column(zones, args.zone_id, "code", "zone_id")
+    jobs = _column(zones, args.jobs, "jobs", "jobs")
+    workers = _column(zones, args.workers, "workers", "workers")
+    if zone_id in zones.columns:
+        zones[zone_id] = zones[zone_id].astype(str)
+    name_col = _column(zones, args.name, "name", "name")
+    name = name_col if name_col in zones.columns else None
     od = _read_od(args.od, [args.home, args.work])
+    home = _column(od, args.home, "home", "home")
+    work = _column(od, args.work, "work", "work")
+    for c in (home, work):
+        if c in od.columns:
+            od[c] = od[c].astype(str)
+    count = None if args.count.lower() == "none" else _column(od, args.count, "count", "count")
     cost: Any = _read_cost(args.cost, args.cost_unit) if args.cost else "euclidean"
     report = jobshousing.analyse(
-        zones, od, jobs=args.jobs, workers=args.workers, zone_id=args.zone_id,
-        home=args.home, work=args.work, count=count, cost=cost,
+        zones, od, jobs=jobs, workers=workers, zone_id=zone_id,
+        home=home, work=work, count=count, cost=cost,
         thresholds=tuple(args.thresholds),
         missing="drop" if args.drop_unknown else "raise",
     )
+    # the map is made before anything is written: a bad --basemap or --extent leaves no
+    # report behind
+    m = (jobs_housing_map(report, zones, zone_id=zone_id, top=args.top_flows, name=name,
+                          **map_options(args)) if args.map is not None else None)
     jobshousing.write_report(report, args.out, name=name, overwrite=args.overwrite)
     e = report.excess
     print(f"report: {args.out} ({len(report.tables())} sheets)")
@@ -130,9 +167,7 @@ def _run(args: argparse.Namespace) -> int:
     if report.accuracy == "sample":
         print("note: the inputs are labelled accuracy=sample (generated, not statistics)",
               file=sys.stderr)
-    if args.map is not None:
-        m = jobs_housing_map(report, zones, zone_id=args.zone_id, top=args.top_flows,
-                             name=name, **map_options(args))
+    if m is not None:
         saved = maps.save(m, args.map, overwrite=args.overwrite)
         print(f"map: {saved}")
     return 0

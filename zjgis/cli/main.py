@@ -7,13 +7,12 @@ import importlib
 import logging
 import os
 import pkgutil
-import re
 import sys
 import warnings
 from collections.abc import Sequence
 
 import zjgis
-from zjgis.cli._common import check_source_crs_files
+from zjgis.cli._common import check_source_crs_files, cli_words
 from zjgis.errors import ZjgisError
 
 __all__ = ["build_parser", "main"]
@@ -48,7 +47,8 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Print warnings as one plain line for planners (no source file or code line)."""
-    print(f"zjgis: warning: {message} [{category.__name__}]", file=file or sys.stderr)
+    print(f"zjgis: warning: {cli_words(message)} [{category.__name__}]",
+          file=file or sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,9 +74,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_source_crs_files(args)
         return int(args.func(args) or 0)
     except ZjgisError as exc:
-        # the library's advice "source_crs='EPSG:4528'" is the option --source-crs here
-        text = re.sub(r"\bsource_crs=(['\"])([^'\"]+)\1", r"--source-crs \2", str(exc))
-        print(f"zjgis: error: {text}", file=sys.stderr)
+        # the library's advice (source_crs='EPSG:4528', Register.create) in CLI words
+        print(f"zjgis: error: {cli_words(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the listing went into `| head`, which has read enough
         try:  # no second error when Python flushes stdout at exit

@@ -18,11 +18,14 @@ existing output without ``--overwrite``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from zjgis import crs as _crs
@@ -31,6 +34,8 @@ from zjgis.cli._common import (
     EXIT_OK,
     EXIT_PARTIAL,
     add_input_options,
+    check_output_kinds,
+    cli_words,
     read_input,
     read_table,
     refuse_existing,
@@ -38,7 +43,7 @@ from zjgis.cli._common import (
     write_csv,
 )
 from zjgis.cli.briefing import add_map_options, map_options
-from zjgis.errors import ReadError, ValidationError, WriteError
+from zjgis.errors import ReadError, ValidationError
 from zjgis.landreserve import (
     STATUS_ZH,
     Register,
@@ -346,6 +351,7 @@ def _open(path: str, **options) -> Register:
 
 def _plan(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    check_output_kinds({out: "xlsx"})
     refuse_existing([out], overwrite=args.overwrite)
     with _open(args.register, study_area=None) as reg:
         parcels = reg.parcels() if args.as_of is None else reg.as_of(args.as_of)
@@ -361,38 +367,72 @@ def _import(args: argparse.Namespace) -> int:
     reg_path = Path(args.register)
     opts: dict[str, Any] = ({"study_area": None} if args.no_study_area
                             else {"study_area_buffer_m": args.study_area_buffer_m})
+    check_output_kinds({args.rejected: "csv"})
     refuse_existing([args.rejected], overwrite=args.overwrite)
     if not Path(args.source).exists():
         raise ReadError(f"{args.source}: file not found")
-    if not reg_path.exists():
+    created = not reg_path.exists()
+    if created:
         if not args.create:
             raise ReadError(f"{reg_path}: no register; pass --create to make one")
         reg = Register.create(reg_path, **opts)
     else:
         reg = _open(args.register, **opts)
-    with reg:
-        report = reg.import_parcels(
-            args.source, layer=args.layer, wkt_column=args.wkt_column,
-            source_crs=source_crs_for(args.source, args), date=args.date, note=args.note,
-            columns=_schema.parse_mapping(args.columns),
-            land_use_defaults=_values.parse_defaults(args.land_use_default),
-            area_unit=args.area_unit, area_tolerance=args.area_tolerance)
-    print(report)
+    try:
+        with reg:
+            report = reg.import_parcels(
+                args.source, layer=args.layer, wkt_column=args.wkt_column,
+                source_crs=source_crs_for(args.source, args), date=args.date, note=args.note,
+                columns=_schema.parse_mapping(args.columns),
+                land_use_defaults=_values.parse_defaults(args.land_use_default),
+                area_unit=args.area_unit, area_tolerance=args.area_tolerance)
+    except BaseException:
+        if created:  # the register made for this import holds nothing: no empty file stays
+            _remove_register(reg_path)
+        raise
+    if created and report.accepted.empty and not report.rejected.empty:
+        _remove_register(reg_path)
+    print(cli_words(report))
     for line in report.notes:
         if not line.startswith("warning: "):  # warnings are printed once, as warnings
-            print(f"  {line}")
-    for row in report.rejected.head(20).itertuples():
-        print(f"  rejected row {row.row} ({row.parcel_id}): {row.reason}")
+            print(f"  {cli_words(line)}")
+    where = _file_places(report.rejected["row"], args.source)
+    for place, row in zip(where[:20], report.rejected.head(20).itertuples(), strict=False):
+        print(f"  rejected {place} ({row.parcel_id}): {cli_words(row.reason)}")
     if len(report.rejected) > 20:
         print(f"  … and {len(report.rejected) - 20} more (--rejected FILE.csv lists them all)")
     if args.rejected:
-        write_csv(report.rejected, args.rejected, overwrite=args.overwrite)
+        listed = report.rejected.assign(row=where, reason=report.rejected["reason"].map(cli_words))
+        write_csv(listed.rename(columns={"row": "位置", "parcel_id": "地块编号",
+                                         "reason": "原因"}),
+                  args.rejected, overwrite=args.overwrite)
     if report.rejected.empty:
         return EXIT_OK
     if len(report.accepted):
         return EXIT_PARTIAL
     msg = f"{args.source}: every row was rejected ({len(report.rejected)}); nothing imported"
+    if created:
+        msg += f" and no register was created at {reg_path}"
     raise ValidationError(msg)
+
+
+def _file_places(rows: pd.Series, source: str | os.PathLike) -> list[str]:
+    """Rows (0-based positions) as a planner finds them: the sheet's row, or the feature."""
+    if Path(source).suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv", ".txt"):
+        return [f"row {int(r) + 2}" for r in rows]  # line 1 holds the headers
+    return [f"feature {int(r) + 1}" for r in rows]
+
+
+def _plain(value: object) -> object:
+    """A stored value as Python shows it plainly (2027, not np.int64(2027))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _remove_register(path: Path) -> None:
+    """Remove a register this command created and left empty (with SQLite's side files)."""
+    for p in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm"))):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 def _read_projects(args: argparse.Namespace, *, strict: bool = True) -> pd.DataFrame:
@@ -435,6 +475,7 @@ def _match_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _match(args: argparse.Namespace) -> int:
     out = Path(args.out)
+    check_output_kinds({out: "xlsx"})
     refuse_existing([out], overwrite=args.overwrite)
     projects = _read_projects(args)
     with _open(args.register, study_area=None) as reg:
@@ -502,7 +543,7 @@ def _update(args: argparse.Namespace) -> int:
         after = reg.update(args.parcel_id, values, date=args.date, note=args.note,
                            user=args.user, land_use_defaults=defaults)
     keys = list(values) + (["declared_area_mu"] if "declared_area" in values else [])
-    shown = ", ".join(f"{k} = {after.get(k, values.get(k))!r}" for k in keys)
+    shown = ", ".join(f"{k} = {_plain(after.get(k, values.get(k)))!r}" for k in keys)
     print(f"{args.parcel_id}: {shown} ({after['updated_at']})")
     return EXIT_OK
 
@@ -528,6 +569,7 @@ _ACTION_ZH = {"add": "入库", "update": "修改属性", "transition": "状态�
 
 
 def _history(args: argparse.Namespace) -> int:
+    check_output_kinds({args.out: "csv"})
     refuse_existing([args.out], overwrite=args.overwrite)
     with _open(args.register, study_area=None) as reg:
         if args.parcel_id is not None:
@@ -592,8 +634,7 @@ def _map(args: argparse.Namespace) -> int:
     from zjgis import maps
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise WriteError(f"{out}: the map is an HTML file; use the .html suffix")
+    check_output_kinds({out: "html", args.png: "figure"})
     refuse_existing([out, args.png], overwrite=args.overwrite)
     projects = _read_projects(args, strict=False) if args.projects else None
     enterprises = _enterprise_layer(args) if args.enterprises else None

@@ -16,7 +16,7 @@ import argparse
 import warnings
 from pathlib import Path
 
-from zjgis.cli._common import refuse_existing
+from zjgis.cli._common import check_output_kinds, refuse_existing
 from zjgis.cli.briefing import add_map_options, map_options
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "example.toml"
@@ -111,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     from zjgis import scenario as zs
     from zjgis.errors import ValidationError
 
+    check_output_kinds({args.out: "html", args.xlsx: "xlsx", args.png: "figure"})
     refuse_existing([args.out, args.xlsx, args.png], overwrite=args.overwrite)
     tiles = map_options(args)
     extent = tiles.pop("fit_to")

@@ -287,6 +287,27 @@ def parcel_list(parcels: pd.DataFrame, *, by: str = "street_town") -> pd.DataFra
         drop=True)
 
 
+def _as_listed(table: pd.DataFrame, parcels: pd.DataFrame, year: object, by: str
+               ) -> pd.DataFrame:
+    """The plan table summed from each parcel's area as 地块清单 writes it (to 0.01).
+
+    Then the 合计 of 计划表, the sum of its status columns and the 合计 of 地块清单
+    are one figure: rounding each street/town's sum instead would let them differ
+    by 0.01 on paper.
+    """
+    listed = parcels.copy()
+    for col in ("area_ha", "area_mu"):
+        listed[col] = pd.to_numeric(listed[col], errors="coerce").round(2)
+    out = plan_table(listed, year, by=by)
+    counts = [c for c in table.columns if c.endswith("parcels")]
+    if list(out.columns) != list(table.columns) or not out[counts].reindex(
+            table.index).equals(table[counts]):
+        msg = "parcels are not the parcels the plan table was made from; pass the same ones"
+        raise ValidationError(msg)
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def write_plan_excel(
     table: pd.DataFrame,
     path: str | Path,
@@ -304,7 +325,9 @@ def write_plan_excel(
     (:func:`parcel_list`: 编号, 名称, 街镇, 产业社区, 用地性质, 面积 declared and
     measured in 公顷 and 亩, 状态, 计划供应年份) and its 合计 row.  Numbers are
     written rounded to 2 decimals (format ``#,##0.00``), and each 合计 row is the
-    sum of the rows as written, so it adds up on paper.  Both sheets print on
+    sum of the rows as written, so it adds up on paper; with ``parcels``, 计划表 is
+    summed from each parcel's area as 地块清单 writes it, so the two sheets' 合计 and
+    the status columns give one figure.  Both sheets print on
     A3 landscape, one page wide, header rows repeated.  Written atomically
     (:func:`zjgis.io.atomic_write`).
 
@@ -346,6 +369,8 @@ def write_plan_excel(
     by = table.attrs.get("by", "street_town")
     accuracy = table.attrs.get("accuracy", [])
     sample = "sample" in accuracy
+    if parcels is not None and year != "":
+        table = _as_listed(table, parcels, year, by)
     title = title or (f"张江科学城{year}年度土地储备计划表"
                       + ("（样例数据，非真实统计）" if sample else ""))
     wb = Workbook()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from zjgis import io as zio
-from zjgis.maps.offline import inline_assets, render_html
+from zjgis.maps.offline import check_page_suffix, inline_assets, render_html
 
 __all__ = ["compare_page", "timeline_page", "save_page", "page_of"]
 
@@ -226,5 +226,6 @@ def timeline_page(maps_by_year: Mapping[int, object], *, title: str, description
 def save_page(page: str, path: str | Path, *, overwrite: bool = True) -> Path:
     """Write a page from :func:`compare_page` or :func:`timeline_page`, atomically."""
     target = Path(path)
+    check_page_suffix(target)
     zio.write_text(page, target, overwrite=overwrite)
     return target

@@ -415,6 +415,23 @@ def _scale_bar(ax, font, language: str) -> None:
                 fontsize=11, fontweight="bold", zorder=9)
 
 
+#: Suffixes of a saved figure.
+FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg")
+
+
+def check_figure_suffix(path: str | Path) -> None:
+    """Refuse a figure path whose suffix is not .png, .pdf or .svg.
+
+    Raises
+    ------
+    ValidationError
+        Naming the path.
+    """
+    if Path(path).suffix.lower() not in FIGURE_SUFFIXES:
+        msg = f"{path}: save figures as .png, .pdf or .svg"
+        raise ValidationError(msg)
+
+
 def save_figure(fig, path: str | Path, *, dpi: int = 200, overwrite: bool = True) -> Path:
     """Save a figure as PNG or PDF (by suffix), atomically; fonts are embedded in PDFs.
 
@@ -426,10 +443,8 @@ def save_figure(fig, path: str | Path, *, dpi: int = 200, overwrite: bool = True
         If the suffix is not .png, .pdf or .svg.
     """
     path = Path(path)
+    check_figure_suffix(path)
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("png", "pdf", "svg"):
-        msg = f"{path}: save figures as .png, .pdf or .svg"
-        raise ValidationError(msg)
     import matplotlib as mpl
 
     with mpl.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}), \

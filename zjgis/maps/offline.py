@@ -176,6 +176,23 @@ def render_html(m) -> str:
     return root.render()
 
 
+#: Suffixes of an HTML page (a map, a comparison page): a map is never written as .png.
+PAGE_SUFFIXES: tuple[str, ...] = (".html", ".htm")
+
+
+def check_page_suffix(path: str | Path) -> None:
+    """Refuse a page path whose suffix is not .html/.htm (a browser would not open it).
+
+    Raises
+    ------
+    WriteError
+        Naming the path.
+    """
+    if Path(path).suffix.lower() not in PAGE_SUFFIXES:
+        msg = f"{path}: a map is an HTML page; give the file the .html suffix"
+        raise WriteError(msg)
+
+
 def save(m, path: str | Path, *, offline: bool = True, overwrite: bool = True) -> SavedMap:
     """Write a folium map to one self-contained HTML file, atomically.
 
@@ -200,10 +217,12 @@ def save(m, path: str | Path, *, offline: bool = True, overwrite: bool = True) -
     Raises
     ------
     WriteError
-        If offline saving finds a script or stylesheet it cannot inline, no
-        installed package ships Leaflet, or the file cannot be written.
+        If ``path`` is not .html/.htm, offline saving finds a script or stylesheet it
+        cannot inline, no installed package ships Leaflet, or the file cannot be
+        written.
     """
     path = Path(path)
+    check_page_suffix(path)
     text = render_html(m)
     inlined: tuple[str, ...] = ()
     if offline:
