@@ -41,4 +41,4 @@ def test_bad_extent_is_one_line(tmp_path, capsys):
     code = main(["briefing", "--out", str(tmp_path / "b.html"), "--layers",
                  "science_city_2022", "--extent", "nowhere"])
     err = capsys.readouterr().err
-    assert code != 0 and "fit_to" in err and "Traceback" not in err
+    assert code != 0 and "--extent" in err and "fit_to" not in err and "Traceback" not in err

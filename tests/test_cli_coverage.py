@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import LineString, Point, box
 
 from zjgis.cli.main import main
@@ -86,3 +89,43 @@ def test_an_amap_station_sheet_beside_wgs84_streets_with_one_source_crs_each(tmp
     assert "'stations.xlsx', which is not one of this command's files" in capsys.readouterr().err
     assert main([*args, "--source-crs", "GCJ-02", "--source-crs", "BD-09", "--overwrite"]) == 1
     assert "--source-crs given twice for every file" in capsys.readouterr().err
+
+
+def test_a_zones_column_is_the_population_shared_by_area(tmp_path, capsys):
+    # --population 常住人口 names a column of --zones: each zone's figure times the covered
+    # share of its area; the message says what was measured, in plain words
+    p = _write(tmp_path)
+    zones = gpd.read_file(p["zones"])
+    zones["常住人口"] = [1000]
+    zones.to_file(p["zones"])
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", str(p["stations"]), "--roads", str(p["roads"]), "--zones",
+                 str(p["zones"]), "--population", "常住人口", "--distances-m", "300",
+                 "--walk-m", "300", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "service areas along the streets: 300 m" in said and "StationCoverage(" not in said
+    areas = gpd.read_file(out, layer="areas").to_crs(UTM)
+    share = float(areas.intersection(box(-1000, -500, 1000, 500)).area.iloc[0]) / 2e6
+    table = pd.read_csv(out.with_suffix(".zones.csv"), encoding="utf-8-sig")
+    assert table["人口总数"].iloc[0] == 1000
+    assert table["300米内人口"].iloc[0] == pytest.approx(1000 * share, rel=1e-3)
+
+
+def test_zones_without_counts_say_the_table_has_no_coverage(tmp_path, capsys):
+    p = _write(tmp_path)
+    assert main(["coverage", str(p["stations"]), "--zones", str(p["zones"]),
+                 "--out", str(tmp_path / "c.gpkg")]) == 0
+    assert "lists no coverage" in capsys.readouterr().out
+
+
+def test_points_without_the_count_column_warn_instead_of_counting_silently(tmp_path, capsys):
+    p = _write(tmp_path)
+    pop = gpd.read_file(p["population"]).rename(columns={"population": "常住人口"})
+    pop.to_file(p["population"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # shown as the command shows it, not raised
+        code = main(["coverage", str(p["stations"]), "--zones", str(p["zones"]),
+                     "--population", str(p["population"]), "--out", str(tmp_path / "c.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 0 and "each point counts as 1" in err and "--population-column" in err
+    assert "population_column=" not in err

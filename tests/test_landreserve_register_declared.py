@@ -429,3 +429,27 @@ def test_the_area_warning_names_only_the_parcels_stored(reg, tmp_path):
     assert report.area_check["parcel_id"].tolist() == ["P000"]
     text = str(said[0].message)
     assert "P000" in text and "P002" not in text
+
+
+def test_import_rejects_only_the_parcel_in_metres_and_keeps_the_others(reg, tmp_path):
+    # one parcel digitised in metres (EPSG:4528) in a lon/lat file: that row is rejected
+    # with the likely cause, the others are imported; a whole file in metres stays one
+    # error naming the CRS to give
+    import shapely
+
+    gdf = parcels(3)
+    metres = shapely.affinity.translate(shapely.box(0, 0, 100, 100), 40_500_000, 3_450_000)
+    gdf.loc[1, "geometry"] = metres
+    path = tmp_path / "地块.gpkg"
+    gdf.to_file(path)
+    report = reg.import_parcels(path, street_towns=None)
+    assert sorted(report.accepted["parcel_id"]) == ["P000", "P002"]
+    assert report.rejected["parcel_id"].tolist() == ["P001"]
+    reason = report.rejected["reason"].iloc[0]
+    assert "outside lon/lat range" in reason and "look like metres" in reason
+    assert "missing or empty geometry" not in reason
+    gdf["geometry"] = [shapely.affinity.translate(metres, 200 * i) for i in range(3)]
+    gdf.to_file(path)
+    with Register.create(tmp_path / "b.gpkg", study_area=None) as other:
+        with pytest.raises(Exception, match="EPSG:45"):
+            other.import_parcels(path, street_towns=None)

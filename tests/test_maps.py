@@ -421,3 +421,18 @@ def test_cli_briefing(tmp_path, capsys):
     assert "--overwrite" in capsys.readouterr().err
     assert main(["briefing", "--out", str(out), "--basemap", "amap", "--overwrite",
                  "--layers", "science_city_2022", "--title", "测试"]) == 0
+
+
+def test_tooltips_show_figures_yes_no_and_not_stated_as_a_planner_reads_them():
+    g = gpd.GeoDataFrame({"name": ["甲", "乙"], "ratio": [10 / 3, 0.012345],
+                          "crosses_barrier": [False, True], "jobs": [1200, 30],
+                          "accuracy": [np.nan, "sample"]},
+                         geometry=[shapely.Point(121.6, 31.2), shapely.Point(121.61, 31.21)],
+                         crs=4326)
+    layers = layer_data(render(maps.briefing_map(extra=[g])))
+    spec, data = next(v for k, v in layers.items() if k.startswith("extra"))
+    assert spec["labels"][spec["fields"].index("jobs")] == "就业岗位"
+    props = [f["properties"] for f in data["features"]]
+    assert [p["ratio"] for p in props] == [3.33, 0.0123]  # not 3.333333
+    assert [p["crosses_barrier"] for p in props] == ["否", "是"]  # not false/true
+    assert [p["accuracy"] for p in props] == ["未注明", "样例"]  # not nan

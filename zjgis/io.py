@@ -302,12 +302,13 @@ def _warn_override(label: str, declared, source_crs, converted: str | None) -> N
     )
 
 
-def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str) -> gpd.GeoDataFrame:
+def _apply_source_crs(gdf: gpd.GeoDataFrame, source_crs, label: str, *,
+                      check_coords: bool = True) -> gpd.GeoDataFrame:
     declared = gdf.crs
     if source_crs is None:
         if declared is None:
             raise _no_crs_error(gdf, label)
-        if declared.is_geographic:
+        if declared.is_geographic and check_coords:
             require_lonlat_range(gdf, label)
         return gdf
     gdf.attrs["source_crs"] = str(source_crs)
@@ -422,6 +423,7 @@ def table_to_geodata(
     wkt_column: str | None = None,
     bad_wkt: str = "raise",
     name: str = "table",
+    check_coords: bool = True,
 ) -> gpd.GeoDataFrame:
     """Turn a plain table (from :func:`read_table`) into geodata, checked as :func:`read` does.
 
@@ -442,6 +444,9 @@ def table_to_geodata(
         rows are in ``attrs["unparsed_wkt_rows"]`` (0-based).
     name : str
         The file or table name used in messages.
+    check_coords : bool
+        Refuse NaN vertices and coordinates outside the lon/lat range (default), or
+        leave them for the caller to reject row by row, as :func:`read`.
 
     Returns
     -------
@@ -470,8 +475,9 @@ def table_to_geodata(
         raise ValueError(msg)
     gdf = _table_geometry(df, lonlat=lonlat, wkt_column=wkt_column, label=name, bad_wkt=bad_wkt)
     gdf.attrs.update({k: v for k, v in df.attrs.items() if k not in gdf.attrs})
-    require_finite_coords(gdf, name)
-    return _apply_source_crs(gdf, source_crs, name)
+    if check_coords:
+        require_finite_coords(gdf, name)
+    return _apply_source_crs(gdf, source_crs, name, check_coords=check_coords)
 
 
 _TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
@@ -669,6 +675,7 @@ def read(
     source_crs: str | None = None,
     lonlat: Sequence[str] = ("lon", "lat"),
     repair: bool = False,
+    check_coords: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer: GeoJSON, GeoPackage, Shapefile (zipped too), CSV or Excel.
 
@@ -695,6 +702,11 @@ def read(
     repair : bool
         Repair invalid geometries with :func:`shapely.make_valid`; the count is
         logged and kept in ``attrs["repaired_geometries"]``.
+    check_coords : bool
+        Refuse NaN/infinite vertices and, in a lon/lat CRS, coordinates beyond
+        ±180°/±90° (metres labelled EPSG:4326, swapped lat/lon), naming the
+        features and the likely cause (default).  False leaves them for the
+        caller to reject feature by feature, as the register import does.
 
     Returns
     -------
@@ -770,8 +782,9 @@ def read(
 
     gdf.attrs["source_path"] = str(path)
     gdf.attrs["encoding"] = enc
-    require_finite_coords(gdf, label)
-    gdf = _apply_source_crs(gdf, source_crs, label)
+    if check_coords:
+        require_finite_coords(gdf, label)
+    gdf = _apply_source_crs(gdf, source_crs, label, check_coords=check_coords)
 
     problems = geometry_problems(gdf)
     gdf.attrs["invalid_geometries"] = int(len(problems))

@@ -56,6 +56,7 @@ from zjgis import network as _network
 from zjgis._log import Stages, get_logger, stages
 from zjgis.errors import (
     CRSError,
+    DataQualityWarning,
     GeometryError,
     SampleDataWarning,
     SchematicDataWarning,
@@ -739,7 +740,15 @@ def _values(layer, column: str, name: str, metric) -> tuple[np.ndarray, np.ndarr
     if column in layer.columns:
         val = _validate.require_counts(layer, column, name)
     else:
-        log.info("%s has no column %r: each point counts 1", name, column)
+        numeric = [str(c) for c in layer.columns if c != layer.geometry.name
+                   and pd.api.types.is_numeric_dtype(layer[c])]
+        if numeric:  # 常住人口 beside no 'population': counting points is likely a mistake
+            msg = (f"{name} points have no column {column!r} (they have "
+                   f"{_validate.listing(numeric)}): each point counts as 1; name the count "
+                   f"column with {name}_column= (command line: --{name}-column)")
+            warnings.warn(msg, DataQualityWarning, stacklevel=4)
+        else:
+            log.info("%s has no column %r: each point counts 1", name, column)
         val = np.ones(len(layer))
     xy = layer.to_crs(metric).get_coordinates().to_numpy() if len(layer) else np.empty((0, 2))
     return xy, val

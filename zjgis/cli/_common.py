@@ -69,6 +69,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(a, re.S), b) 
     (r"\bsource_crs=(['\"])([^'\"]+)\1", r"--source-crs \2"),
     (r"\bsource_crs= when importing", "--source-crs"),
     (r"land_use_defaults=\{[^}]*\} \(command line: ([^)]*)\)", r"\1"),
+    (r"\b\w+= \(command line: ([^)]*)\)", r"\1"),
     (r"area_unit='亩' \(or '公顷', 'm²'; command line --area-unit 亩\)",
      "--area-unit 亩 (or 公顷, m²)"),
     (r"declared_area_unit='亩', a header such as 面积\(亩\), or declared_area_mu=",

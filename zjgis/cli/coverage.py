@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyproj
 
 from zjgis import io, transit
 from zjgis.cli._common import (
@@ -72,8 +73,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("stations", help="station points file")
     p.add_argument("--roads", help="walkable road network (lines)")
     p.add_argument("--zones", help="zone polygons (e.g. streets/towns)")
-    p.add_argument("--population", help="points with a population column")
-    p.add_argument("--jobs", help="points with a jobs column")
+    p.add_argument("--population",
+                   help="points with a population column, or a column of --zones (常住人口: "
+                        "each zone's figure shared by the covered part of its area)")
+    p.add_argument("--jobs", help="points with a jobs column, or a column of --zones")
     p.add_argument("--population-column", default="population")
     p.add_argument("--jobs-column", default="jobs")
     p.add_argument("--walk-m", type=float, default=800.0)
@@ -95,9 +98,18 @@ def _run(args: argparse.Namespace) -> int:
     def read(path: str | None):
         return read_input(path, args, None) if path else None
 
+    zones_in = read(args.zones)
+
+    def counts(value: str | None):
+        # a column of --zones (常住人口), shared by area, or a file of points
+        if value and zones_in is not None and value in zones_in.columns and \
+                not Path(value).exists():
+            return value
+        return read(value)
+
     result = transit.station_coverage(
         read(args.stations), roads=read(args.roads), walk_m=args.walk_m,
-        zones=read(args.zones), population=read(args.population), jobs=read(args.jobs),
+        zones=zones_in, population=counts(args.population), jobs=counts(args.jobs),
         distances_m=distances, population_column=args.population_column,
         jobs_column=args.jobs_column)
     zones = result.zones
@@ -107,7 +119,19 @@ def _run(args: argparse.Namespace) -> int:
         if zones.geometry.notna().any():
             io.write(zones, tmp, layer="zones")
     write_csv(_zones_csv(zones), csv, overwrite=args.overwrite)
-    print(f"{result!r} (measured in {result.metric_crs}) -> {out}, {csv}")
+    areas = result.areas
+    km2 = ", ".join(f"{int(d) if float(d).is_integer() else d} m {a:,.2f} km²" for d, a in
+                    zip(result.distances_m, areas["area_km2"], strict=True))
+    how = "along the streets" if result.method == "network" else "as the crow flies"
+    epsg = pyproj.CRS.from_user_input(result.metric_crs).to_epsg()
+    frame = f"EPSG:{epsg}" if epsg else "a transverse Mercator at the stations"
+    print(f"{len(result.stations)} station(s), service areas {how}: {km2} "
+          f"(measured in metres, {frame}) -> {out}")
+    if args.zones and not (args.population or args.jobs):
+        print(f"zones: no --population or --jobs given, so {csv} lists no coverage; give "
+              "points, or a column of the zones such as --population 常住人口 (shared by area)")
+    else:
+        print(f"coverage by zone -> {csv}")
     return 0
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from zjgis.jobshousing.balance import DEFAULT_THRESHOLDS, balance
 from zjgis.jobshousing.commute import CommuteResult, commute
 from zjgis.jobshousing.excess import ExcessCommuting, excess_commuting
-from zjgis.layers import accuracy_zh
+from zjgis.layers import accuracy_zh, frame_accuracy
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -96,14 +96,15 @@ class JobsHousingReport:
         Output of :func:`balance` (geometry kept when the zones have one).
     commute : CommuteResult
     excess : ExcessCommuting
-    accuracy : str
-        Accuracy class of the inputs (``"sample"`` for the generated sample).
+    accuracy : str or None
+        Accuracy class of the zones (``"sample"`` for the generated sample); None
+        when they do not say (written 未注明).
     """
 
     balance: Any
     commute: CommuteResult
     excess: ExcessCommuting
-    accuracy: str = "unknown"
+    accuracy: str | None = None
 
     def tables(
         self, *, name: str | None = None, round_ratios: bool = False
@@ -226,9 +227,9 @@ def analyse(
     -------
     JobsHousingReport
         ``.tables()`` gives the sheets of the Excel report with Chinese headers.
-        ``accuracy`` is taken from ``zones.attrs["accuracy"]`` or an
-        ``accuracy`` column whose values are all equal (``"sample"`` for the
-        shipped sample).
+        ``accuracy`` is the zones' class (:func:`zjgis.layers.frame_accuracy`:
+        the worst of their ``accuracy`` column, else ``attrs["accuracy"]``; None,
+        written 未注明, when they do not say).
     """
     bal = balance(zones, jobs=jobs, workers=workers, thresholds=thresholds)
     com = commute(od, zones, cost=cost, zone_id=zone_id, home=home, work=work, count=count,
@@ -238,11 +239,7 @@ def analyse(
                   tolerance=tolerance)
     exc = excess_commuting(com.od, com.cost, home="home", work="work", count="count",
                            unit=com.unit)
-    accuracy = zones.attrs.get("accuracy")
-    if accuracy is None and "accuracy" in getattr(zones, "columns", []):
-        values = pd.unique(zones["accuracy"].astype(str))
-        accuracy = values[0] if len(values) == 1 else "mixed"
-    return JobsHousingReport(bal, com, exc, str(accuracy or "unknown"))
+    return JobsHousingReport(bal, com, exc, frame_accuracy(zones))
 
 
 

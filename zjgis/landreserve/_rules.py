@@ -189,9 +189,10 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True,
                     and "land_use" in parcels.columns else "land_use_code")
     require_columns(parcels, ["parcel_id", land_use_col, "status"], name)
     # refused at the door, with the feature named: NaN/inf vertices, metres labelled
-    # EPSG:4326, swapped lat/lon (areas would be NaN and the study-area check bypassed)
-    require_finite_coords(parcels, name, id_column="parcel_id")
-    require_lonlat_range(parcels, name, id_column="parcel_id")
+    # EPSG:4326, swapped lat/lon (areas would be NaN and the study-area check bypassed).
+    # An import (strict=False) rejects just those rows when others are fine; a whole
+    # file of them is one error naming the likely cause (a CRS to give)
+    parcels, coord_problems = _coordinate_rows(parcels, name, strict=strict)
     gdf = parcels.to_crs(_crs.WGS84) if not parcels.crs.equals(_crs.WGS84) else parcels.copy()
     gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
     gdf = gdf.reset_index(drop=True)
@@ -230,7 +231,37 @@ def prepare(parcels: gpd.GeoDataFrame, name: str, *, strict: bool = True,
         extra = [json.loads(a) for a in attrs] if attrs else [{}] * len(gdf)
         attrs = [json.dumps(b | e, ensure_ascii=False) for b, e in zip(base, extra, strict=True)]
     out["attributes"] = attrs if attrs else "{}"
+    out["coordinate_problem"] = coord_problems
     return out
+
+
+def _coordinate_rows(parcels: gpd.GeoDataFrame, name: str, *, strict: bool
+                     ) -> tuple[gpd.GeoDataFrame, list[str | None]]:
+    """Parcels with impossible coordinates: an error, or (import) those rows' reasons.
+
+    With ``strict`` or when every row is affected the check raises as
+    :func:`~zjgis._validate.require_lonlat_range` does; otherwise the affected rows
+    lose their geometry and get the reason (its likely cause included), so the
+    import rejects only them.
+    """
+    reasons: list[str | None] = [None] * len(parcels)
+    out = parcels
+    for check in (require_finite_coords, require_lonlat_range):
+        try:
+            check(out, name, id_column="parcel_id")
+        except ZjgisError as exc:
+            problems = getattr(exc, "problems", None)
+            if strict or problems is None or len(set(problems["position"])) >= len(out):
+                raise
+            # the likely cause without the advice for a whole file ("name it with …")
+            cause = str(exc).rsplit("; ", 1)[-1].split(": name it with")[0] \
+                if "; " in str(exc) else ""
+            out = out.copy()
+            col = out.geometry.name
+            for pos, why in zip(problems["position"], problems["reason"], strict=True):
+                reasons[int(pos)] = f"{why}: {cause}" if cause else str(why)
+                out.iloc[int(pos), out.columns.get_loc(col)] = None
+    return out, reasons
 
 
 def _land_use_given(gdf: pd.DataFrame) -> pd.Series:
@@ -322,8 +353,10 @@ def find_problems(new: gpd.GeoDataFrame, existing: gpd.GeoDataFrame, *,
     absent = shapely.is_missing(geoms)
     ok = ~absent
     ok[ok] = ~shapely.is_empty(geoms[ok])
+    said = new["coordinate_problem"].to_numpy() if "coordinate_problem" in new else \
+        np.full(len(new), None)
     for i in np.nonzero(~ok)[0]:
-        probs.append((i, ids.iloc[i], "missing or empty geometry"))
+        probs.append((i, ids.iloc[i], said[i] or "missing or empty geometry"))
     types = shapely.get_type_id(geoms)
     poly = ok & np.isin(types, [3, 6])
     for i in np.nonzero(ok & ~poly)[0]:

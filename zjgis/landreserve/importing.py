@@ -146,12 +146,13 @@ def read_import(path: str | Path, *, layer: str | None = None, wkt_column: str =
     """
     path = Path(path)
     if path.suffix.lower() not in _TABLES:
-        return _io.read(path, layer=layer, source_crs=source_crs)
+        # impossible coordinates are rejected row by row (prepare), not for the whole file
+        return _io.read(path, layer=layer, source_crs=source_crs, check_coords=False)
     df = _io.read_table(path, sheet=layer, dtype={"land_use_code": str, "parcel_id": str})
     # text that is not WKT becomes a missing geometry: that row is rejected with
     # "missing or empty geometry", the others are imported
     gdf = _io.table_to_geodata(df, source_crs=source_crs, wkt_column=wkt_column,
-                               bad_wkt="null", name=str(path))
+                               bad_wkt="null", name=str(path), check_coords=False)
     gdf.attrs["source_path"] = str(path)
     return gdf
 

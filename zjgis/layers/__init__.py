@@ -23,6 +23,7 @@ from zjgis.layers._registry import (
     SPECS,
     LayerSpec,
     accuracy_zh,
+    frame_accuracy,
     worst_accuracy,
 )
 from zjgis.layers.catalog import (
@@ -49,6 +50,7 @@ __all__ = [
     "OFFICIAL_COUNTS",
     "UNION_IOU_MIN",
     "accuracy_zh",
+    "frame_accuracy",
     "check",
     "clear_cache",
     "data_dir",

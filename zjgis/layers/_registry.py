@@ -87,6 +87,48 @@ def worst_accuracy(values: Iterable[object]) -> str | None:
     found = [rank[v] for v in values if isinstance(v, str) and v in rank]
     return ACCURACY_CLASSES[max(found)] if found else None
 
+
+def frame_accuracy(frame: object) -> str | None:
+    """The accuracy class of an input frame as a whole, or None when it does not say.
+
+    Its ``accuracy`` column if it has one, else ``attrs["accuracy"]``.  A
+    planner's own file that names no accuracy is *not stated* (None, shown as
+    未注明), never official; rows without a class make the frame not stated unless
+    another row is already ``sample`` (nothing ranks below it).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+
+    Returns
+    -------
+    str or None
+        The worst class (:func:`worst_accuracy`) or None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zjgis.layers import frame_accuracy
+    >>> frame_accuracy(pd.DataFrame({"accuracy": ["official", "derived"]}))
+    'derived'
+    >>> frame_accuracy(pd.DataFrame({"accuracy": ["official", None]})) is None
+    True
+    >>> frame_accuracy(pd.DataFrame({"x": [1]})) is None
+    True
+    """
+    if frame is None:
+        return None
+    columns = getattr(frame, "columns", ())
+    if "accuracy" in columns and len(frame):
+        given = [str(v).strip().lower() for v in frame["accuracy"]
+                 if isinstance(v, str) and v.strip()]
+        worst = worst_accuracy(given)
+        if worst is None or (len(given) < len(frame) and worst != "sample"):
+            return None
+        return worst
+    value = getattr(frame, "attrs", {}).get("accuracy")
+    return worst_accuracy([str(value).strip().lower()]) if value is not None else None
+
 #: Industry keys used in ``industrial_communities.industries`` with their display names.
 INDUSTRY_KEYS = {
     "integrated_circuits": "集成电路",

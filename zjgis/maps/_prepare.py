@@ -47,6 +47,13 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "area_mu": ("面积（亩）", "Area (mu)"),
     "area_km2": ("面积（平方公里）", "Area (km²)"),
     "ratio": ("比值", "Ratio"),
+    "jobs": ("就业岗位", "Jobs"),
+    "workers": ("就业人口", "Resident workers"),
+    "population": ("人口", "Population"),
+    "class_zh": ("类别", "Class"),
+    "home": ("居住地", "Home zone"),
+    "work": ("工作地", "Work zone"),
+    "count": ("人数", "Commuters"),
     "length_m": ("长度（米）", "Length (m)"),
 }
 

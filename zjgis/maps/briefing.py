@@ -405,6 +405,19 @@ def _simplify_round(geoms: np.ndarray, tolerance_deg: float, family: str) -> np.
     return shapely.transform(geoms, lambda c: np.round(c, 6))
 
 
+def _shown_value(v: Any, language: str) -> Any:
+    """A value as a tooltip shows it: 是/否 for booleans, figures to 2 decimals.
+
+    Figures below 1 keep 3 significant digits (0.0123), so a small share is not 0.
+    """
+    out = _json_value(v)
+    if isinstance(out, bool):
+        return ("是" if out else "否") if language == "zh" else ("yes" if out else "no")
+    if isinstance(out, float):
+        return round(out, 2) if abs(out) >= 1 else float(f"{out:.3g}")
+    return out
+
+
 def _json_value(v: Any) -> Any:
     if v is None:
         return None
@@ -544,14 +557,16 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
     if p.accuracy in ("schematic", "sample"):
         notes.append(texts[f"{p.accuracy}_note"])
         layer_note = 0
-    feature_acc = gdf["accuracy"].astype(str) if "accuracy" in fields else None
+    feature_acc = ([None if v is None or (isinstance(v, float) and v != v) or
+                    not str(v).strip() else str(v).strip() for v in gdf["accuracy"]]
+                   if "accuracy" in fields else None)
     records = []
     values = gdf[fields].astype(object).to_numpy()
     for i in range(len(gdf)):
-        rec = {f: _json_value(v) for f, v in zip(fields, values[i])}
+        rec = {f: _shown_value(v, language) for f, v in zip(fields, values[i])}
         if feature_acc is not None:
-            acc = feature_acc.iloc[i]
-            rec["accuracy"] = st.accuracy_text(acc, language) if acc != "None" else None
+            acc = feature_acc[i]
+            rec["accuracy"] = st.accuracy_text(acc, language)  # None: 未注明, never "nan"
             if acc in ("schematic", "sample"):
                 note = texts[f"{acc}_note"]
                 if note not in notes:

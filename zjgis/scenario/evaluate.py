@@ -127,23 +127,8 @@ class _Clock:
 
 
 def _accuracy_of(gdf: pd.DataFrame | None) -> str | None:
-    """The worst accuracy class of an input, or None (未注明) when it does not say.
-
-    A planner's own file or register that names no accuracy is *not stated*, never
-    official; rows without one make the whole input not stated unless another row
-    is already ``sample`` (nothing ranks below it).
-    """
-    if gdf is None:
-        return None
-    if "accuracy" in gdf.columns and len(gdf):
-        col = gdf["accuracy"]
-        given = col[col.notna() & (col.astype(str).str.strip() != "")].astype(str)
-        worst = layers.worst_accuracy(given)
-        if len(given) < len(col) and worst != "sample":
-            return None
-        return worst
-    value = gdf.attrs.get("accuracy")
-    return None if value is None or not str(value).strip() else str(value)
+    """The input's accuracy class, None (未注明) when it does not say: never official."""
+    return layers.frame_accuracy(gdf)
 
 
 def _zone_id_column(zones: pd.DataFrame) -> str:
