@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sqlite3
 import sys
 import warnings
 from pathlib import Path
@@ -263,3 +264,19 @@ def test_cli_words_translates_the_library_advice():
             "zjgis reserve import --study-area-buffer-m 650, or --no-study-area)")
     assert cli_words(hint) == ("To relax the check: zjgis reserve import "
                                "--study-area-buffer-m 650, or --no-study-area")
+
+
+def test_check_after_an_edit_in_qgis_names_the_parcel(reg_path, tmp_path):
+    code, said = run("reserve", "check", "--register", reg_path)
+    assert code == 0 and "6 parcel(s), no problems found" in said
+    # QGIS edits a status behind zjgis' back: check names the parcel, in CLI words
+    con = sqlite3.connect(reg_path)
+    con.execute("UPDATE parcels SET status = 'supplied' WHERE parcel_id = 'P001'")
+    con.commit()
+    con.close()
+    out = tmp_path / "核查.csv"
+    code, said = run("reserve", "check", "--register", reg_path, "--out", out)
+    assert code == 1 and "P001: status changed outside zjgis" in said
+    assert "zjgis reserve update/transition" in said and "Register.update" not in said
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns) == ["地块编号", "问题"] and table["地块编号"].tolist() == ["P001"]

@@ -73,3 +73,20 @@ def test_a_refused_status_is_named_and_the_chinese_labels_come_first(value, said
     text = lc.unknown_status_text(value)
     assert text.startswith(said + "; expected one of 预收储 (pre_acquisition)、收储")
     assert "nan" not in text and "None" not in text
+
+
+@pytest.mark.parametrize("written", ["2025-03-01", "2025/3/1", "2025.03.01", "2025年3月1日",
+                                     " 2025/03/01 "])
+def test_dates_are_read_as_planners_write_them(written):
+    from zjgis.landreserve._rules import iso
+
+    assert iso(written) == "2025-03-01T00:00:00"
+
+
+@pytest.mark.parametrize("bad", ["2025/13/01", "3/1/2025", "明年", "2025-02-30"])
+def test_an_unreadable_date_says_how_to_write_it(bad):
+    from zjgis.errors import ValidationError
+    from zjgis.landreserve._rules import iso
+
+    with pytest.raises(ValidationError, match="2025-03-31"):
+        iso(bad)

@@ -505,7 +505,8 @@ def test_import_report_and_cli_carry_the_study_area_hint(tmp_path, capsys):
     assert "--study-area-buffer-m" in out and "--no-study-area" in out
     assert "more likely in the wrong place" in out  # ~30 km out: misplaced, not an edge case
     suggested = re.search(r"--study-area-buffer-m (\d+)", out).group(1)
+    assert not reg_path.exists()  # nothing imported: the register made for it is gone
     assert main(["reserve", "import", str(src_path), "--register", str(reg_path),
-                 "--study-area-buffer-m", suggested]) == 0
+                 "--create", "--study-area-buffer-m", suggested]) == 0
     with Register(reg_path, study_area=None) as reg:
         assert len(reg) == 2

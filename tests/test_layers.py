@@ -445,3 +445,17 @@ def test_cache_sees_edited_file(tmp_path):
                      crs=4326).to_file(path)
     os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     assert layers.load("science_city_2022")["name"].iloc[0] == "b"
+
+
+@pytest.mark.parametrize(("said", "name"), [("街镇", "streets_towns"), ("车站", "rail_stations"),
+                                            ("产业社区", "industrial_communities"),
+                                            ("上海轨道交通线路", "rail_lines"),
+                                            ("streets_towns", "streets_towns")])
+def test_layers_answer_to_the_chinese_names_planners_type(said, name):
+    assert layers.info(said)["layer"] == name
+    assert len(layers.load(said)) == len(layers.load(name))
+
+
+def test_an_unknown_layer_lists_the_names_with_their_chinese_titles():
+    with pytest.raises(ValidationError, match=r"streets_towns \(浦东新区、普陀区街镇\)"):
+        layers.load("不存在")

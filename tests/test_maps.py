@@ -436,3 +436,14 @@ def test_tooltips_show_figures_yes_no_and_not_stated_as_a_planner_reads_them():
     assert [p["ratio"] for p in props] == [3.33, 0.0123]  # not 3.333333
     assert [p["crosses_barrier"] for p in props] == ["否", "是"]  # not false/true
     assert [p["accuracy"] for p in props] == ["未注明", "样例"]  # not nan
+
+
+def test_comparison_tables_show_counts_whole_and_figures_to_two_decimals():
+    import pandas as pd
+
+    from zjgis.maps.compare import _table
+
+    text = _table(pd.DataFrame({"指标": ["就业岗位", "职住比"], "方案前": [1237729.0, 0.8333],
+                                "方案后": [1238229.0, None]}), "指标对比")
+    assert "1,237,729<" in text and "1,237,729.00" not in text
+    assert "0.83<" in text and "—" in text

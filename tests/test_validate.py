@@ -91,7 +91,7 @@ def test_require_counts_one_policy():
     np.testing.assert_array_equal(v.require_counts(df, "jobs", "zones"), [3.0, 4.0, 0.0])
     cases = {
         "missing": ([1, None, np.nan], r"zones: jobs is missing in 2 row\(s\) — Z2, Z3; fill"),
-        "text": ([1, "十二", 2], r"jobs is not numeric in 1 row\(s\) — Z2"),
+        "text": ([1, "十二", 2], r"jobs is not numeric in 1 row\(s\) — Z2: '十二'"),
         "inf": ([1, np.inf, 2], r"jobs is infinite in row\(s\) Z2"),
         "negative": ([-1, 2, -3], r"jobs must not be negative — 2 row\(s\): Z1, Z3"),
     }

@@ -377,8 +377,10 @@ def require_counts(df: pd.DataFrame, column: str, name: str, *, what: str | None
               else pd.Series([f"row {i}" for i in range(len(df))], index=df.index))
     not_numeric = values.isna() & raw.notna()
     if not_numeric.any():
+        shown = [f"{lab}: {v!r}" for lab, v in zip(labels[not_numeric], raw[not_numeric],
+                                                   strict=True)]
         msg = (f"{name}: {what} is not numeric in {int(not_numeric.sum())} row(s) — "
-               f"{listing(list(labels[not_numeric]))}")
+               f"{listing(shown)}")
         raise ValidationError(msg)
     missing = raw.isna()
     if missing.any():

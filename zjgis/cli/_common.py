@@ -79,6 +79,7 @@ _CLI_WORDS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(a, re.S), b) 
     (r"change the status with Register\.transition, not update",
      "change the status with zjgis reserve transition, not --set"),
     (r"with Register\.import_parcels", "with zjgis reserve import"),
+    (r"with Register\.update/transition", "with zjgis reserve update/transition"),
     (r"with Register\.add\b", "with zjgis reserve import"),
     (r"To relax the check, open the register with a tolerance in metres:.*?\(CLI: (.*?)\)$",
      r"To relax the check: \1"),

@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="relative tolerance of areas vs the stated figures (0.10)")
     pc.set_defaults(func=_check)
     pi = cmds.add_parser("info", help="everything known about one layer")
-    pi.add_argument("name", choices=layers.layer_names())
+    pi.add_argument("name", metavar="NAME",
+                    help="a layer name, its Chinese title or a short Chinese name "
+                         "(街镇, 车站, 产业社区 …); see `zjgis layers list`")
     pi.set_defaults(func=_info)
 
 

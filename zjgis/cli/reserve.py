@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from zjgis.cli._common import (
     write_csv,
 )
 from zjgis.cli.briefing import add_map_options, map_options
-from zjgis.errors import ReadError, ValidationError
+from zjgis.errors import DataQualityWarning, ReadError, ValidationError
 from zjgis.landreserve import (
     STATUS_ZH,
     Register,
@@ -93,7 +94,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "                      --out 储备地块.html\n"
             "  zjgis reserve transition --register R.gpkg ZJ-01 已出让 --date 2025-03-01\n"
             "  zjgis reserve update --register R.gpkg ZJ-01 --set 计划供应年份=2026\n"
-            "  zjgis reserve history --register R.gpkg ZJ-01\n\n"
+            "  zjgis reserve history --register R.gpkg ZJ-01\n"
+            "  zjgis reserve check --register R.gpkg        (after edits in QGIS)\n\n"
             "Outputs are never overwritten unless you pass --overwrite.  Exit codes: 0 done;\n"
             "1 an error (the message says what to fix; nothing was written); 2 bad\n"
             "arguments; 3 import: some rows rejected (listed), the others imported.\n"
@@ -317,6 +319,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="also write the history as CSV (UTF-8 with BOM, opens in Excel)")
     hi.add_argument("--overwrite", action="store_true", help="replace FILE.csv if it exists")
     hi.set_defaults(func=_history)
+
+    ck = _add(
+        rs, "check",
+        help="核查台账: re-check the register after it was edited in QGIS or ArcGIS",
+        description=(
+            "核查台账 — re-validate every stored parcel: invalid or missing geometry,\n"
+            "overlaps, unknown status or land use, rows copied, parcels outside the study\n"
+            "area, stale areas, and values changed outside zjgis (not in the history).\n"
+            "Exit 0 when all is well, 1 with one line per problem."),
+        examples=("  zjgis reserve check --register R.gpkg\n"
+                  "  zjgis reserve check --register R.gpkg --out 核查.csv\n"))
+    ck.add_argument("--out", default=None, metavar="FILE.csv",
+                    help="also write the problems as CSV (UTF-8 with BOM, opens in Excel)")
+    ck.add_argument("--no-study-area", action="store_true",
+                    help="do not check the parcels against the science city's outline")
+    ck.add_argument("--overwrite", action="store_true", help="replace FILE.csv if it exists")
+    ck.set_defaults(func=_check)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
@@ -347,6 +366,31 @@ def _add_change_options(parser: argparse.ArgumentParser) -> None:
 
 def _open(path: str, **options) -> Register:
     return Register(path, **options)
+
+
+def _check(args: argparse.Namespace) -> int:
+    check_output_kinds({args.out: "csv"})
+    refuse_existing([args.out], overwrite=args.overwrite)
+    with warnings.catch_warnings():
+        # opening warns of what check lists below, one line each
+        warnings.simplefilter("ignore", DataQualityWarning)
+        reg = _open(args.register, **({"study_area": None} if args.no_study_area else {}))
+    with reg:
+        problems = reg.check()
+        n = len(reg.parcels())
+    if args.out:
+        write_csv(problems.rename(columns={"parcel_id": "地块编号", "problem": "问题"})
+                  .assign(问题=lambda t: t["问题"].map(cli_words)),
+                  args.out, overwrite=args.overwrite)
+    if problems.empty:
+        print(f"{args.register}: {n} parcel(s), no problems found")
+        return EXIT_OK
+    print(f"{args.register}: {len(problems)} problem(s) in {n} parcel(s)")
+    for row in problems.itertuples():
+        print(f"  {row.parcel_id}: {cli_words(row.problem)}")
+    if problems.attrs.get("hint"):
+        print(f"  {cli_words(problems.attrs['hint'])}")
+    return 1
 
 
 def _plan(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,11 +54,13 @@ def iso(when: _dt.date | _dt.datetime | str | None, *, end_of_day: bool = False)
     if when is None:
         return _dt.datetime.now().replace(microsecond=0).isoformat()
     if isinstance(when, str):
+        text = _planner_date(when)
         try:
-            when = _dt.datetime.fromisoformat(when) if "T" in when or " " in when else (
-                _dt.date.fromisoformat(when))
+            when = _dt.datetime.fromisoformat(text) if "T" in text or " " in text else (
+                _dt.date.fromisoformat(text))
         except ValueError as exc:
-            msg = f"cannot read date {when!r}; use ISO format, e.g. '2025-03-31'"
+            msg = (f"cannot read date {when!r}; write it as 2025-03-31 (2025/3/31, "
+                   "2025.3.31 and 2025年3月31日 are read too)")
             raise ValidationError(msg) from exc
     if isinstance(when, pd.Timestamp):
         when = when.to_pydatetime()
@@ -68,6 +71,15 @@ def iso(when: _dt.date | _dt.datetime | str | None, *, end_of_day: bool = False)
         return _dt.datetime.combine(when, t).isoformat()
     msg = f"cannot read date {when!r}"
     raise ValidationError(msg)
+
+
+_PLANNER_DATE = re.compile(r"^\s*(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?\s*$")
+
+
+def _planner_date(text: str) -> str:
+    """``2025/3/1``, ``2025.03.01``, ``2025年3月1日`` → ``2025-03-01``; other text as given."""
+    m = _PLANNER_DATE.match(text)
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else text.strip()
 
 
 def to_multi(geoms: np.ndarray) -> np.ndarray:

@@ -206,3 +206,36 @@ SPECS: dict[str, LayerSpec] = {
                   "station", _POINT, ("station", "line"), "station"),
     )
 }
+
+#: Short Chinese names planners type for the layers (besides the name and 中文标题).
+ALIASES_ZH: dict[str, str] = {
+    "辖区": "districts", "区界": "districts",
+    "2017范围": "science_city_2017", "科学城2017": "science_city_2017",
+    "科学城": "science_city_2022", "扩区": "science_city_2022", "张江科学城": "science_city_2022",
+    "街镇": "streets_towns", "街道": "streets_towns", "乡镇": "streets_towns",
+    "就业": "employment_2023", "从业人员": "employment_2023", "经济普查": "employment_2023",
+    "产业社区": "industrial_communities",
+    "主轴": "axis", "产业主轴": "axis",
+    "主轴三区": "axis_zones", "三区": "axis_zones",
+    "普陀园": "putuo_subparks", "子园": "putuo_subparks",
+    "分园": "hitech_parks", "一区22园": "hitech_parks",
+    "轨道线路": "rail_lines", "地铁线路": "rail_lines", "线路": "rail_lines",
+    "轨道车站": "rail_stations", "地铁站": "rail_stations", "车站": "rail_stations",
+}
+
+
+def layer_key(text: object) -> str | None:
+    """The catalog name a planner means: the name, the 中文标题, or a short Chinese name.
+
+    >>> layer_key("街镇"), layer_key("streets_towns"), layer_key("上海轨道交通车站")
+    ('streets_towns', 'streets_towns', 'rail_stations')
+    >>> layer_key("不存在") is None
+    True
+    """
+    t = str(text).strip()
+    if t in SPECS:
+        return t
+    for spec in SPECS.values():
+        if t in (spec.title_zh, spec.title_en):
+            return spec.name
+    return ALIASES_ZH.get(t)

@@ -54,7 +54,13 @@ from zjgis._data import data_path
 from zjgis._log import get_logger
 from zjgis._validate import require_columns, require_geom_types, require_not_empty
 from zjgis.errors import ReadError, SchematicDataWarning, ValidationError
-from zjgis.layers._registry import ACCURACY_CLASSES, SPECS, LayerSpec, worst_accuracy
+from zjgis.layers._registry import (
+    ACCURACY_CLASSES,
+    SPECS,
+    LayerSpec,
+    layer_key,
+    worst_accuracy,
+)
 
 __all__ = [
     "LAYER_DIR_ENV",
@@ -132,9 +138,14 @@ def _spec(name: str) -> LayerSpec:
     try:
         return SPECS[name]
     except KeyError:
-        known = ", ".join(SPECS)
+        known = ", ".join(f"{n} ({s.title_zh})" for n, s in SPECS.items())
         msg = f"unknown layer {name!r}; the catalog has: {known}"
         raise ValidationError(msg) from None
+
+
+def _name(name: str) -> str:
+    """The catalog name of ``name``, its 中文标题 or a short Chinese name (街镇); else as given."""
+    return layer_key(name) or name
 
 
 def _check_accuracy(value: str, where: str) -> str:
@@ -315,7 +326,8 @@ def load(name: str, *, warn_schematic: bool = False) -> gpd.GeoDataFrame:
     Parameters
     ----------
     name : str
-        Layer name, one of :func:`layer_names` (``"districts"``, ``"science_city_2022"`` …).
+        Layer name, one of :func:`layer_names` (``"districts"``, ``"science_city_2022"`` …),
+        its Chinese title or a short Chinese name (``"街镇"``, ``"车站"``, ``"产业社区"``).
     warn_schematic : bool
         Emit a :class:`~zjgis.errors.SchematicDataWarning` when the layer is
         schematic.  Off by default: the accuracy class is on every feature and
@@ -349,6 +361,7 @@ def load(name: str, *, warn_schematic: bool = False) -> gpd.GeoDataFrame:
     layers cold takes well under a second, cached a few milliseconds (see
     ``benchmarks/bench_layers.py``).
     """
+    name = _name(name)
     src = _resolve(name)
     if src is None:
         msg = (f"layer {name!r} is not available: it is not shipped in {data_dir()} and no "
@@ -420,6 +433,7 @@ def use(
         When ``validate`` and the file cannot serve as this layer (the
         previous source stays in place).
     """
+    name = _name(name)
     _spec(name)
     if path is None:
         reset(name)
@@ -454,6 +468,7 @@ def reset(name: str | None = None) -> None:
 
     ``ZJGIS_LAYER_DIR`` overrides stay in force while the variable is set.
     """
+    name = _name(name) if name is not None else None
     with _LOCK:
         if name is None:
             _OVERRIDES.clear()
@@ -525,6 +540,7 @@ def info(name: str) -> dict[str, Any]:
         ``geometry_types``, ``bounds`` (lon/lat min/max) and, for polygon
         layers, ``area_km2`` (geodesic total on the WGS-84 ellipsoid).
     """
+    name = _name(name)
     gdf = load(name)
     out = dict(gdf.attrs)
     out["name"] = name

@@ -117,8 +117,10 @@ def _header(title: str, description: str, badges: Sequence[str]) -> str:
 def _table(table: pd.DataFrame | None, caption: str) -> str:
     if table is None or table.empty:
         return ""
+    # counts (1,237,729 jobs) without decimals, other figures to 2
     body = table.to_html(index=False, escape=True, border=0, na_rep="—",
-                         float_format=lambda v: f"{v:,.2f}")
+                         float_format=lambda v: f"{v:,.0f}" if float(v).is_integer()
+                         else f"{v:,.2f}")
     return f"<section><h2>{html.escape(caption)}</h2>{body}</section>"
 
 
