@@ -287,7 +287,7 @@ def parcel_list(parcels: pd.DataFrame, *, by: str = "street_town") -> pd.DataFra
         drop=True)
 
 
-def _as_listed(table: pd.DataFrame, parcels: pd.DataFrame, year: object, by: str
+def _as_listed(table: pd.DataFrame, parcels: pd.DataFrame, year: int, by: str
                ) -> pd.DataFrame:
     """The plan table summed from each parcel's area as 地块清单 writes it (to 0.01).
 
@@ -370,7 +370,7 @@ def write_plan_excel(
     accuracy = table.attrs.get("accuracy", [])
     sample = "sample" in accuracy
     if parcels is not None and year != "":
-        table = _as_listed(table, parcels, year, by)
+        table = _as_listed(table, parcels, int(year), by)
     title = title or (f"张江科学城{year}年度土地储备计划表"
                       + ("（样例数据，非真实统计）" if sample else ""))
     wb = Workbook()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "ACCURACY_ZH", "INDUSTRY_KEYS",
            "accuracy_zh", "worst_accuracy"]
@@ -88,7 +89,7 @@ def worst_accuracy(values: Iterable[object]) -> str | None:
     return ACCURACY_CLASSES[max(found)] if found else None
 
 
-def frame_accuracy(frame: object) -> str | None:
+def frame_accuracy(frame: Any) -> str | None:
     """The accuracy class of an input frame as a whole, or None when it does not say.
 
     Its ``accuracy`` column if it has one, else ``attrs["accuracy"]``.  A
