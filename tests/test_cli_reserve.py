@@ -138,6 +138,11 @@ def test_history_all_and_one_and_csv_with_bom(reg_path, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     table = pd.read_csv(tmp_path / "h.csv", encoding="utf-8-sig")
     assert table["操作"].tolist() == ["入库", "状态变更"]  # a hand-out: Chinese headers
+    # … and Chinese field names, values as a planner reads them
+    assert table["变更后"].iloc[1].startswith("状态=储备, 更新时间=2024-03-01")
+    added = table["变更后"].iloc[0]
+    assert "地块编号=P001" in added and "测量面积(公顷)=" in added
+    assert "None" not in added and "area_m2" not in added
     code, said = run("reserve", "history", "--register", reg_path)
     assert code == 0 and all(f"P00{i}" in said for i in range(6))
     code, said = run("reserve", "history", "--register", reg_path, "NOPE")

@@ -152,3 +152,9 @@ def test_a_boolean_beside_the_number_1_is_still_refused(order):
             assert code is None and problem is not None
         else:
             assert code == "01" and problem is None
+
+
+def test_a_unit_contradiction_is_said_in_chinese_units():
+    with pytest.raises(ValidationError) as err:
+        values.declared_area("0.8公顷", "亩")
+    assert str(err.value) == "declared area '0.8公顷' is in 公顷 but its unit is given as 亩"

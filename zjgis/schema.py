@@ -59,6 +59,7 @@ __all__ = [
     "AREA_UNITS",
     "Field",
     "TABLES",
+    "UNIT_ZH",
     "aliases",
     "area_to_m2",
     "canonical",
@@ -217,6 +218,8 @@ AREA_UNITS: dict[str, tuple[float, tuple[str, ...]]] = {
     "m2": (1.0, ("m2", "平方米", "平米", "sqm", "m^2", "square_metres")),
     "km2": (1_000_000.0, ("km2", "平方公里", "平方千米")),
 }
+#: How each area unit is written in Chinese tables and messages.
+UNIT_ZH: dict[str, str] = {"mu": "亩", "ha": "公顷", "m2": "平方米", "km2": "平方公里"}
 _UNIT_WORDS = {_norm: key for key, (_, words) in AREA_UNITS.items()
                for _norm in (unicodedata.normalize("NFKC", w).lower() for w in words)}
 _SUFFIX_UNITS = {"_mu": "mu", "_ha": "ha", "_m2": "m2", "_km2": "km2"}

@@ -592,7 +592,16 @@ def _update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _describe(change: object) -> str:
+#: Chinese names of the register fields in the history hand-out (the schema's, and the rest).
+_FIELD_ZH = {f.name: f.title_zh for f in _schema.TABLES["parcels"]} | {
+    "land_use": "用地性质名称", "area_m2": "测量面积(平方米)", "area_ha": "测量面积(公顷)",
+    "area_mu": "测量面积(亩)", "declared_area": "申报面积", "declared_area_unit": "申报面积单位",
+    "declared_area_mu": "申报面积(亩)", "status_zh": "状态(中文)", "accuracy": "数据精度",
+    "attributes": "其他属性", "updated_at": "更新时间"}
+
+
+def _describe(change: object, *, zh: bool = False) -> str:
+    """A history entry's fields as text: ``计划供应年份=2027`` (``zh``) or ``supply_year=2027``."""
     if not isinstance(change, dict):
         return ""
     parts = []
@@ -601,7 +610,14 @@ def _describe(change: object) -> str:
             continue
         if key == "status":
             value = STATUS_ZH.get(str(value), value)
-        parts.append(f"{key}={value}")
+        elif key == "declared_area_unit" and zh:
+            value = _schema.UNIT_ZH.get(str(value), value)
+        value = _plain(value)
+        if value is None or (isinstance(value, float) and value != value):
+            value = "（空）" if zh else "(empty)"
+        elif isinstance(value, float):
+            value = f"{value:,.2f}"
+        parts.append(f"{_FIELD_ZH.get(key, key) if zh else key}={value}")
     return ", ".join(parts)
 
 
@@ -621,8 +637,8 @@ def _history(args: argparse.Namespace) -> int:
         hist = reg.history(args.parcel_id)
     if args.out:  # first, so the file is made even when the listing goes into `| head`
         table = hist.assign(action=hist["action"].map(lambda a: _ACTION_ZH.get(a, a)),
-                            before=hist["before"].map(_describe),
-                            after=hist["after"].map(_describe))
+                            before=hist["before"].map(lambda c: _describe(c, zh=True)),
+                            after=hist["after"].map(lambda c: _describe(c, zh=True)))
         write_csv(table.rename(columns=_HISTORY_HEADERS), args.out, overwrite=args.overwrite)
     for row in hist.itertuples():
         change = _describe(row.after)

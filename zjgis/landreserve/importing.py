@@ -296,8 +296,8 @@ def import_parcels(
             drop=True)
         report.area_check = area_check
         if len(area_check):
-            shown = {"mu": ", 亩", "ha": ", 公顷", "m2": ", m²", "km2": ", km²"}.get(
-                str(declared_unit), "")
+            shown = f", {_schema.UNIT_ZH[declared_unit]}" if declared_unit in _schema.UNIT_ZH \
+                else ""
             text = (f"{path.name}: declared area (面积{shown}) differs from the "
                     f"geodesic area by more than {area_tolerance:.0%} for {len(area_check)} "
                     "parcel(s): " + listing([

@@ -472,7 +472,8 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
         number = float(m.group(1))
         written = _unit_key(m.group(2), value) if m.group(2).strip() else None
     if written and given and written != given:
-        msg = f"declared area {value!r} is in {written} but its unit is given as {unit!r}"
+        msg = (f"declared area {value!r} is in {_schema.UNIT_ZH.get(written, written)} but "
+               f"its unit is given as {_schema.UNIT_ZH.get(given, given)}")
         raise ValidationError(msg)
     key = written or given
     if not math.isfinite(number) or number < 0:
