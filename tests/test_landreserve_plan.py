@@ -370,3 +370,11 @@ def test_both_sheets_and_the_status_columns_give_one_total(tmp_path):
     # a table from other parcels is refused, not silently replaced
     with pytest.raises(ValidationError, match="not the parcels"):
         write_plan_excel(table, tmp_path / "other.xlsx", parcels=p.iloc[:10])
+
+
+def test_a_project_named_by_its_id_is_shown_once(reg):
+    # a project list without ids uses the name as id: the tooltip says it once
+    a = pd.DataFrame({"project_id": ["芯片封测基地"], "project_name": ["芯片封测基地"],
+                      "parcel_id": ["P001"]})
+    (base, _), *_ = briefing_layers(reg.parcels(), assignments=a, year=2025)
+    assert base.set_index("parcel_id").loc["P001", "project"] == "芯片封测基地"

@@ -207,7 +207,9 @@ def briefing_layers(
         require_columns(assignments, ["project_id", "parcel_id"], "assignments")
         a = pd.DataFrame(assignments).drop_duplicates("parcel_id").set_index("parcel_id")
         names = a["project_name"] if "project_name" in a else a["project_id"]
-        shown = (a["project_id"].astype(str) + " " + _text(names).fillna("")).str.strip()
+        pid, pname = a["project_id"].astype(str), _text(names).fillna("")
+        # "P-07 芯片封测基地"; a list without ids uses the name as id: shown once
+        shown = pid.where(pname.eq("") | pname.eq(pid), pid + " " + pname).str.strip()
         project = _text(ids.map(shown))
         matched = ids.isin(a.index).to_numpy()
     common = {"source": source, "language": language, "accuracy": col["accuracy"]}
