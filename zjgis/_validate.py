@@ -17,6 +17,7 @@ import shapely
 from zjgis.errors import CRSError, GeometryError, ValidationError, listing
 
 __all__ = [
+    "blank",
     "require_crs",
     "require_same_crs",
     "require_geom_types",
@@ -32,6 +33,22 @@ __all__ = [
     "require_positive",
     "likely_projected_crs",
 ]
+
+
+def blank(value: object) -> bool:
+    """Whether a cell holds nothing: None, NaN, pandas NA/NaT or text of only spaces.
+
+    THE test of an empty cell for every reader of planners' files (a DBF's empty text
+    reads as NaN, an Excel cell as None, a CSV one as "").
+
+    >>> [blank(v) for v in (None, float("nan"), pd.NA, "  ", "0", 0)]
+    [True, True, True, True, False, False]
+    """
+    if isinstance(value, str):
+        return not value.strip()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
 
 def feature_label(df: pd.DataFrame, pos: int, id_column: str | None = None) -> str:
     """Describe feature number ``pos`` (0-based position) as ``feature 17 (id R-203)``."""

@@ -25,6 +25,7 @@ import shapely
 from zjgis import crs as _crs
 from zjgis._log import get_logger
 from zjgis._validate import (
+    blank,
     listing,
     require_columns,
     require_crs,
@@ -284,9 +285,7 @@ def _land_use_given(gdf: pd.DataFrame) -> pd.Series:
         return pd.Series(gdf[c].to_numpy(dtype=object) if c in gdf else [None] * n, dtype=object)
 
     code, name = column("land_use_code"), column("land_use")
-    blank = code.isna().to_numpy() | code.map(
-        lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-    out = code.where(~blank, name)
+    out = code.where(~code.map(blank).to_numpy(dtype=bool), name)
     return out.where(out.notna(), "")
 
 

@@ -59,7 +59,7 @@ from zjgis import crs as _crs
 from zjgis import io as _io
 from zjgis import schema as _schema
 from zjgis._log import get_logger, stages
-from zjgis._validate import listing
+from zjgis._validate import blank, listing
 from zjgis.errors import DataQualityWarning, ValidationError
 from zjgis.landreserve._rules import iso, prepare
 
@@ -334,13 +334,14 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
     unit = header or given
     if unit is None and "declared_area_unit" in gdf:
         return None
-    if unit is None and _units_in_cells(gdf["declared_area"]):
+    present, bare = (_cells_without_unit(gdf["declared_area"]) if unit is None
+                     else (0, []))
+    if unit is None and present and not bare:
         return None  # 0.8公顷, 12亩: each figure says its own unit
     if unit is None:
         source = next((k for k, v in gdf.attrs.get("column_mapping", {}).items()
                        if v == "declared_area"), "declared_area")
-        bare = _cells_without_unit(gdf["declared_area"])
-        if 0 < len(bare) < int(gdf["declared_area"].map(lambda v: not _blank_cell(v)).sum()):
+        if 0 < len(bare) < present:
             ids = gdf["parcel_id"] if "parcel_id" in gdf else pd.Series(range(1, len(gdf) + 1))
             shown = listing([f"{ids.iloc[i]}: {gdf['declared_area'].iloc[i]!r}" for i in bare])
             msg = (f"{name}: the declared area column {source!r} says its unit in some cells "
@@ -354,50 +355,44 @@ def _declared_unit(gdf: pd.DataFrame, name: str, area_unit: str | None) -> str |
     return unit
 
 
-def _units_in_cells(column: pd.Series) -> bool:
-    """Whether every figure of the column carries its own unit (``0.8公顷``, ``12亩``)."""
+def _cells_without_unit(column: pd.Series) -> tuple[int, list[int]]:
+    """How many cells hold a figure, and where a figure carries no unit of its own.
+
+    ``20`` beside ``12亩`` is bare; ``约12`` is neither (the row is refused later, by
+    name).  Each distinct cell is read once.
+    """
     from zjgis.landreserve.values import declared_area
 
-    present = [v for v in column.to_numpy(dtype=object) if not _blank_cell(v)]
-    if not present or not all(isinstance(v, str) for v in present):
-        return False  # a bare number: its unit is unknown
-    try:
-        for v in set(present):
-            declared_area(v)
-    except ValidationError:
-        return False
-    return True
-
-
-def _cells_without_unit(column: pd.Series) -> list[int]:
-    """Positions of the figures that carry no unit of their own (``20`` beside ``12亩``)."""
-    from zjgis.landreserve.values import declared_area
-
-    out = []
-    for i, v in enumerate(column.to_numpy(dtype=object)):
-        if _blank_cell(v):
-            continue
+    def bare(v: object) -> bool:
         try:
             declared_area(v)
+            return False
         except ValidationError:
             try:
                 declared_area(v, "mu")  # readable once a unit is given: a bare figure
+                return True
             except ValidationError:
-                continue
+                return False
+
+    seen: dict[tuple[type, object], bool] = {}
+    present, out = 0, []
+    for i, v in enumerate(column.to_numpy(dtype=object)):
+        if blank(v):
+            continue
+        present += 1
+        key = (type(v), v)
+        if key not in seen:
+            seen[key] = bare(v)
+        if seen[key]:
             out.append(i)
-    return out
-
-
-def _blank_cell(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v) or (
-        isinstance(v, str) and not v.strip())
+    return present, out
 
 
 def _refuse_other_row_units(gdf: pd.DataFrame, unit: str, name: str) -> None:
     """A header or area_unit saying one unit and a row's declared_area_unit another: refused."""
     rows = gdf["declared_area_unit"]
-    keys = rows.map(lambda v: None if _blank_cell(v) else _schema.normalize_unit(v))
-    other = np.flatnonzero((rows.map(lambda v: not _blank_cell(v)) & (keys != unit)).to_numpy())
+    keys = rows.map(lambda v: None if blank(v) else _schema.normalize_unit(v))
+    other = np.flatnonzero((rows.map(lambda v: not blank(v)) & (keys != unit)).to_numpy())
     if len(other):
         ids = gdf["parcel_id"] if "parcel_id" in gdf else pd.Series(range(1, len(gdf) + 1))
         shown = listing([f"{ids.iloc[i]}: {rows.iloc[i]!r}" for i in other])
@@ -411,9 +406,9 @@ def _fill_street_town(new: gpd.GeoDataFrame, street_towns: object) -> str:
     if street_towns is None:
         return ""
     # None, "", NaN (an empty DBF text as pyogrio reads it) or pandas NA
-    blank = np.array([_blank_cell(v) for v in new["street_town"]], dtype=bool)
+    empty = np.array([blank(v) for v in new["street_town"]], dtype=bool)
     geoms = np.asarray(new.geometry.values, dtype=object)
-    usable = blank & ~shapely.is_missing(geoms)
+    usable = empty & ~shapely.is_missing(geoms)
     usable[usable] = ~shapely.is_empty(geoms[usable]) & shapely.is_valid(geoms[usable])
     if not usable.any():
         return ""

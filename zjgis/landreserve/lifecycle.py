@@ -32,8 +32,7 @@ True
 
 from __future__ import annotations
 
-import pandas as pd
-
+from zjgis._validate import blank
 from zjgis.errors import LifecycleError
 
 __all__ = [
@@ -89,11 +88,7 @@ def status_choices() -> str:
 
 def unknown_status_text(value: object) -> str:
     """Why ``value`` is no status: empty, or not a known label, with the choices."""
-    if isinstance(value, str):
-        blank = not value.strip()
-    else:
-        blank = value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
-    said = "no status (状态 is empty)" if blank else f"unknown status {value!r}"
+    said = "no status (状态 is empty)" if blank(value) else f"unknown status {value!r}"
     return f"{said}; expected one of {status_choices()}"
 
 

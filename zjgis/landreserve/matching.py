@@ -24,7 +24,6 @@ English names (:func:`zjgis.landreserve.values.industry_key`; unknown is an erro
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from scipy.optimize import linear_sum_assignment
 from zjgis import crs as _crs
 from zjgis import schema as _schema
 from zjgis._log import get_logger, progress
-from zjgis._validate import listing, require_columns, require_crs, require_unique
+from zjgis._validate import blank, listing, require_columns, require_crs, require_unique
 from zjgis.errors import ValidationError
 from zjgis.landreserve import _excel
 from zjgis.landreserve.landuse import INDUSTRIAL_CODES, LAND_USE, normalize_code
@@ -176,7 +175,7 @@ def normalize_projects(
         out["project_id"] = out["name"]
     if "name" not in out:
         out["name"] = out["project_id"]
-    out["project_id"] = [None if _blank(v) else str(v).strip() for v in out["project_id"]]
+    out["project_id"] = [None if blank(v) else str(v).strip() for v in out["project_id"]]
     missing_id = [i + 1 for i, v in enumerate(out["project_id"]) if v is None]
     if missing_id:
         msg = f"{name}: row(s) {listing(missing_id)} have no project name or id"
@@ -203,7 +202,7 @@ def normalize_projects(
     if "preferred_zone" in out:
         zones: list[str | None] = []
         for z in out["preferred_zone"]:
-            if _blank(z):
+            if blank(z):
                 zones.append(None)
             elif str(z) in ZONE_INDUSTRIES:
                 zones.append(str(z))
@@ -217,10 +216,6 @@ def normalize_projects(
     else:
         out["preferred_zone"] = None
     return out
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
 
 
 def _demand(out: pd.DataFrame, name: str, tolerance: float) -> None:

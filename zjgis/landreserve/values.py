@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from zjgis import schema as _schema
-from zjgis._validate import listing
+from zjgis._validate import blank, listing
 from zjgis.crs import MU_M2
 from zjgis.errors import ValidationError
 from zjgis.landreserve.landuse import LAND_USE, SHANGHAI_MIXED_INDUSTRIAL, normalize_code
@@ -416,11 +416,6 @@ _NUMBER_UNIT = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(.*)
                           re.IGNORECASE)
 
 
-def _blank(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or (
-        isinstance(value, str) and not value.strip())
-
-
 def declared_area(value: object, unit: object = None) -> tuple[float, str, float] | None:
     """Read an area as the planner declared it: ``(value, unit key, 亩)``, or None if blank.
 
@@ -455,9 +450,9 @@ def declared_area(value: object, unit: object = None) -> tuple[float, str, float
     >>> declared_area(None, "亩") is None
     True
     """
-    if _blank(value):
+    if blank(value):
         return None
-    given = None if _blank(unit) else _unit_key(unit, value)
+    given = None if blank(unit) else _unit_key(unit, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number, written = float(value), None
     else:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from zjgis._validate import blank
+
 __all__ = ["LayerSpec", "SPECS", "ACCURACY_CLASSES", "ACCURACY_ZH", "INDUSTRY_KEYS",
            "accuracy_zh", "worst_accuracy"]
 
@@ -121,8 +123,7 @@ def frame_accuracy(frame: Any) -> str | None:
         return None
     columns = getattr(frame, "columns", ())
     if "accuracy" in columns and len(frame):
-        given = [str(v).strip().lower() for v in frame["accuracy"]
-                 if isinstance(v, str) and v.strip()]
+        given = [str(v).strip().lower() for v in frame["accuracy"] if not blank(v)]
         worst = worst_accuracy(given)
         if worst is None or (len(given) < len(frame) and worst != "sample"):
             return None

@@ -38,7 +38,7 @@ from jinja2 import Template
 
 from zjgis import crs as zcrs
 from zjgis._log import get_logger
-from zjgis._validate import listing
+from zjgis._validate import blank, listing
 from zjgis.errors import ValidationError
 from zjgis.maps import _prepare as prep
 from zjgis.maps import style as st
@@ -557,8 +557,7 @@ def _layer_js(p: prep.Prepared, *, language: str, tolerance_deg: float, canvas: 
     if p.accuracy in ("schematic", "sample"):
         notes.append(texts[f"{p.accuracy}_note"])
         layer_note = 0
-    feature_acc = ([None if v is None or (isinstance(v, float) and v != v) or
-                    not str(v).strip() else str(v).strip() for v in gdf["accuracy"]]
+    feature_acc = ([None if blank(v) else str(v).strip() for v in gdf["accuracy"]]
                    if "accuracy" in fields else None)
     records = []
     values = gdf[fields].astype(object).to_numpy()
