@@ -66,9 +66,11 @@ from zjgis.errors import (
     InvalidGeometryWarning,
     ReadError,
     WriteError,
+    ZjgisError,
 )
 
 __all__ = [
+    "require_suffix",
     "read",
     "read_table",
     "table_to_geodata",
@@ -925,6 +927,33 @@ def _writable_target(path: Path) -> None:
                    f"you may not write, even with overwrite=True. Make it writable "
                    f"(chmod u+w, or untick read-only in its Properties) or write elsewhere")
             raise WriteError(msg)
+
+
+def require_suffix(path: PathLike, suffixes: Sequence[str], *, what: str,
+                   error: type[ZjgisError] = WriteError) -> Path:
+    """Refuse an output path whose suffix is not one of ``suffixes`` (any case).
+
+    THE check of what an output is named, so a map never goes into a ``.png`` and
+    an Excel workbook never into a ``.csv``; the message names the user's path.
+
+    Parameters
+    ----------
+    path : str or path-like
+    suffixes : sequence of str
+        The allowed suffixes, with their dot (``(".html", ".htm")``).
+    what : str
+        What the output is, for the message (``"a map is an HTML page"``).
+    error : type
+        The error raised (default :class:`~zjgis.errors.WriteError`).
+
+    >>> require_suffix("图.PNG", (".png",), what="a figure").name
+    '图.PNG'
+    """
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        msg = f"{p}: {what}; give it the suffix {' or '.join(suffixes)}"
+        raise error(msg)
+    return p
 
 
 @contextlib.contextmanager

@@ -325,10 +325,7 @@ def check_output_kinds(outputs: dict) -> None:
         if path is None:
             continue
         suffixes, what = kinds[kind]
-        if Path(path).suffix.lower() not in suffixes:
-            msg = (f"{path}: this output is {what}; give it the suffix "
-                   f"{' or '.join(suffixes)}")
-            raise WriteError(msg)
+        _io.require_suffix(path, suffixes, what=f"this output is {what}")
 
 
 def refuse_existing(paths: Iterable[str | os.PathLike | None], *, overwrite: bool) -> None:

@@ -427,9 +427,8 @@ def check_figure_suffix(path: str | Path) -> None:
     ValidationError
         Naming the path.
     """
-    if Path(path).suffix.lower() not in FIGURE_SUFFIXES:
-        msg = f"{path}: save figures as .png, .pdf or .svg"
-        raise ValidationError(msg)
+    zio.require_suffix(path, FIGURE_SUFFIXES, what="figures are saved as PNG, PDF or SVG",
+                       error=ValidationError)
 
 
 def save_figure(fig, path: str | Path, *, dpi: int = 200, overwrite: bool = True) -> Path:

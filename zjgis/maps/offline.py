@@ -188,9 +188,7 @@ def check_page_suffix(path: str | Path) -> None:
     WriteError
         Naming the path.
     """
-    if Path(path).suffix.lower() not in PAGE_SUFFIXES:
-        msg = f"{path}: a map is an HTML page; give the file the .html suffix"
-        raise WriteError(msg)
+    zio.require_suffix(path, PAGE_SUFFIXES, what="a map is an HTML page")
 
 
 def save(m, path: str | Path, *, offline: bool = True, overwrite: bool = True) -> SavedMap:
