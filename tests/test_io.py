@@ -123,17 +123,21 @@ def test_csv_gbk_and_custom_columns(tmp_path):
     assert got.attrs["encoding"] == "gb18030"
 
 
+def _csv(folder, name: str, text: str):
+    """A UTF-8 CSV in ``folder``, as a planner saves one."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_csv_bad_rows_and_swapped_columns(tmp_path):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("name,lon,lat\na,121.5,31.2\nb,,31.3\nc,abc,31.3\n", encoding="utf-8")
+    bad = _csv(tmp_path, "bad.csv", "name,lon,lat\na,121.5,31.2\nb,,31.3\nc,abc,31.3\n")
     with pytest.raises(ReadError, match=r"2 row\(s\) have no numeric lon/lat \(file lines 3, 4\)"):
         io.read(bad, source_crs="WGS-84")
-    swapped = tmp_path / "swapped.csv"
-    swapped.write_text("name,lon,lat\na,31.2,121.5\n", encoding="utf-8")
+    swapped = _csv(tmp_path, "swapped.csv", "name,lon,lat\na,31.2,121.5\n")
     with pytest.raises(ReadError, match="swapped"):
         io.read(swapped, source_crs="WGS-84")
-    nocols = tmp_path / "nocols.csv"
-    nocols.write_text("name,x,y\na,1,2\n", encoding="utf-8")
+    nocols = _csv(tmp_path, "nocols.csv", "name,x,y\na,1,2\n")
     with pytest.raises(ReadError, match="no coordinate columns 'lon'/'lat'"):
         io.read(nocols, source_crs="WGS-84")
 
@@ -151,13 +155,11 @@ def test_tables_with_the_coordinate_names_planners_use(tmp_path):
         g = io.read(path, source_crs="WGS-84")
         assert (g.geometry.x.iloc[0], g.geometry.y.iloc[0]) == (121.5873, 31.2036), cols
         assert "站名" in g.columns
-    two = tmp_path / "two.csv"
-    two.write_text("name,经度,lng,纬度\na,121.5,121.5,31.2\n", encoding="utf-8")
+    two = _csv(tmp_path, "two.csv", "name,经度,lng,纬度\na,121.5,121.5,31.2\n")
     with pytest.raises(ValidationError, match=r"two.csv: 经度, lng could each be the longitude"):
         io.read(two, source_crs="WGS-84")
     # lonlat= given names the columns: no guessing
-    given = tmp_path / "given.csv"
-    given.write_text("name,经度,纬度,e,n\na,121.5,31.2,121.6,31.3\n", encoding="utf-8")
+    given = _csv(tmp_path, "given.csv", "name,经度,纬度,e,n\na,121.5,31.2,121.6,31.3\n")
     g = io.read(given, source_crs="WGS-84", lonlat=("e", "n"))
     assert (g.geometry.x.iloc[0], g.geometry.y.iloc[0]) == (121.6, 31.3)
 
