@@ -104,3 +104,12 @@ def test_a_bad_map_option_writes_no_report(tmp_path, capsys):
                  "--map", str(tmp_path / "m.html"), "--basemap", "高德"])
     assert code == 1 and "Traceback" not in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "m.html").exists()
+
+
+def test_flow_classes_have_distinct_bounds():
+    from zjgis.cli.jobs_housing import _flow_classes
+
+    assert _flow_classes(pd.Series([800])) == ([800.0], ["#40004b"])
+    bins, colours = _flow_classes(pd.Series([100, 200, 300, 400, 1000]))
+    assert bins == sorted(set(bins)) and bins[-1] == 1000.0 and len(colours) == len(bins) == 3
+    assert _flow_classes(pd.Series([], dtype=float)) == ([1.0], ["#40004b"])

@@ -173,6 +173,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flow_classes(counts: pd.Series) -> tuple[list[float], list[str]]:
+    """Upper bounds (median, 80th percentile, max; people) of the flow classes, and colours.
+
+    Equal bounds are one class (one flow, or flows of one size), coloured as the largest,
+    so the legend never lists 800 – 800 three times.
+    """
+    palette = ["#c2a5cf", "#9970ab", "#40004b"]
+    if not len(counts):
+        return [1.0], palette[-1:]
+    bounds = sorted({float(v) for v in counts.quantile([0.5, 0.8]).tolist()}
+                    | {float(counts.max())})
+    return bounds, palette[-len(bounds):]
+
+
 def jobs_housing_map(
     report: Any,
     zones: Any,
@@ -218,11 +232,9 @@ def jobs_housing_map(
     flows = jobshousing.flow_lines(report.commute.od, zones, zone_id=zone_id, top=top)
     flows["accuracy"] = acc
     flows.attrs["accuracy"] = acc
-    q = flows["count"].quantile([0.5, 0.8]).tolist() if len(flows) else [0, 0]
+    bins, colours = _flow_classes(flows["count"])
     flow_style = maps.Style(
-        color="#7b3294", weight=3, column="count",
-        bins=[q[0], q[1], float(flows["count"].max()) if len(flows) else 1.0],
-        colors=["#c2a5cf", "#9970ab", "#40004b"], fill=False,
+        color="#7b3294", weight=3, column="count", bins=bins, colors=colours, fill=False,
         title=f"主要通勤流（前{len(flows)}对，人）{suffix}",
         tooltip=["home", "work", "count", "accuracy"])
     return maps.briefing_map(
